@@ -1,0 +1,35 @@
+#!/bin/sh
+# Runs one command-line case: CASE_DIR/cmd under sh, with $CASCADE (the
+# binary), $SOURCE (the project root), $SHARED (../shared/data) and $TMP (a
+# fresh folder) set. Compares the exit status with CASE_DIR/exit and, when
+# present, stderr and stdout with the grep -E patterns in CASE_DIR/stderr and
+# CASE_DIR/stdout. A case that needs ../shared exits 77 when it is absent.
+case_dir=$1
+CASCADE=$2
+SOURCE=$3
+SHARED=$4
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+export CASCADE SOURCE SHARED TMP
+if grep -q '\$SHARED' "$case_dir/cmd" && [ ! -d "$SHARED" ]; then
+    echo "skipped: ../shared/data is absent"
+    exit 77
+fi
+(cd "$TMP" && sh "$case_dir/cmd") >"$TMP/.stdout" 2>"$TMP/.stderr"
+status=$?
+expected=$(cat "$case_dir/exit")
+failed=0
+if [ "$status" != "$expected" ]; then
+    echo "exit status $status, expected $expected"
+    failed=1
+fi
+for stream in stderr stdout; do
+    if [ -f "$case_dir/$stream" ] && ! grep -Eq -f "$case_dir/$stream" "$TMP/.$stream"; then
+        echo "$stream does not match the pattern in $case_dir/$stream"
+        failed=1
+    fi
+done
+if [ "$failed" = 1 ]; then
+    echo "--- stdout"; cat "$TMP/.stdout"; echo "--- stderr"; cat "$TMP/.stderr"
+fi
+exit $failed
