@@ -1,0 +1,75 @@
+/* cascade/array.h: numeric arrays read from NumPy .npy files or CSV text.
+ *
+ * Ownership: cascade_array_load() fills a caller-provided cascade_array; the
+ * caller releases it with cascade_array_free(), which accepts NULL and a
+ * zeroed array. A .npy file is memory-mapped and its data is read in place
+ * (no copy) when it is little-endian, C order and aligned; otherwise, and for
+ * CSV, the array owns a converted copy. `data` stays valid until the free.
+ */
+#ifndef CASCADE_ARRAY_H
+#define CASCADE_ARRAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cascade/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum cascade_dtype {
+    CASCADE_DTYPE_F16,
+    CASCADE_DTYPE_F32,
+    CASCADE_DTYPE_F64,
+    CASCADE_DTYPE_I8,
+    CASCADE_DTYPE_I16,
+    CASCADE_DTYPE_I32,
+    CASCADE_DTYPE_I64,
+    CASCADE_DTYPE_U8,
+    CASCADE_DTYPE_U16,
+    CASCADE_DTYPE_U32,
+    CASCADE_DTYPE_U64
+} cascade_dtype;
+
+typedef struct cascade_array {
+    cascade_dtype dtype;
+    size_t ndim;        /* 1 or 2 */
+    size_t rows;        /* shape[0] */
+    size_t cols;        /* shape[1]; 1 for a 1-D array */
+    const void *data;   /* [rows][cols], C order, native little-endian */
+    int from_text;      /* parsed from CSV: values are float64 */
+    /* private: how the bytes are held */
+    void *mapping;
+    size_t mapping_size;
+    void *owned;
+} cascade_array;
+
+/* Loads PATH by extension: ".csv" (or ".txt") as comma-separated numbers, one
+ * row per line, with an optional header line; anything else as .npy (v1, v2
+ * or v3 header). Accepts 1-D and 2-D arrays of the dtypes above; float16 is
+ * kept as raw half floats (see cascade_half_to_float). Refuses object and
+ * structured dtypes, 0-D and 3-D and higher arrays, and a header that does
+ * not match the file size. Big-endian data and Fortran order are converted. */
+cascade_status cascade_array_load(const char *path, cascade_array *out,
+                                  cascade_error *error);
+
+void cascade_array_free(cascade_array *array);
+
+/* Size in bytes of one element of DTYPE. */
+size_t cascade_dtype_size(cascade_dtype dtype);
+
+/* A short name such as "float32" for messages. */
+const char *cascade_dtype_name(cascade_dtype dtype);
+
+/* One element as a double (slow path, for labels and tests). */
+double cascade_array_get(const cascade_array *array, size_t row, size_t col);
+
+/* IEEE 754 binary16 to binary32, exact. */
+float cascade_half_to_float(uint16_t half);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

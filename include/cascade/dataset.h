@@ -1,0 +1,71 @@
+/* cascade/dataset.h: a labelled set loaded from a manifest, reduced to
+ * per-model records and costs. This is the input of every sweep.
+ *
+ * Loading reads one model's scores at a time (memory-mapped), computes its
+ * records and releases the scores, so peak memory stays near one model's
+ * scores plus the records of all models.
+ *
+ * Ownership: cascade_dataset_load() returns a dataset the caller releases
+ * with cascade_dataset_free() (NULL is fine); model names and records inside
+ * it are owned by the dataset.
+ */
+#ifndef CASCADE_DATASET_H
+#define CASCADE_DATASET_H
+
+#include <stddef.h>
+
+#include "cascade/manifest.h"
+#include "cascade/records.h"
+#include "cascade/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cascade_model {
+    const char *name;
+    double cost;               /* mean per-sample cost, in the cost field's unit */
+    cascade_records records;
+} cascade_model;
+
+typedef struct cascade_dataset {
+    size_t samples;
+    size_t classes;
+    size_t model_count;
+    cascade_model *models;     /* [model_count], in manifest order */
+    int has_labels;
+    cascade_labels labels;     /* count == samples when has_labels */
+    const char *cost_field;
+    cascade_manifest *manifest;
+} cascade_dataset;
+
+/* Called after each model is loaded, so a command can show progress. */
+typedef void (*cascade_progress_fn)(void *context, size_t done, size_t total,
+                                    const char *what);
+
+typedef struct cascade_dataset_options {
+    const char *cost_field;    /* numeric manifest field; "gmacs" when NULL */
+    int require_labels;        /* refuse a manifest without "labels" */
+    cascade_progress_fn progress;
+    void *progress_context;
+} cascade_dataset_options;
+
+/* Loads the manifest, the labels and every model's records. Checks that all
+ * models and the labels agree on the sample count, that all models agree on
+ * the class count, that labels are in range, and that every cost is a finite
+ * number >= 0. OPTIONS may be NULL for the defaults. */
+cascade_status cascade_dataset_load(const char *manifest_path,
+                                    const cascade_dataset_options *options,
+                                    cascade_dataset **out,
+                                    cascade_error *error);
+
+void cascade_dataset_free(cascade_dataset *dataset);
+
+/* Index of the model named NAME, or -1. */
+long cascade_dataset_find(const cascade_dataset *dataset, const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,68 @@
+/* cascade/manifest.h: the JSON manifest that lists a labelled set's models.
+ *
+ *   {"labels": "labels.npy",
+ *    "models": [{"name": "lenet5", "probs": "lenet5.probs.npy", "gmacs": 0.00065},
+ *               {"name": "vgg16", "logits": "vgg16.npy", "gmacs": 0.313}]}
+ *
+ * Paths resolve relative to the manifest's folder. Each model gives exactly
+ * one of "logits" or "probs"; every other member is free-form, and numeric
+ * members (such as "gmacs") are read by name with cascade_manifest_number().
+ *
+ * Ownership: cascade_manifest_load() returns a manifest the caller releases
+ * with cascade_manifest_free() (NULL is fine). Every string inside it is
+ * owned by the manifest and lives until that call.
+ */
+#ifndef CASCADE_MANIFEST_H
+#define CASCADE_MANIFEST_H
+
+#include <stddef.h>
+
+#include "cascade/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum cascade_score_kind {
+    CASCADE_SCORES_LOGITS, /* raw logits z: confidence from softmax(z) */
+    CASCADE_SCORES_PROBS   /* probabilities p: used as logits log p */
+} cascade_score_kind;
+
+typedef struct cascade_model_spec {
+    const char *name;
+    const char *path;        /* resolved path of the score file */
+    cascade_score_kind kind;
+} cascade_model_spec;
+
+typedef struct cascade_manifest {
+    const char *path;        /* as given to cascade_manifest_load */
+    const char *labels_path; /* resolved; NULL when the manifest has no labels */
+    size_t model_count;      /* >= 1 */
+    cascade_model_spec *models; /* [model_count], in manifest order */
+    void *internal;
+} cascade_manifest;
+
+/* Reads and validates the manifest: well-formed JSON, a non-empty "models"
+ * array, each with a unique non-empty "name" and exactly one of
+ * "logits"/"probs". Files are not opened here. */
+cascade_status cascade_manifest_load(const char *path, cascade_manifest **out,
+                                     cascade_error *error);
+
+void cascade_manifest_free(cascade_manifest *manifest);
+
+/* The numeric member FIELD of model MODEL. CASCADE_ERR_NOT_FOUND when it is
+ * absent, CASCADE_ERR_VALUE when it is not a finite number; either way the
+ * message names the model and the field. */
+cascade_status cascade_manifest_number(const cascade_manifest *manifest,
+                                       size_t model, const char *field,
+                                       double *out, cascade_error *error);
+
+/* The folder part of PATH joined with RELATIVE (which is returned as is when
+ * absolute). Caller frees the result with free(); NULL when out of memory. */
+char *cascade_path_join_dir(const char *path, const char *relative);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

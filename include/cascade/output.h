@@ -1,0 +1,60 @@
+/* cascade/output.h: atomic output files and the CSV tables cascade writes.
+ *
+ * An output opened with cascade_output_open() goes to a temporary file in
+ * the target's folder and replaces the target only in
+ * cascade_output_commit(), after every write, the flush and the close have
+ * succeeded; cascade_output_abort() removes the temporary file. A failed run
+ * therefore leaves no new file and never truncates an existing one.
+ *
+ * Ownership: the caller owns the cascade_output struct; commit and abort
+ * release everything inside it (abort accepts a NULL or already-closed one).
+ * The writers only borrow their FILE * and inputs.
+ */
+#ifndef CASCADE_OUTPUT_H
+#define CASCADE_OUTPUT_H
+
+#include <stdio.h>
+
+#include "cascade/dataset.h"
+#include "cascade/front.h"
+#include "cascade/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cascade_output {
+    FILE *file;          /* write here */
+    char *path;          /* NULL for standard output */
+    char *temp_path;
+} cascade_output;
+
+/* PATH NULL or "-" means standard output (committed by flushing it). */
+cascade_status cascade_output_open(const char *path, cascade_output *out,
+                                   cascade_error *error);
+cascade_status cascade_output_commit(cascade_output *out, cascade_error *error);
+void cascade_output_abort(cascade_output *out);
+
+/* The shortest decimal that reads back as exactly VALUE (at most 17
+ * significant digits); BUF must hold 32 bytes. */
+void cascade_format_double(double value, char *buf);
+
+/* One CSV field, quoted by libcsv only when it holds a comma, quote or
+ * line break. */
+void cascade_csv_field(FILE *file, const char *text, int last);
+
+/* The front as CSV: a header row, then one row per point, cost ascending.
+ * Columns: models (stage names joined by '>'), thresholds (joined by ';'),
+ * accuracy, cost, stages, answered (fraction answered by each stage, joined
+ * by ';'). Returns CASCADE_ERR_IO when a write fails. */
+cascade_status cascade_write_front_csv(FILE *file, const cascade_dataset *dataset,
+                                       const cascade_front *front);
+
+/* One row per model: name, samples, classes, accuracy, mean_confidence, cost. */
+cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *dataset);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

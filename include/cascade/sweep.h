@@ -1,0 +1,56 @@
+/* cascade/sweep.h: the threshold sweep over all single models and chains.
+ *
+ * Pairs are swept exactly: for a first stage a and a costlier second stage b,
+ * every threshold that changes the outcome (every distinct confidence of a)
+ * is a candidate. The work is one sort per model, O(k log k), plus O(k) per
+ * pair. Only the points of each chain's own front are kept as candidates,
+ * which cannot remove a point of the overall front.
+ *
+ * Thresholds are placed between adjacent distinct confidences (the shortest
+ * decimal of at least 9 significant digits inside the gap), so re-applying
+ * conf >= t reproduces a point even when another implementation computes the
+ * confidences slightly differently.
+ *
+ * Ownership: cascade_sweep() fills a caller-owned cascade_front (see
+ * cascade/front.h) that the caller releases with cascade_front_free().
+ */
+#ifndef CASCADE_SWEEP_H
+#define CASCADE_SWEEP_H
+
+#include <stddef.h>
+
+#include "cascade/dataset.h"
+#include "cascade/front.h"
+#include "cascade/points.h"
+#include "cascade/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cascade_sweep_options {
+    unsigned max_stages;       /* 1 (single models) or 2 (also pairs); 0 means 2 */
+} cascade_sweep_options;
+
+typedef struct cascade_sweep_stats {
+    size_t chains_swept;       /* chains of two or more stages evaluated */
+    size_t candidates;         /* points considered for the front */
+} cascade_sweep_stats;
+
+/* Sweeps DATASET (which must have labels) and leaves the reduced Pareto
+ * front in FRONT (initialised by the caller). OPTIONS and STATS may be NULL. */
+cascade_status cascade_sweep(const cascade_dataset *dataset,
+                             const cascade_sweep_options *options,
+                             cascade_front *front, cascade_sweep_stats *stats,
+                             cascade_error *error);
+
+/* A threshold t with lower < t <= upper (lower may be -INFINITY): the
+ * shortest decimal with at least 9 significant digits near the middle of
+ * the gap, or upper itself when the gap holds no other double. */
+double cascade_threshold_between(double lower, double upper);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,65 @@
+/* The command-line layer: one cmd_*.c file per subcommand, each a thin
+ * function over the library. Each returns the process exit status:
+ * 0 success, 1 data error, 2 usage error. */
+#ifndef CASCADE_CLI_H
+#define CASCADE_CLI_H
+
+#include <stdio.h>
+
+#include "cascade/status.h"
+
+enum { EXIT_OK = 0, EXIT_DATA = 1, EXIT_USAGE = 2 };
+
+/* The help text and the manual page are both rendered from these tables
+ * (help.c), so they cannot drift apart. */
+typedef struct cli_option_doc {
+    const char *flags;       /* e.g. "-o, --output FILE" */
+    const char *text;        /* one or two sentences */
+} cli_option_doc;
+
+typedef struct cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
+    const char *summary;               /* one line for `cascade --help` */
+    const char *synopsis;              /* e.g. "cascade sweep MANIFEST [options]" */
+    const char *description;           /* paragraphs separated by blank lines */
+    const cli_option_doc *options;     /* ends with {NULL, NULL} */
+} cli_command;
+
+/* The subcommand table (main.c) and help rendering (help.c). */
+extern const cli_command cli_commands[];
+const cli_command *cli_find_command(const char *name);
+void cli_print_help(FILE *file, const cli_command *command);
+void cli_print_overview(FILE *file);
+
+/* Loads a manifest's dataset, showing progress on a terminal unless QUIET
+ * and warning about suspicious inputs; on failure prints the error and
+ * returns its exit code (0 on success). */
+#include "cascade/dataset.h"
+int cli_load_dataset(const char *manifest, const cascade_dataset_options *options,
+                     int quiet, cascade_dataset **out);
+
+/* getopt_long's unknown-option and missing-argument cases, as usage errors
+ * that name the option. */
+int cli_bad_option(const char *command, int argc, char **argv);
+
+int cmd_sweep(int argc, char **argv);
+int cmd_models(int argc, char **argv);
+
+/* Printing helpers shared by the subcommands (cli_util.c). */
+void cli_error(const char *format, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+int cli_report(const cascade_error *error);         /* prints it, returns exit code */
+int cli_usage_error(const char *command, const char *format, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+int cli_parse_double(const char *option, const char *text, double min, double max, double *out);
+int cli_parse_long(const char *option, const char *text, long min, long max, long *out);
+int cli_finish_stdout(void);                        /* checks stdout for write errors */
+
+#endif

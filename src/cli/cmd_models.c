@@ -1,0 +1,58 @@
+/* cascade models: one row per model. */
+#include "cli/cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cascade/output.h"
+
+int cmd_models(int argc, char **argv)
+{
+    static const struct option long_options[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"cost", required_argument, NULL, 'c'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *output_path = NULL;
+    cascade_dataset_options load = {.cost_field = "gmacs", .require_labels = 0};
+    int quiet = 0, option;
+    opterr = 0;
+    optind = 1;
+    while ((option = getopt_long(argc, argv, "o:qh", long_options, NULL)) != -1) {
+        switch (option) {
+        case 'o': output_path = optarg; break;
+        case 'c': load.cost_field = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'h':
+            cli_print_help(stdout, cli_find_command("models"));
+            return cli_finish_stdout();
+        default: return cli_bad_option("models", argc, argv);
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage_error("models", optind >= argc ? "needs a MANIFEST"
+                                                         : "takes one MANIFEST, got %d arguments",
+                               argc - optind);
+    cascade_dataset *dataset = NULL;
+    int code = cli_load_dataset(argv[optind], &load, quiet, &dataset);
+    if (code != EXIT_OK)
+        return code;
+    cascade_error error;
+    cascade_error_clear(&error);
+    cascade_output output;
+    cascade_status status = cascade_output_open(output_path, &output, &error);
+    if (status == CASCADE_OK) {
+        status = cascade_write_models_csv(output.file, dataset);
+        if (status != CASCADE_OK) {
+            cascade_error_set(&error, status, output_path ? output_path : "standard output",
+                              -1, -1, "write error");
+            cascade_output_abort(&output);
+        } else {
+            status = cascade_output_commit(&output, &error);
+        }
+    }
+    code = status == CASCADE_OK ? EXIT_OK : cli_report(&error);
+    cascade_dataset_free(dataset);
+    return code;
+}

@@ -1,0 +1,17 @@
+/* Private to src/files: the two array readers behind cascade_array_load. */
+#ifndef CASCADE_FILES_ARRAY_INTERNAL_H
+#define CASCADE_FILES_ARRAY_INTERNAL_H
+
+#include "cascade/array.h"
+
+/* Parses .npy bytes already in memory; on success out->data points into
+ * file_bytes (or into out->owned after a conversion). */
+cascade_status cascade_npy_parse(const char *path, const void *file_bytes,
+                                 size_t file_size, cascade_array *out,
+                                 cascade_error *error);
+cascade_status cascade_npy_load(const char *path, cascade_array *out,
+                                cascade_error *error);
+cascade_status cascade_csv_array_load(const char *path, cascade_array *out,
+                                      cascade_error *error);
+
+#endif

@@ -1,0 +1,262 @@
+/* The JSON manifest (cJSON): model names, score files and numeric fields. */
+#include "cascade/manifest.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct manifest_internal {
+    cJSON *root;
+    cJSON **model_json; /* [model_count] */
+    char **owned;       /* strings to free */
+    size_t owned_count;
+} manifest_internal;
+
+char *cascade_path_join_dir(const char *path, const char *relative)
+{
+    if (relative[0] == '/' || !strchr(path, '/'))
+        return strdup(relative);
+    size_t dir_len = (size_t)(strrchr(path, '/') - path) + 1;
+    size_t n = dir_len + strlen(relative) + 1;
+    char *joined = malloc(n);
+    if (!joined)
+        return NULL;
+    memcpy(joined, path, dir_len);
+    memcpy(joined + dir_len, relative, n - dir_len);
+    return joined;
+}
+
+static char *keep(manifest_internal *in, char *s)
+{
+    if (!s)
+        return NULL;
+    char **grown = realloc(in->owned, (in->owned_count + 1) * sizeof *grown);
+    if (!grown) {
+        free(s);
+        return NULL;
+    }
+    in->owned = grown;
+    in->owned[in->owned_count++] = s;
+    return s;
+}
+
+static cascade_status read_file(const char *path, char **text, size_t *len,
+                                cascade_error *error)
+{
+    FILE *file = fopen(path, "rb");
+    if (!file)
+        return cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1,
+                                 "cannot open: %s", strerror(errno));
+    size_t capacity = 4096, n = 0;
+    char *buf = malloc(capacity);
+    while (buf) {
+        n += fread(buf + n, 1, capacity - n - 1, file);
+        if (n < capacity - 1)
+            break;
+        capacity *= 2;
+        char *grown = realloc(buf, capacity);
+        if (!grown) {
+            free(buf);
+            buf = NULL;
+        } else {
+            buf = grown;
+        }
+    }
+    int failed = ferror(file);
+    fclose(file);
+    if (!buf)
+        return cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1, "out of memory");
+    if (failed) {
+        free(buf);
+        return cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1,
+                                 "cannot read (is it a directory?)");
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return CASCADE_OK;
+}
+
+static cascade_status resolve(manifest_internal *in, const char *manifest_path,
+                              const char *relative, const char **out,
+                              cascade_error *error)
+{
+    *out = keep(in, cascade_path_join_dir(manifest_path, relative));
+    return *out ? CASCADE_OK
+                : cascade_error_set(error, CASCADE_ERR_NOMEM, manifest_path, -1, -1,
+                                    "out of memory");
+}
+
+static cascade_status parse_model(cascade_manifest *m, manifest_internal *in,
+                                  size_t index, cJSON *entry, cascade_error *error)
+{
+    const char *path = m->path;
+    if (!cJSON_IsObject(entry))
+        return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+            "models[%zu] is not an object (expected {\"name\": ..., \"logits\": ...})", index);
+    cJSON *name = cJSON_GetObjectItemCaseSensitive(entry, "name");
+    if (!cJSON_IsString(name) || !name->valuestring[0])
+        return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+            "models[%zu] has no \"name\" (expected a non-empty string)", index);
+    for (size_t j = 0; j < index; j++)
+        if (strcmp(m->models[j].name, name->valuestring) == 0)
+            return cascade_error_set(error, CASCADE_ERR_VALUE, path, -1, -1,
+                "duplicate model name \"%s\" in models[%zu] and models[%zu] (expected unique names)",
+                name->valuestring, j, index);
+    cJSON *logits = cJSON_GetObjectItemCaseSensitive(entry, "logits");
+    cJSON *probs = cJSON_GetObjectItemCaseSensitive(entry, "probs");
+    if ((logits != NULL) == (probs != NULL))
+        return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+            "model \"%s\" gives %s (expected exactly one of \"logits\" or \"probs\")",
+            name->valuestring, logits ? "both \"logits\" and \"probs\"" : "neither \"logits\" nor \"probs\"");
+    cJSON *file = logits ? logits : probs;
+    if (!cJSON_IsString(file) || !file->valuestring[0])
+        return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+            "model \"%s\": \"%s\" is not a file name (expected a string)",
+            name->valuestring, logits ? "logits" : "probs");
+    cascade_model_spec *spec = &m->models[index];
+    spec->name = name->valuestring;
+    spec->kind = logits ? CASCADE_SCORES_LOGITS : CASCADE_SCORES_PROBS;
+    in->model_json[index] = entry;
+    return resolve(in, path, file->valuestring, &spec->path, error);
+}
+
+/* Line and column of a byte offset, for JSON syntax errors. */
+static void locate(const char *text, size_t offset, long long *line, long long *column)
+{
+    *line = 1;
+    *column = 1;
+    for (size_t i = 0; i < offset && text[i]; i++) {
+        if (text[i] == '\n') {
+            (*line)++;
+            *column = 1;
+        } else {
+            (*column)++;
+        }
+    }
+}
+
+cascade_status cascade_manifest_load(const char *path, cascade_manifest **out,
+                                     cascade_error *error)
+{
+    *out = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    cascade_status status = read_file(path, &text, &len, error);
+    if (status != CASCADE_OK)
+        return status;
+    const char *parse_end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &parse_end, 0);
+    if (!root) {
+        long long line, column;
+        size_t offset = parse_end ? (size_t)(parse_end - text) : 0;
+        locate(text, offset, &line, &column);
+        free(text);
+        return cascade_error_set(error, CASCADE_ERR_FORMAT, path, line, column,
+            "malformed JSON at line %lld, column %lld (expected a JSON manifest object)",
+            line, column);
+    }
+    free(text);
+    cascade_manifest *m = calloc(1, sizeof *m);
+    manifest_internal *in = calloc(1, sizeof *in);
+    if (!m || !in) {
+        free(m);
+        free(in);
+        cJSON_Delete(root);
+        return cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1, "out of memory");
+    }
+    m->internal = in;
+    in->root = root;
+    m->path = keep(in, strdup(path));
+    if (!m->path) {
+        cascade_manifest_free(m);
+        return cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1, "out of memory");
+    }
+    if (!cJSON_IsObject(root)) {
+        cascade_manifest_free(m);
+        return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+            "the manifest is not a JSON object (expected {\"labels\": ..., \"models\": [...]})");
+    }
+    cJSON *labels = cJSON_GetObjectItemCaseSensitive(root, "labels");
+    if (labels && !cJSON_IsNull(labels)) {
+        if (!cJSON_IsString(labels) || !labels->valuestring[0]) {
+            cascade_manifest_free(m);
+            return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+                "\"labels\" is not a file name (expected a string)");
+        }
+        status = resolve(in, path, labels->valuestring, &m->labels_path, error);
+        if (status != CASCADE_OK) {
+            cascade_manifest_free(m);
+            return status;
+        }
+    }
+    cJSON *models = cJSON_GetObjectItemCaseSensitive(root, "models");
+    if (!cJSON_IsArray(models)) {
+        cascade_manifest_free(m);
+        return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+            "no \"models\" array (expected \"models\": [{\"name\": ..., \"logits\": ...}, ...])");
+    }
+    int count = cJSON_GetArraySize(models);
+    if (count <= 0) {
+        cascade_manifest_free(m);
+        return cascade_error_set(error, CASCADE_ERR_VALUE, path, -1, -1,
+            "the model list is empty (expected at least one model)");
+    }
+    m->models = calloc((size_t)count, sizeof *m->models);
+    in->model_json = calloc((size_t)count, sizeof *in->model_json);
+    if (!m->models || !in->model_json) {
+        cascade_manifest_free(m);
+        return cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1, "out of memory");
+    }
+    size_t index = 0;
+    cJSON *entry;
+    cJSON_ArrayForEach(entry, models) {
+        status = parse_model(m, in, index, entry, error);
+        if (status != CASCADE_OK) {
+            cascade_manifest_free(m);
+            return status;
+        }
+        index++;
+        m->model_count = index;
+    }
+    *out = m;
+    return CASCADE_OK;
+}
+
+void cascade_manifest_free(cascade_manifest *manifest)
+{
+    if (!manifest)
+        return;
+    manifest_internal *in = manifest->internal;
+    if (in) {
+        cJSON_Delete(in->root);
+        for (size_t i = 0; i < in->owned_count; i++)
+            free(in->owned[i]);
+        free(in->owned);
+        free(in->model_json);
+        free(in);
+    }
+    free(manifest->models);
+    free(manifest);
+}
+
+cascade_status cascade_manifest_number(const cascade_manifest *manifest,
+                                       size_t model, const char *field,
+                                       double *out, cascade_error *error)
+{
+    const manifest_internal *in = manifest->internal;
+    const char *name = manifest->models[model].name;
+    cJSON *item = cJSON_GetObjectItemCaseSensitive(in->model_json[model], field);
+    if (!item)
+        return cascade_error_set(error, CASCADE_ERR_NOT_FOUND, manifest->path, -1, -1,
+            "model \"%s\" has no \"%s\" (expected a number; choose another field with --cost)",
+            name, field);
+    if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble))
+        return cascade_error_set(error, CASCADE_ERR_VALUE, manifest->path, -1, -1,
+            "model \"%s\": \"%s\" is not a number (expected a finite number)", name, field);
+    *out = item->valuedouble;
+    return CASCADE_OK;
+}

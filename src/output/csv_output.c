@@ -1,0 +1,94 @@
+/* CSV tables: the front and the per-model summary. */
+#include "cascade/output.h"
+
+#include <csv.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cascade_format_double(double value, char *buf)
+{
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(buf, 32, "%.*g", digits, value);
+        if (strtod(buf, NULL) == value)
+            return;
+    }
+}
+
+void cascade_csv_field(FILE *file, const char *text, int last)
+{
+    if (strpbrk(text, ",\"\r\n"))
+        csv_fwrite(file, text, strlen(text));
+    else
+        fputs(text, file);
+    fputc(last ? '\n' : ',', file);
+}
+
+static void number_field(FILE *file, double value, int last)
+{
+    char buf[32];
+    cascade_format_double(value, buf);
+    cascade_csv_field(file, buf, last);
+}
+
+/* Joins up to CASCADE_MAX_STAGES values with ';'. */
+static void joined_numbers(FILE *file, const double *values, unsigned count, int last)
+{
+    char text[CASCADE_MAX_STAGES * 33] = "";
+    size_t used = 0;
+    for (unsigned i = 0; i < count; i++) {
+        char buf[32];
+        cascade_format_double(values[i], buf);
+        used += (size_t)snprintf(text + used, sizeof text - used, "%s%s", i ? ";" : "", buf);
+    }
+    cascade_csv_field(file, text, last);
+}
+
+cascade_status cascade_write_front_csv(FILE *file, const cascade_dataset *dataset,
+                                       const cascade_front *front)
+{
+    fputs("models,thresholds,accuracy,cost,stages,answered\n", file);
+    for (size_t i = 0; i < front->count; i++) {
+        const cascade_point *p = &front->points[i];
+        size_t len = 1;
+        for (unsigned s = 0; s < p->stages; s++)
+            len += strlen(dataset->models[p->model[s]].name) + 1;
+        char *names = malloc(len);
+        if (!names)
+            return CASCADE_ERR_NOMEM;
+        names[0] = '\0';
+        for (unsigned s = 0; s < p->stages; s++) {
+            if (s)
+                strcat(names, ">");
+            strcat(names, dataset->models[p->model[s]].name);
+        }
+        cascade_csv_field(file, names, 0);
+        free(names);
+        joined_numbers(file, p->threshold, p->stages - 1, 0);
+        number_field(file, p->accuracy, 0);
+        number_field(file, p->cost, 0);
+        fprintf(file, "%u,", p->stages);
+        joined_numbers(file, p->answered, p->stages, 1);
+    }
+    return ferror(file) ? CASCADE_ERR_IO : CASCADE_OK;
+}
+
+cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *dataset)
+{
+    fputs("name,samples,classes,accuracy,mean_confidence,cost\n", file);
+    for (size_t m = 0; m < dataset->model_count; m++) {
+        const cascade_model *model = &dataset->models[m];
+        const cascade_records *r = &model->records;
+        double confidence_sum = 0.0;
+        for (size_t i = 0; i < r->samples; i++)
+            confidence_sum += r->confidence[i];
+        cascade_csv_field(file, model->name, 0);
+        fprintf(file, "%zu,%zu,", r->samples, r->classes);
+        if (dataset->has_labels)
+            number_field(file, (double)r->correct_count / (double)r->samples, 0);
+        else
+            cascade_csv_field(file, "", 0);
+        number_field(file, confidence_sum / (double)r->samples, 0);
+        number_field(file, model->cost, 1);
+    }
+    return ferror(file) ? CASCADE_ERR_IO : CASCADE_OK;
+}

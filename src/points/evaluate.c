@@ -1,0 +1,55 @@
+/* Direct evaluation of one chain: the decision rule applied sample by sample. */
+#include "cascade/points.h"
+
+#include <string.h>
+
+double cascade_chain_cost(const cascade_dataset *dataset, unsigned stages,
+                          const unsigned *models, const size_t *reached)
+{
+    double samples = (double)dataset->samples;
+    double cost = 0.0;
+    for (unsigned s = 0; s < stages; s++)
+        cost += dataset->models[models[s]].cost * ((double)reached[s] / samples);
+    return cost;
+}
+
+cascade_status cascade_evaluate(const cascade_dataset *dataset, unsigned stages,
+                                const unsigned *models, const double *thresholds,
+                                cascade_point *out, cascade_error *error)
+{
+    if (stages < 1 || stages > CASCADE_MAX_STAGES)
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
+            "a cascade has %u stages (expected 1 to %d)", stages, CASCADE_MAX_STAGES);
+    for (unsigned s = 0; s < stages; s++)
+        if (models[s] >= dataset->model_count)
+            return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
+                "model index %u is out of range (expected < %zu)", models[s],
+                dataset->model_count);
+    memset(out, 0, sizeof *out);
+    out->stages = stages;
+    size_t reached[CASCADE_MAX_STAGES] = {0};
+    size_t answered[CASCADE_MAX_STAGES] = {0};
+    size_t correct = 0;
+    for (unsigned s = 0; s < stages; s++) {
+        out->model[s] = models[s];
+        if (s + 1 < stages)
+            out->threshold[s] = thresholds[s];
+    }
+    for (size_t i = 0; i < dataset->samples; i++) {
+        for (unsigned s = 0; s < stages; s++) {
+            const cascade_records *r = &dataset->models[models[s]].records;
+            reached[s]++;
+            if (s + 1 == stages || r->confidence[i] >= thresholds[s]) {
+                answered[s]++;
+                correct += r->correct[i];
+                break;
+            }
+        }
+    }
+    double samples = (double)dataset->samples;
+    out->accuracy = (double)correct / samples;
+    out->cost = cascade_chain_cost(dataset, stages, models, reached);
+    for (unsigned s = 0; s < stages; s++)
+        out->answered[s] = (double)answered[s] / samples;
+    return CASCADE_OK;
+}

@@ -1,0 +1,192 @@
+/* The per-model pass: prediction, max-softmax confidence and correctness. */
+#include "cascade/records.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Rows checked for the "probabilities passed as logits" hint. */
+enum { PROBABILITY_HINT_ROWS = 64 };
+
+typedef struct row_result {
+    int32_t prediction;
+    double confidence;
+    long long bad_column; /* >= 0: the column of a NaN, Inf or negative probability */
+    int zero_sum;
+} row_result;
+
+/* Softmax of logits, stably: subtract the row maximum (taken from the first
+ * element on), sum exp in double because 1000 float terms lose ~1e-5. */
+static row_result logits_row_f64(const double *z, size_t classes)
+{
+    row_result r = {0, 0.0, -1, 0};
+    double max = z[0];
+    for (size_t j = 0; j < classes; j++) {
+        if (!isfinite(z[j])) {
+            r.bad_column = (long long)j;
+            return r;
+        }
+        if (z[j] > max) {
+            max = z[j];
+            r.prediction = (int32_t)j;
+        }
+    }
+    double sum = 0.0;
+    for (size_t j = 0; j < classes; j++)
+        sum += exp(z[j] - max);
+    r.confidence = 1.0 / sum;
+    return r;
+}
+
+/* Probabilities used as logits log p: softmax(log p) = p / sum p. */
+static row_result probs_row_f64(const double *p, size_t classes)
+{
+    row_result r = {0, 0.0, -1, 0};
+    double max = p[0], sum = 0.0;
+    for (size_t j = 0; j < classes; j++) {
+        if (!isfinite(p[j]) || p[j] < 0) {
+            r.bad_column = (long long)j;
+            return r;
+        }
+        if (p[j] > max) {
+            max = p[j];
+            r.prediction = (int32_t)j;
+        }
+        sum += p[j];
+    }
+    if (!(sum > 0)) {
+        r.zero_sum = 1;
+        return r;
+    }
+    r.confidence = max / sum;
+    return r;
+}
+
+static void row_to_double(const cascade_array *scores, size_t row, double *out)
+{
+    size_t classes = scores->cols;
+    const char *base = (const char *)scores->data;
+    switch (scores->dtype) {
+    case CASCADE_DTYPE_F32: {
+        const float *z = (const float *)base + row * classes;
+        for (size_t j = 0; j < classes; j++)
+            out[j] = z[j];
+        break;
+    }
+    case CASCADE_DTYPE_F64:
+        memcpy(out, (const double *)base + row * classes, classes * sizeof *out);
+        break;
+    case CASCADE_DTYPE_F16: {
+        const uint16_t *z = (const uint16_t *)base + row * classes;
+        for (size_t j = 0; j < classes; j++)
+            out[j] = cascade_half_to_float(z[j]);
+        break;
+    }
+    default:
+        for (size_t j = 0; j < classes; j++)
+            out[j] = cascade_array_get(scores, row, j);
+    }
+}
+
+static int row_is_distribution(const double *z, size_t classes)
+{
+    double sum = 0.0;
+    for (size_t j = 0; j < classes; j++) {
+        if (z[j] < 0 || z[j] > 1)
+            return 0;
+        sum += z[j];
+    }
+    return fabs(sum - 1.0) < 1e-3;
+}
+
+cascade_status cascade_records_compute(const cascade_array *scores,
+                                       cascade_score_kind kind,
+                                       const cascade_labels *labels,
+                                       const char *model, const char *path,
+                                       cascade_records *out,
+                                       cascade_error *error)
+{
+    memset(out, 0, sizeof *out);
+    if (scores->ndim != 2)
+        return cascade_error_set(error, CASCADE_ERR_SHAPE, path, -1, -1,
+            "model \"%s\": scores are 1-D (expected 2-D (samples, classes))", model);
+    if (scores->dtype != CASCADE_DTYPE_F16 && scores->dtype != CASCADE_DTYPE_F32 &&
+        scores->dtype != CASCADE_DTYPE_F64)
+        return cascade_error_set(error, CASCADE_ERR_DTYPE, path, -1, -1,
+            "model \"%s\": scores are %s (expected float16, float32 or float64)",
+            model, cascade_dtype_name(scores->dtype));
+    size_t samples = scores->rows, classes = scores->cols;
+    if (samples == 0)
+        return cascade_error_set(error, CASCADE_ERR_SHAPE, path, -1, -1,
+            "model \"%s\": zero samples (expected at least one row)", model);
+    if (classes < 2)
+        return cascade_error_set(error, CASCADE_ERR_SHAPE, path, -1, -1,
+            "model \"%s\": %zu class (expected at least 2 columns)", model, classes);
+    if (labels && labels->count != samples)
+        return cascade_error_set(error, CASCADE_ERR_SHAPE, path, -1, -1,
+            "model \"%s\" has %zu samples but there are %zu labels (expected equal counts)",
+            model, samples, labels->count);
+    out->samples = samples;
+    out->classes = classes;
+    out->prediction = malloc(samples * sizeof *out->prediction);
+    out->confidence = malloc(samples * sizeof *out->confidence);
+    out->correct = calloc(samples, sizeof *out->correct);
+    double *row = malloc(classes * sizeof *row);
+    if (!out->prediction || !out->confidence || !out->correct || !row) {
+        free(row);
+        cascade_records_free(out);
+        return cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1, "out of memory");
+    }
+    int distributions = 1;
+    for (size_t i = 0; i < samples; i++) {
+        row_to_double(scores, i, row);
+        if (kind == CASCADE_SCORES_LOGITS && i < PROBABILITY_HINT_ROWS && distributions)
+            distributions = row_is_distribution(row, classes);
+        row_result r = kind == CASCADE_SCORES_PROBS ? probs_row_f64(row, classes)
+                                                    : logits_row_f64(row, classes);
+        if (r.bad_column >= 0 || r.zero_sum) {
+            double value = r.zero_sum ? 0.0 : row[r.bad_column];
+            free(row);
+            cascade_records_free(out);
+            if (r.zero_sum)
+                return cascade_error_set(error, CASCADE_ERR_VALUE, path, (long long)i, -1,
+                    "model \"%s\", row %zu: probabilities sum to 0 (expected a distribution)",
+                    model, i);
+            if (kind == CASCADE_SCORES_PROBS && isfinite(value))
+                return cascade_error_set(error, CASCADE_ERR_VALUE, path, (long long)i, r.bad_column,
+                    "model \"%s\", row %zu, column %lld: negative probability %g (expected probabilities >= 0; give raw scores as \"logits\")",
+                    model, i, r.bad_column, value);
+            return cascade_error_set(error, CASCADE_ERR_VALUE, path, (long long)i, r.bad_column,
+                "model \"%s\", row %zu, column %lld: %s (expected finite %s)", model, i,
+                r.bad_column, isnan(value) ? "NaN" : "Inf",
+                kind == CASCADE_SCORES_PROBS ? "probabilities" : "logits");
+        }
+        out->prediction[i] = r.prediction;
+        out->confidence[i] = r.confidence;
+        if (labels) {
+            int32_t label = labels->label[i];
+            if ((size_t)label >= classes) {
+                free(row);
+                cascade_records_free(out);
+                return cascade_error_set(error, CASCADE_ERR_VALUE, path, (long long)i, -1,
+                    "label %d at row %zu is out of range for model \"%s\" (expected 0..%zu)",
+                    (int)label, i, model, classes - 1);
+            }
+            out->correct[i] = r.prediction == label;
+            out->correct_count += out->correct[i];
+        }
+    }
+    free(row);
+    out->looks_like_probabilities = kind == CASCADE_SCORES_LOGITS && distributions;
+    return CASCADE_OK;
+}
+
+void cascade_records_free(cascade_records *records)
+{
+    if (!records)
+        return;
+    free(records->prediction);
+    free(records->confidence);
+    free(records->correct);
+    memset(records, 0, sizeof *records);
+}
