@@ -1,6 +1,6 @@
 /* cascade/sweep.h: the threshold sweep over all single models and chains.
  *
- * Pairs are swept exactly: for a first stage a and a costlier second stage b,
+ * Chains are models in strictly increasing cost. Pairs are swept exactly: for a first stage a and a costlier second stage b,
  * every threshold that changes the outcome (every distinct confidence of a)
  * is a candidate. The work is one sort per model, O(k log k), plus O(k) per
  * pair. Only the points of each chain's own front are kept as candidates,
@@ -29,16 +29,33 @@ extern "C" {
 #endif
 
 typedef struct cascade_sweep_options {
-    unsigned max_stages;       /* 1 (single models) or 2 (also pairs); 0 means 2 */
+    unsigned max_stages;       /* longest chain searched, 1..CASCADE_MAX_STAGES; 0 means 2 */
+    unsigned grid;             /* thresholds per stage for chains of 3+ stages; 0 means 100 */
+    const unsigned char *candidates; /* [model_count]: nonzero = may take part; NULL = all */
+    int front_only;            /* chains of 3+ stages use only models on the single-model front */
+    int no_skip;               /* sweep every chain, even one whose bound cannot reach the front */
+    unsigned threads;          /* worker threads; 0 means one per online CPU */
+    cascade_front *all_points; /* when not NULL, also receives every candidate point, unreduced
+                                  (this turns skipping off and runs one thread) */
+    cascade_progress_fn progress; /* called now and then with chains done / total */
+    void *progress_context;
 } cascade_sweep_options;
 
 typedef struct cascade_sweep_stats {
     size_t chains_swept;       /* chains of two or more stages evaluated */
-    size_t candidates;         /* points considered for the front */
+    size_t chains_skipped;     /* chains whose oracle bound could not reach the front */
+    size_t candidates;         /* operating points considered */
 } cascade_sweep_stats;
 
 /* Sweeps DATASET (which must have labels) and leaves the reduced Pareto
- * front in FRONT (initialised by the caller). OPTIONS and STATS may be NULL. */
+ * front in FRONT (initialised by the caller). Single models and pairs are
+ * exact; chains of three or more stages use, per stage, GRID thresholds at
+ * quantiles of that model's confidences, all G^(n-1) combinations evaluated
+ * from prefix-summed count tables in O(k + G^(n-1)) per chain. A chain is
+ * skipped, never changing the front, when a point already found is strictly
+ * better than the chain's bound: its oracle accuracy (a sample counts as
+ * correct if any stage is, bounded from the pairwise joint-correct counts of
+ * one SYRK) at its first model's cost. OPTIONS and STATS may be NULL. */
 cascade_status cascade_sweep(const cascade_dataset *dataset,
                              const cascade_sweep_options *options,
                              cascade_front *front, cascade_sweep_stats *stats,
