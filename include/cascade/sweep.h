@@ -61,6 +61,23 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
                              cascade_front *front, cascade_sweep_stats *stats,
                              cascade_error *error);
 
+/* Sweeps exactly one chain, MODELS[0..STAGES-1] of DATASET in that order
+ * (2 <= STAGES <= CASCADE_MAX_STAGES; the order is taken as given, costs
+ * need not rise): a pair at every distinct threshold, a longer chain over
+ * the grid of GRID thresholds per stage (0 means 100). Adds the points of
+ * the chain's own front to OUT, unreduced. For callers that build their
+ * own per-stage records, such as ensembles. */
+cascade_status cascade_sweep_chain(const cascade_dataset *dataset, const unsigned *models,
+                                   unsigned stages, unsigned grid, cascade_front *out,
+                                   cascade_error *error);
+
+/* The grid a chain of 3+ stages uses for a model with these records: up to
+ * GRID thresholds, descending, each between two adjacent distinct
+ * confidences, letting about g k / (GRID + 1) samples exit for g = 1..GRID
+ * (duplicates dropped). OUT holds GRID values; *COUNT receives how many. */
+cascade_status cascade_grid_thresholds(const cascade_records *records, unsigned grid,
+                                       double *out, unsigned *count);
+
 /* A threshold t with lower < t <= upper (lower may be -INFINITY): the
  * shortest decimal with at least 9 significant digits near the middle of
  * the gap, or upper itself when the gap holds no other double. */

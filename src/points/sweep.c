@@ -199,6 +199,19 @@ static void free_prep(model_prep *p)
     free(p->bin);
 }
 
+cascade_status cascade_grid_thresholds(const cascade_records *records, unsigned grid,
+                                       double *out, unsigned *count)
+{
+    model_prep prep;
+    memset(&prep, 0, sizeof prep);
+    cascade_status status = prepare_model(records, grid, &prep);
+    *count = status == CASCADE_OK ? prep.grid_size : 0;
+    if (*count)
+        memcpy(out, prep.grid, *count * sizeof *out);
+    free_prep(&prep);
+    return status;
+}
+
 /* ---- bounds: oracle accuracy from pairwise joint-correct counts ---- */
 
 static cascade_status joint_correct(const cascade_dataset *d, double *joint)
@@ -597,6 +610,59 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&sh->lock);
     }
     return NULL;
+}
+
+cascade_status cascade_sweep_chain(const cascade_dataset *dataset, const unsigned *models,
+                                   unsigned stages, unsigned grid, cascade_front *out,
+                                   cascade_error *error)
+{
+    if (stages < 2 || stages > CASCADE_MAX_STAGES)
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
+            "a chain of %u stages (expected 2 to %d)", stages, CASCADE_MAX_STAGES);
+    uint16_t chain[CASCADE_MAX_STAGES];
+    for (unsigned s = 0; s < stages; s++) {
+        if (models[s] >= dataset->model_count)
+            return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
+                "model index %u is out of range (expected < %zu)", models[s], dataset->model_count);
+        chain[s] = (uint16_t)models[s];
+    }
+    cascade_sweep_options options = {.no_skip = 1};
+    sweep_shared sh;
+    memset(&sh, 0, sizeof sh);
+    sh.dataset = dataset;
+    sh.options = &options;
+    sh.prep = calloc(dataset->model_count, sizeof *sh.prep);
+    worker w;
+    memset(&w, 0, sizeof w);
+    w.shared = &sh;
+    cascade_front_init(&w.front);
+    w.correct = malloc(dataset->samples * sizeof *w.correct);
+    cascade_status status = sh.prep && w.correct ? CASCADE_OK : CASCADE_ERR_NOMEM;
+    for (unsigned s = 0; s + 1 < stages && status == CASCADE_OK; s++)
+        if (!sh.prep[chain[s]].order)
+            status = prepare_model(&dataset->models[chain[s]].records,
+                                   stages >= 3 ? (grid ? grid : DEFAULT_GRID) : 0,
+                                   &sh.prep[chain[s]]);
+    if (status == CASCADE_OK)
+        status = stages == 2 ? sweep_pair(&w, chain[0], chain[1])
+                             : sweep_grid_chain(&w, chain, stages);
+    for (size_t i = 0; i < w.front.count && status == CASCADE_OK; i++)
+        status = cascade_front_add(out, &w.front.points[i]);
+    if (sh.prep)
+        for (size_t i = 0; i < dataset->model_count; i++)
+            free_prep(&sh.prep[i]);
+    free(sh.prep);
+    cascade_front_free(&w.front);
+    free(w.correct);
+    free(w.table);
+    free(w.points);
+    if (status == CASCADE_ERR_ARGUMENT)
+        return cascade_error_set(error, status, NULL, -1, -1,
+            "a %u-stage threshold table exceeds %d cells (expected a smaller grid)",
+            stages, MAX_TABLE_CELLS);
+    if (status != CASCADE_OK)
+        return cascade_error_set(error, status, NULL, -1, -1, "out of memory");
+    return CASCADE_OK;
 }
 
 /* ---- the sweep ---- */
