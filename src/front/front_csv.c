@@ -120,10 +120,11 @@ static int parse_list(char *text, char separator, unsigned count, double min, do
             *end = '\0';
         int ok = parse_double(start, &out[i]) && out[i] >= min && out[i] <= max;
         if (end)
-            *end = separator;
+            *end = separator;  /* an error message shows the whole cell */
         if (!ok)
             return 0;
-        start = end + 1;
+        if (end)
+            start = end + 1;
     }
     return 1;
 }

@@ -152,6 +152,10 @@ TEST_CASE(front_csv_should_name_the_line_column_and_expectation_of_a_bad_cell)
     m = load_error(text, CASCADE_ERR_FORMAT);
     CHECK_STR_CONTAINS(m, "column \"answered\"");
 
+    snprintf(text, sizeof text, "%sa>b,0.9,0.5,1,2,x;0.5\n", header);
+    m = load_error(text, CASCADE_ERR_FORMAT);
+    CHECK_STR_CONTAINS(m, "column \"answered\": \"x;0.5\" is not valid (expected 2 fractions");
+
     snprintf(text, sizeof text, "%sa,,0.5,-1,1,1\n", header);
     m = load_error(text, CASCADE_ERR_VALUE);
     CHECK_STR_CONTAINS(m, "column \"cost\": \"-1\"");
