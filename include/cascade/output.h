@@ -51,6 +51,13 @@ void cascade_csv_field(FILE *file, const char *text, int last);
 cascade_status cascade_write_front_csv(FILE *file, const cascade_dataset *dataset,
                                        const cascade_front *front);
 
+/* Every candidate point in POINTS (cost ascending), with the front columns
+ * plus on_front (1 when the point is on FRONT, 0 otherwise): for plotting
+ * the cloud. Sorts POINTS. */
+cascade_status cascade_write_points_csv(FILE *file, const cascade_dataset *dataset,
+                                        cascade_front *points,
+                                        const cascade_front *front);
+
 /* One row per model: name, samples, classes, accuracy, mean_confidence, cost. */
 cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *dataset);
 

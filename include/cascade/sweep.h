@@ -1,6 +1,6 @@
 /* cascade/sweep.h: the threshold sweep over all single models and chains.
  *
- * Pairs are swept exactly: for a first stage a and a costlier second stage b,
+ * Chains are models in strictly increasing cost. Pairs are swept exactly: for a first stage a and a costlier second stage b,
  * every threshold that changes the outcome (every distinct confidence of a)
  * is a candidate. The work is one sort per model, O(k log k), plus O(k) per
  * pair. Only the points of each chain's own front are kept as candidates,
@@ -29,20 +29,54 @@ extern "C" {
 #endif
 
 typedef struct cascade_sweep_options {
-    unsigned max_stages;       /* 1 (single models) or 2 (also pairs); 0 means 2 */
+    unsigned max_stages;       /* longest chain searched, 1..CASCADE_MAX_STAGES; 0 means 2 */
+    unsigned grid;             /* thresholds per stage for chains of 3+ stages; 0 means 100 */
+    const unsigned char *candidates; /* [model_count]: nonzero = may take part; NULL = all */
+    int front_only;            /* chains of 3+ stages use only models on the single-model front */
+    int no_skip;               /* sweep every chain, even one whose bound cannot reach the front */
+    unsigned threads;          /* worker threads; 0 means one per online CPU */
+    cascade_front *all_points; /* when not NULL, also receives every candidate point, unreduced
+                                  (this turns skipping off and runs one thread) */
+    cascade_progress_fn progress; /* called now and then with chains done / total */
+    void *progress_context;
 } cascade_sweep_options;
 
 typedef struct cascade_sweep_stats {
     size_t chains_swept;       /* chains of two or more stages evaluated */
-    size_t candidates;         /* points considered for the front */
+    size_t chains_skipped;     /* chains whose oracle bound could not reach the front */
+    size_t candidates;         /* operating points considered */
 } cascade_sweep_stats;
 
 /* Sweeps DATASET (which must have labels) and leaves the reduced Pareto
- * front in FRONT (initialised by the caller). OPTIONS and STATS may be NULL. */
+ * front in FRONT (initialised by the caller). Single models and pairs are
+ * exact; chains of three or more stages use, per stage, GRID thresholds at
+ * quantiles of that model's confidences, all G^(n-1) combinations evaluated
+ * from prefix-summed count tables in O(k + G^(n-1)) per chain. A chain is
+ * skipped, never changing the front, when a point already found is strictly
+ * better than the chain's bound: its oracle accuracy (a sample counts as
+ * correct if any stage is, bounded from the pairwise joint-correct counts of
+ * one SYRK) at its first model's cost. OPTIONS and STATS may be NULL. */
 cascade_status cascade_sweep(const cascade_dataset *dataset,
                              const cascade_sweep_options *options,
                              cascade_front *front, cascade_sweep_stats *stats,
                              cascade_error *error);
+
+/* Sweeps exactly one chain, MODELS[0..STAGES-1] of DATASET in that order
+ * (2 <= STAGES <= CASCADE_MAX_STAGES; the order is taken as given, costs
+ * need not rise): a pair at every distinct threshold, a longer chain over
+ * the grid of GRID thresholds per stage (0 means 100). Adds the points of
+ * the chain's own front to OUT, unreduced. For callers that build their
+ * own per-stage records, such as ensembles. */
+cascade_status cascade_sweep_chain(const cascade_dataset *dataset, const unsigned *models,
+                                   unsigned stages, unsigned grid, cascade_front *out,
+                                   cascade_error *error);
+
+/* The grid a chain of 3+ stages uses for a model with these records: up to
+ * GRID thresholds, descending, each between two adjacent distinct
+ * confidences, letting about g k / (GRID + 1) samples exit for g = 1..GRID
+ * (duplicates dropped). OUT holds GRID values; *COUNT receives how many. */
+cascade_status cascade_grid_thresholds(const cascade_records *records, unsigned grid,
+                                       double *out, unsigned *count);
 
 /* A threshold t with lower < t <= upper (lower may be -INFINITY): the
  * shortest decimal with at least 9 significant digits near the middle of

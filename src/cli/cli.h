@@ -45,6 +45,20 @@ int cli_load_dataset(const char *manifest, const cascade_dataset_options *option
  * that name the option. */
 int cli_bad_option(const char *command, int argc, char **argv);
 
+/* --models a,b,c: a [model_count] mask of the named models (caller frees);
+ * prints a usage error naming an unknown model. */
+int cli_select_models(const cascade_dataset *dataset, const char *list,
+                      const char *command, unsigned char **mask);
+
+/* Progress on stderr as one line updated in place, only on a terminal. */
+typedef struct cli_progress {
+    int on_terminal;
+    int shown;
+} cli_progress;
+void cli_progress_start(cli_progress *progress, int quiet);
+void cli_progress_show(void *progress, size_t done, size_t total, const char *what);
+void cli_progress_end(cli_progress *progress);
+
 int cmd_sweep(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_pick(int argc, char **argv);

@@ -2,35 +2,76 @@
 #include "cli/cli.h"
 
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-typedef struct progress_state {
-    int on_terminal;
-} progress_state;
-
-static void show_progress(void *context, size_t done, size_t total, const char *what)
+void cli_progress_start(cli_progress *progress, int quiet)
 {
-    progress_state *state = context;
-    if (!state->on_terminal)
+    progress->on_terminal = !quiet && isatty(STDERR_FILENO);
+    progress->shown = 0;
+}
+
+void cli_progress_show(void *context, size_t done, size_t total, const char *what)
+{
+    cli_progress *progress = context;
+    if (!progress->on_terminal)
         return;
-    /* One line updated in place; cleared when loading ends. */
-    fprintf(stderr, "\rcascade: read %zu/%zu models (%s)\033[K", done, total, what);
+    /* One line updated in place; cleared when the step ends. */
+    fprintf(stderr, "\rcascade: %zu/%zu %s (%.0f%%)\033[K", done, total, what,
+            total ? 100.0 * (double)done / (double)total : 100.0);
     fflush(stderr);
+    progress->shown = 1;
+}
+
+void cli_progress_end(cli_progress *progress)
+{
+    if (progress->shown)
+        fputs("\r\033[K", stderr);
+    progress->shown = 0;
+}
+
+int cli_select_models(const cascade_dataset *dataset, const char *list,
+                      const char *command, unsigned char **mask)
+{
+    *mask = calloc(dataset->model_count, 1);
+    char *copy = strdup(list);
+    if (!*mask || !copy) {
+        free(*mask);
+        free(copy);
+        *mask = NULL;
+        cli_error("out of memory");
+        return EXIT_DATA;
+    }
+    for (char *save = NULL, *name = strtok_r(copy, ",", &save); name;
+         name = strtok_r(NULL, ",", &save)) {
+        long m = cascade_dataset_find(dataset, name);
+        if (m < 0) {
+            int code = cli_usage_error(command, "--models names \"%s\", which is not in %s",
+                                       name, dataset->manifest->path);
+            free(copy);
+            free(*mask);
+            *mask = NULL;
+            return code;
+        }
+        (*mask)[m] = 1;
+    }
+    free(copy);
+    return EXIT_OK;
 }
 
 int cli_load_dataset(const char *manifest, const cascade_dataset_options *options,
                      int quiet, cascade_dataset **out)
 {
-    progress_state state = {.on_terminal = !quiet && isatty(STDERR_FILENO)};
+    cli_progress progress;
+    cli_progress_start(&progress, quiet);
     cascade_dataset_options with_progress = *options;
-    with_progress.progress = show_progress;
-    with_progress.progress_context = &state;
+    with_progress.progress = cli_progress_show;
+    with_progress.progress_context = &progress;
     cascade_error error;
     cascade_error_clear(&error);
     cascade_status status = cascade_dataset_load(manifest, &with_progress, out, &error);
-    if (state.on_terminal)
-        fputs("\r\033[K", stderr);
+    cli_progress_end(&progress);
     if (status != CASCADE_OK)
         return cli_report(&error);
     if (!quiet)

@@ -3,6 +3,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cascade/front.h"
@@ -17,13 +18,20 @@ int cmd_sweep(int argc, char **argv)
         {"stages", required_argument, NULL, 's'},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
+        {"grid", required_argument, NULL, 'g'},
+        {"models", required_argument, NULL, 'm'},
+        {"front-only", no_argument, NULL, 'f'},
+        {"no-skip", no_argument, NULL, 'n'},
+        {"threads", required_argument, NULL, 't'},
+        {"points", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *output_path = NULL;
     cascade_dataset_options load = {.cost_field = "gmacs", .require_labels = 1};
     cascade_sweep_options sweep = {.max_stages = 2};
-    int quiet = 0, verbose = 0, option;
-    long stages;
+    int quiet = 0, verbose = 0, all_points = 0, option;
+    long number;
+    const char *model_list = NULL;
     opterr = 0;
     optind = 1;
     while ((option = getopt_long(argc, argv, "o:qvh", long_options, NULL)) != -1) {
@@ -31,9 +39,30 @@ int cmd_sweep(int argc, char **argv)
         case 'o': output_path = optarg; break;
         case 'c': load.cost_field = optarg; break;
         case 's':
-            if (!cli_parse_long("--stages", optarg, 1, 2, &stages))
+            if (!cli_parse_long("--stages", optarg, 1, CASCADE_MAX_STAGES, &number))
                 return EXIT_USAGE;
-            sweep.max_stages = (unsigned)stages;
+            sweep.max_stages = (unsigned)number;
+            break;
+        case 'g':
+            if (!cli_parse_long("--grid", optarg, 1, 65534, &number))
+                return EXIT_USAGE;
+            sweep.grid = (unsigned)number;
+            break;
+        case 't':
+            if (!cli_parse_long("--threads", optarg, 1, 1024, &number))
+                return EXIT_USAGE;
+            sweep.threads = (unsigned)number;
+            break;
+        case 'm': model_list = optarg; break;
+        case 'f': sweep.front_only = 1; break;
+        case 'n': sweep.no_skip = 1; break;
+        case 'p':
+            if (strcmp(optarg, "all") == 0)
+                all_points = 1;
+            else if (strcmp(optarg, "front") == 0)
+                all_points = 0;
+            else
+                return cli_usage_error("sweep", "--points takes 'front' or 'all', not \"%s\"", optarg);
             break;
         case 'q': quiet = 1; break;
         case 'v': verbose = 1; break;
@@ -51,20 +80,39 @@ int cmd_sweep(int argc, char **argv)
     int code = cli_load_dataset(argv[optind], &load, quiet, &dataset);
     if (code != EXIT_OK)
         return code;
-    cascade_front front;
+    unsigned char *candidates = NULL;
+    if (model_list) {
+        code = cli_select_models(dataset, model_list, "sweep", &candidates);
+        if (code != EXIT_OK) {
+            cascade_dataset_free(dataset);
+            return code;
+        }
+        sweep.candidates = candidates;
+    }
+    cascade_front front, points;
     cascade_front_init(&front);
+    cascade_front_init(&points);
+    if (all_points)
+        sweep.all_points = &points;
+    cli_progress progress;
+    cli_progress_start(&progress, quiet);
+    sweep.progress = cli_progress_show;
+    sweep.progress_context = &progress;
     cascade_sweep_stats stats;
     cascade_error error;
     cascade_error_clear(&error);
     cascade_status status = cascade_sweep(dataset, &sweep, &front, &stats, &error);
+    cli_progress_end(&progress);
     if (status == CASCADE_OK) {
         if (verbose && !quiet)
-            cli_error("swept %zu models, %zu chains, %zu candidate points; %zu on the front",
-                      dataset->model_count, stats.chains_swept, stats.candidates, front.count);
+            cli_error("swept %zu chains, skipped %zu whose bound could not reach the front; "
+                      "%zu candidate points, %zu on the front",
+                      stats.chains_swept, stats.chains_skipped, stats.candidates, front.count);
         cascade_output output;
         status = cascade_output_open(output_path, &output, &error);
         if (status == CASCADE_OK) {
-            status = cascade_write_front_csv(output.file, dataset, &front);
+            status = all_points ? cascade_write_points_csv(output.file, dataset, &points, &front)
+                                : cascade_write_front_csv(output.file, dataset, &front);
             if (status != CASCADE_OK) {
                 cascade_error_set(&error, status, output_path ? output_path : "standard output",
                                   -1, -1, "write error");
@@ -75,6 +123,8 @@ int cmd_sweep(int argc, char **argv)
         }
     }
     code = status == CASCADE_OK ? EXIT_OK : cli_report(&error);
+    free(candidates);
+    cascade_front_free(&points);
     cascade_front_free(&front);
     cascade_dataset_free(dataset);
     return code;

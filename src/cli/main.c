@@ -8,9 +8,15 @@
 static const cli_option_doc sweep_options[] = {
     {"-o, --output FILE", "Write the front to FILE (atomically) instead of standard output."},
     {"--cost FIELD", "Per-sample cost: the numeric manifest field FIELD of each model (default gmacs)."},
-    {"--stages N", "Search cascades of up to N stages: 1 (single models) or 2 (default)."},
-    {"-q, --quiet", "Print nothing on standard error except errors."},
-    {"-v, --verbose", "Report how many chains and candidate points were swept."},
+    {"--stages N", "Search cascades of up to N stages (1 to 8; default 2). Pairs are exact; longer chains use a threshold grid."},
+    {"--grid G", "Thresholds per stage for chains of 3 or more stages, at quantiles of the stage's confidences (default 100)."},
+    {"--models A,B,C", "Use only the named models."},
+    {"--front-only", "Chains of 3 or more stages use only the models on the single-model front (pairs still use all)."},
+    {"--no-skip", "Sweep every chain, even one whose oracle bound cannot reach the front (for checking)."},
+    {"--threads N", "Worker threads (default: one per online CPU)."},
+    {"--points all", "Write every candidate point, not only the front, with an on_front column (for plotting the cloud)."},
+    {"-q, --quiet", "Print nothing on standard error except errors (no progress)."},
+    {"-v, --verbose", "Report how many chains were swept and skipped, and how many candidate points."},
     {"-h, --help", "Show this help."},
     {NULL, NULL}};
 
@@ -45,7 +51,7 @@ const cli_option_doc cli_global_options[] = {
 
 const cli_command cli_commands[] = {
     {"sweep", cmd_sweep, "sweep thresholds and print the accuracy-cost Pareto front (CSV)",
-     "cascade sweep MANIFEST [-o FILE] [--cost FIELD] [--stages N] [--quiet]",
+     "cascade sweep MANIFEST [-o FILE] [--cost FIELD] [--stages N] [--grid G] [options]",
      "Evaluates every single model and every cascade of models in increasing cost\n"
      "at every threshold that changes the outcome, and writes the Pareto front of\n"
      "accuracy versus mean per-sample cost as CSV, cost ascending. A sample stops at\n"

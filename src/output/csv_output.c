@@ -48,12 +48,36 @@ static void joined_numbers(FILE *file, const double *values, unsigned count, int
     cascade_csv_field(file, text, last);
 }
 
-cascade_status cascade_write_front_csv(FILE *file, const cascade_dataset *dataset,
-                                       const cascade_front *front)
+static int by_point(const void *a, const void *b)
 {
-    fputs("models,thresholds,accuracy,cost,stages,answered\n", file);
-    for (size_t i = 0; i < front->count; i++) {
-        const cascade_point *p = &front->points[i];
+    return cascade_point_compare(a, b);
+}
+
+static int on_front(const cascade_front *front, const cascade_point *p)
+{
+    size_t lo = 0, hi = front->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = cascade_point_compare(&front->points[mid], p);
+        if (c == 0)
+            return 1;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/* FRONT_MARKS: NULL for a plain front, else the front to mark points on. */
+static cascade_status write_points(FILE *file, const cascade_dataset *dataset,
+                                   const cascade_front *points,
+                                   const cascade_front *front_marks)
+{
+    fputs(front_marks ? "models,thresholds,accuracy,cost,stages,answered,on_front\n"
+                      : "models,thresholds,accuracy,cost,stages,answered\n", file);
+    for (size_t i = 0; i < points->count; i++) {
+        const cascade_point *p = &points->points[i];
         size_t len = 1;
         for (unsigned s = 0; s < p->stages; s++)
             len += strlen(dataset->models[p->model[s]].name) + 1;
@@ -72,9 +96,25 @@ cascade_status cascade_write_front_csv(FILE *file, const cascade_dataset *datase
         number_field(file, p->accuracy, 0);
         number_field(file, p->cost, 0);
         fprintf(file, "%u,", p->stages);
-        joined_numbers(file, p->answered, p->stages, 1);
+        joined_numbers(file, p->answered, p->stages, !front_marks);
+        if (front_marks)
+            fprintf(file, "%d\n", on_front(front_marks, p));
     }
     return ferror(file) ? CASCADE_ERR_IO : CASCADE_OK;
+}
+
+cascade_status cascade_write_front_csv(FILE *file, const cascade_dataset *dataset,
+                                       const cascade_front *front)
+{
+    return write_points(file, dataset, front, NULL);
+}
+
+cascade_status cascade_write_points_csv(FILE *file, const cascade_dataset *dataset,
+                                        cascade_front *points,
+                                        const cascade_front *front)
+{
+    qsort(points->points, points->count, sizeof *points->points, by_point);
+    return write_points(file, dataset, points, front);
 }
 
 cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *dataset)

@@ -116,7 +116,7 @@ cascade_status cascade_dataset_load(const char *manifest_path,
             goto fail;
         if (options->progress)
             options->progress(options->progress_context, m + 1,
-                              d->manifest->model_count, d->models[m].name);
+                              d->manifest->model_count, "models read");
     }
     *out = d;
     return CASCADE_OK;

@@ -1,0 +1,147 @@
+/* Confidence, prediction and correctness against hand computations. */
+#include "check.h"
+#include "test_data.h"
+
+#include "cascade/records.h"
+
+static cascade_array array_f64(const double *values, size_t rows, size_t cols)
+{
+    cascade_array a;
+    memset(&a, 0, sizeof a);
+    a.dtype = CASCADE_DTYPE_F64;
+    a.ndim = 2;
+    a.rows = rows;
+    a.cols = cols;
+    a.data = values;
+    return a;
+}
+
+TEST_CASE(max_softmax_should_equal_a_hand_computed_value)
+{
+    /* softmax([1, 2, 3]) max = e^0 / (e^-2 + e^-1 + e^0) */
+    double z[6] = {1, 2, 3, 1000, 1000, 999};
+    cascade_array a = array_f64(z, 2, 3);
+    cascade_labels labels = {2, (int32_t[]){2, 1}, 2};
+    cascade_records r;
+    REQUIRE(cascade_records_compute(&a, CASCADE_SCORES_LOGITS, &labels, "m", "m.npy", &r, NULL) == CASCADE_OK);
+    CHECK_NEAR(r.confidence[0], 1.0 / (exp(-2) + exp(-1) + 1), 1e-15);
+    CHECK_EQ_INT(r.prediction[0], 2);
+    CHECK_EQ_INT(r.correct[0], 1);
+    /* Large logits must not overflow; a tie takes the first index. */
+    CHECK_NEAR(r.confidence[1], 1.0 / (2 + exp(-1)), 1e-15);
+    CHECK_EQ_INT(r.prediction[1], 0);
+    CHECK_EQ_INT(r.correct[1], 0);
+    CHECK_EQ_INT(r.correct_count, 1);
+    cascade_records_free(&r);
+}
+
+TEST_CASE(probabilities_should_be_renormalised_as_log_p_logits)
+{
+    double p[3] = {0.2, 0.3, 0.4}; /* sums to 0.9: confidence 0.4 / 0.9 */
+    cascade_array a = array_f64(p, 1, 3);
+    cascade_records r;
+    REQUIRE(cascade_records_compute(&a, CASCADE_SCORES_PROBS, NULL, "m", "m.npy", &r, NULL) == CASCADE_OK);
+    CHECK_NEAR(r.confidence[0], 0.4 / 0.9, 1e-15);
+    CHECK_EQ_INT(r.prediction[0], 2);
+    CHECK_EQ_INT(r.correct_count, 0);
+    cascade_records_free(&r);
+}
+
+TEST_CASE(nan_logits_should_name_the_model_row_and_column)
+{
+    double z[6] = {1, 2, 3, 4, NAN, 6};
+    cascade_array a = array_f64(z, 2, 3);
+    cascade_records r;
+    cascade_error error;
+    CHECK(cascade_records_compute(&a, CASCADE_SCORES_LOGITS, NULL, "vgg", "v.npy", &r, &error) == CASCADE_ERR_VALUE);
+    CHECK_EQ_INT(error.row, 1);
+    CHECK_EQ_INT(error.column, 1);
+    CHECK_STR_CONTAINS(error.message, "\"vgg\", row 1, column 1: NaN");
+    double inf[2] = {INFINITY, 0};
+    a = array_f64(inf, 1, 2);
+    CHECK(cascade_records_compute(&a, CASCADE_SCORES_LOGITS, NULL, "vgg", "v.npy", &r, &error) == CASCADE_ERR_VALUE);
+    CHECK_STR_CONTAINS(error.message, "Inf");
+}
+
+TEST_CASE(negative_probabilities_should_be_refused_with_a_hint_about_logits)
+{
+    double p[2] = {-1.5, 2.0};
+    cascade_array a = array_f64(p, 1, 2);
+    cascade_records r;
+    cascade_error error;
+    CHECK(cascade_records_compute(&a, CASCADE_SCORES_PROBS, NULL, "m", "m.npy", &r, &error) == CASCADE_ERR_VALUE);
+    CHECK_STR_CONTAINS(error.message, "negative probability");
+    CHECK_STR_CONTAINS(error.message, "logits");
+}
+
+TEST_CASE(logits_that_look_like_probabilities_should_be_flagged)
+{
+    double p[4] = {0.25, 0.75, 0.5, 0.5};
+    cascade_array a = array_f64(p, 2, 2);
+    cascade_records r;
+    REQUIRE(cascade_records_compute(&a, CASCADE_SCORES_LOGITS, NULL, "m", "m.npy", &r, NULL) == CASCADE_OK);
+    CHECK(r.looks_like_probabilities);
+    cascade_records_free(&r);
+    double z[4] = {-3, 7, 2, 0};
+    a = array_f64(z, 2, 2);
+    REQUIRE(cascade_records_compute(&a, CASCADE_SCORES_LOGITS, NULL, "m", "m.npy", &r, NULL) == CASCADE_OK);
+    CHECK(!r.looks_like_probabilities);
+    cascade_records_free(&r);
+}
+
+TEST_CASE(float16_and_float32_logits_should_give_the_same_records_as_float64)
+{
+    /* Values exactly representable in half precision. */
+    double z64[4] = {0.5, -1.25, 3.0, 2.5};
+    float z32[4] = {0.5f, -1.25f, 3.0f, 2.5f};
+    uint16_t z16[4] = {0x3800, 0xbd00, 0x4200, 0x4100};
+    cascade_array a64 = array_f64(z64, 2, 2), a32 = a64, a16 = a64;
+    a32.dtype = CASCADE_DTYPE_F32;
+    a32.data = z32;
+    a16.dtype = CASCADE_DTYPE_F16;
+    a16.data = z16;
+    cascade_records r64, r32, r16;
+    REQUIRE(cascade_records_compute(&a64, CASCADE_SCORES_LOGITS, NULL, "m", "m", &r64, NULL) == CASCADE_OK);
+    REQUIRE(cascade_records_compute(&a32, CASCADE_SCORES_LOGITS, NULL, "m", "m", &r32, NULL) == CASCADE_OK);
+    REQUIRE(cascade_records_compute(&a16, CASCADE_SCORES_LOGITS, NULL, "m", "m", &r16, NULL) == CASCADE_OK);
+    for (int i = 0; i < 2; i++) {
+        CHECK_NEAR(r32.confidence[i], r64.confidence[i], 1e-7);
+        CHECK_NEAR(r16.confidence[i], r64.confidence[i], 1e-7);
+        CHECK_EQ_INT(r16.prediction[i], r64.prediction[i]);
+    }
+    cascade_records_free(&r64);
+    cascade_records_free(&r32);
+    cascade_records_free(&r16);
+}
+
+TEST_CASE(labels_should_load_from_npy_and_csv_and_refuse_negatives)
+{
+    char *dir = test_temp_dir();
+    char path[512];
+    int64_t values[3] = {0, 9, 4};
+    snprintf(path, sizeof path, "%s/labels.npy", dir);
+    test_write_npy(path, "<i8", 3, 0, values, 8);
+    cascade_labels labels;
+    REQUIRE(cascade_labels_load(path, &labels, NULL) == CASCADE_OK);
+    CHECK_EQ_INT(labels.count, 3);
+    CHECK_EQ_INT(labels.label[1], 9);
+    CHECK_EQ_INT(labels.max_label, 9);
+    cascade_labels_free(&labels);
+    snprintf(path, sizeof path, "%s/labels.csv", dir);
+    FILE *f = fopen(path, "w");
+    fputs("label\n3\n1\n-2\n", f);
+    fclose(f);
+    cascade_error error;
+    CHECK(cascade_labels_load(path, &labels, &error) == CASCADE_ERR_VALUE);
+    CHECK_STR_CONTAINS(error.message, "row 2");
+    test_remove_dir(dir);
+    free(dir);
+}
+
+RUN_TESTS(CASE(max_softmax_should_equal_a_hand_computed_value),
+          CASE(probabilities_should_be_renormalised_as_log_p_logits),
+          CASE(nan_logits_should_name_the_model_row_and_column),
+          CASE(negative_probabilities_should_be_refused_with_a_hint_about_logits),
+          CASE(logits_that_look_like_probabilities_should_be_flagged),
+          CASE(float16_and_float32_logits_should_give_the_same_records_as_float64),
+          CASE(labels_should_load_from_npy_and_csv_and_refuse_negatives))

@@ -1,0 +1,533 @@
+/* The sweep against hand computations and against brute force written here,
+ * independently of the library's sweep. */
+#include "check.h"
+#include "test_data.h"
+
+#include "cascade/array.h"
+#include "cascade/front.h"
+#include "cascade/output.h"
+#include "cascade/sweep.h"
+
+/* ---- an independent reference: evaluate a chain sample by sample ---- */
+
+typedef struct ref_point {
+    double accuracy, cost;
+    unsigned stages, model[3];
+    double threshold[2];
+} ref_point;
+
+static ref_point ref_evaluate(const cascade_dataset *d, unsigned stages,
+                              const unsigned *models, const double *thresholds)
+{
+    ref_point p = {0};
+    p.stages = stages;
+    size_t correct = 0;
+    double cost_sum = 0;
+    for (size_t i = 0; i < d->samples; i++) {
+        for (unsigned s = 0; s < stages; s++) {
+            cost_sum += d->models[models[s]].cost;
+            if (s + 1 == stages || d->models[models[s]].records.confidence[i] >= thresholds[s]) {
+                correct += d->models[models[s]].records.correct[i];
+                break;
+            }
+        }
+    }
+    for (unsigned s = 0; s < stages; s++) {
+        p.model[s] = models[s];
+        if (s + 1 < stages)
+            p.threshold[s] = thresholds[s];
+    }
+    p.accuracy = (double)correct / (double)d->samples;
+    p.cost = cost_sum / (double)d->samples;
+    return p;
+}
+
+typedef struct ref_list {
+    ref_point *p;
+    size_t n, cap;
+} ref_list;
+
+static void ref_push(ref_list *l, ref_point p)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 1024;
+        l->p = realloc(l->p, l->cap * sizeof *l->p);
+    }
+    l->p[l->n++] = p;
+}
+
+static int by_accuracy_then_cost(const void *pa, const void *pb)
+{
+    const ref_point *a = pa, *b = pb;
+    if (a->accuracy != b->accuracy)
+        return a->accuracy > b->accuracy ? -1 : 1;
+    if (fabs(a->cost - b->cost) > 1e-12 * fabs(a->cost))
+        return a->cost < b->cost ? -1 : 1;
+    return (int)a->stages - (int)b->stages;
+}
+
+/* The front by another route than the library's: most accurate first, keep
+ * a point when it is strictly cheaper than every more accurate one. Costs
+ * that differ only by rounding count as equal. */
+static void ref_front(ref_list *l)
+{
+    qsort(l->p, l->n, sizeof *l->p, by_accuracy_then_cost);
+    size_t kept = 0;
+    double cheapest = INFINITY;
+    for (size_t i = 0; i < l->n; i++)
+        if (i == 0 || l->p[i].cost < cheapest - 1e-12 * fabs(cheapest)) {
+            cheapest = l->p[i].cost;
+            l->p[kept++] = l->p[i];
+        }
+    l->n = kept;
+    /* cost ascending, like the library's front */
+    for (size_t i = 0; i < kept / 2; i++) {
+        ref_point t = l->p[i];
+        l->p[i] = l->p[kept - 1 - i];
+        l->p[kept - 1 - i] = t;
+    }
+}
+
+static int by_double_descending(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x > y ? -1 : x < y;
+}
+
+/* Singles and every pair at every distinct confidence, evaluated directly. */
+static void ref_singles_and_pairs(const cascade_dataset *d, ref_list *out)
+{
+    for (unsigned m = 0; m < d->model_count; m++)
+        ref_push(out, ref_evaluate(d, 1, &m, NULL));
+    double *values = malloc(d->samples * sizeof *values);
+    for (unsigned a = 0; a < d->model_count; a++) {
+        memcpy(values, d->models[a].records.confidence, d->samples * sizeof *values);
+        qsort(values, d->samples, sizeof *values, by_double_descending);
+        for (unsigned b = 0; b < d->model_count; b++) {
+            if (!(d->models[a].cost < d->models[b].cost))
+                continue;
+            unsigned models[2] = {a, b};
+            for (size_t i = 0; i < d->samples; i++) {
+                if (i > 0 && values[i] == values[i - 1])
+                    continue;
+                ref_push(out, ref_evaluate(d, 2, models, &values[i]));
+            }
+        }
+    }
+    free(values);
+}
+
+static void compare_fronts(const cascade_dataset *d, const cascade_front *front,
+                           const ref_list *ref)
+{
+    CHECK_EQ_INT(front->count, ref->n);
+    double worst_accuracy = 0, worst_cost = 0;
+    size_t model_mismatches = 0;
+    for (size_t i = 0; i < front->count && i < ref->n; i++) {
+        const cascade_point *p = &front->points[i];
+        worst_accuracy = fmax(worst_accuracy, fabs(p->accuracy - ref->p[i].accuracy));
+        worst_cost = fmax(worst_cost, fabs(p->cost - ref->p[i].cost));
+        if (p->stages != ref->p[i].stages ||
+            memcmp(p->model, ref->p[i].model, p->stages * sizeof *p->model) != 0)
+            model_mismatches++;
+        /* The library's threshold must select the same samples. */
+        ref_point again = ref_evaluate(d, p->stages, p->model, p->threshold);
+        worst_accuracy = fmax(worst_accuracy, fabs(again.accuracy - p->accuracy));
+    }
+    printf("front of %zu points: largest accuracy difference %.3g, cost difference %.3g, "
+           "%zu chains differ\n", front->count, worst_accuracy, worst_cost, model_mismatches);
+    CHECK(worst_accuracy == 0);
+    CHECK(worst_cost < 1e-12);
+    CHECK_EQ_INT(model_mismatches, 0);
+}
+
+static cascade_dataset *load_cifar10(void)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/cifar10/manifest.json", shared_data_dir());
+    cascade_dataset *d = NULL;
+    cascade_error error;
+    cascade_dataset_options options = {.require_labels = 1};
+    REQUIRE(cascade_dataset_load(path, &options, &d, &error) == CASCADE_OK);
+    return d;
+}
+
+/* The test's own confidences and correctness from the raw probabilities. */
+static void recompute_records_independently(cascade_dataset *d)
+{
+    char path[1024];
+    cascade_array labels;
+    snprintf(path, sizeof path, "%s/cifar10/labels.npy", shared_data_dir());
+    REQUIRE(cascade_array_load(path, &labels, NULL) == CASCADE_OK);
+    double worst = 0;
+    for (size_t m = 0; m < d->model_count; m++) {
+        cascade_array probs;
+        REQUIRE(cascade_array_load(d->manifest->models[m].path, &probs, NULL) == CASCADE_OK);
+        cascade_records *r = &d->models[m].records;
+        r->correct_count = 0;
+        for (size_t i = 0; i < probs.rows; i++) {
+            const float *p = (const float *)probs.data + i * probs.cols;
+            size_t best = 0;
+            double sum = 0;
+            for (size_t j = 0; j < probs.cols; j++) {
+                sum += p[j];
+                if (p[j] > p[best])
+                    best = j;
+            }
+            double confidence = p[best] / sum;
+            worst = fmax(worst, fabs(confidence - r->confidence[i]));
+            r->confidence[i] = confidence;
+            r->correct[i] = (long long)best == (long long)cascade_array_get(&labels, i, 0);
+            r->correct_count += r->correct[i];
+        }
+        cascade_array_free(&probs);
+    }
+    cascade_array_free(&labels);
+    printf("library vs test confidences: largest difference %.3g\n", worst);
+    CHECK(worst < 1e-12);
+}
+
+TEST_CASE(pair_sweep_should_match_a_hand_computed_front)
+{
+    /* a: conf 0.9 0.8 0.6 0.6, right on samples 0 and 2; b right on all.
+     * Exiting the top sample: 4/4 right at 1 + 10 * 3/4 = 8.5; the top two:
+     * 3/4 at 1 + 10 * 2/4 = 6; b alone (1.0 at 10) is dominated. */
+    cascade_dataset *d = test_dataset_new(2, 4);
+    double conf[4] = {0.9, 0.8, 0.6, 0.6};
+    uint8_t right_a[4] = {1, 0, 1, 0};
+    for (int i = 0; i < 4; i++) {
+        d->models[0].records.confidence[i] = conf[i];
+        d->models[0].records.correct[i] = right_a[i];
+        d->models[1].records.confidence[i] = 0.99;
+        d->models[1].records.correct[i] = 1;
+    }
+    d->models[0].cost = 1;
+    d->models[1].cost = 10;
+    test_dataset_finish(d);
+    cascade_front front;
+    cascade_front_init(&front);
+    REQUIRE(cascade_sweep(d, NULL, &front, NULL, NULL) == CASCADE_OK);
+    REQUIRE(front.count == 3);
+    CHECK_EQ_INT(front.points[0].stages, 1);
+    CHECK_NEAR(front.points[0].accuracy, 0.5, 0);
+    CHECK_NEAR(front.points[0].cost, 1, 0);
+    CHECK_EQ_INT(front.points[1].stages, 2);
+    CHECK_NEAR(front.points[1].accuracy, 0.75, 0);
+    CHECK_NEAR(front.points[1].cost, 6, 1e-15);
+    CHECK_NEAR(front.points[1].threshold[0], 0.7, 0);
+    CHECK_NEAR(front.points[1].answered[0], 0.5, 0);
+    CHECK_NEAR(front.points[2].accuracy, 1.0, 0);
+    CHECK_NEAR(front.points[2].cost, 8.5, 1e-15);
+    CHECK_NEAR(front.points[2].threshold[0], 0.85, 0);
+    CHECK_NEAR(front.points[2].answered[1], 0.75, 0);
+    cascade_front_free(&front);
+    cascade_dataset_free(d);
+}
+
+TEST_CASE(thresholds_should_fall_strictly_inside_the_gap_between_confidences)
+{
+    CHECK_NEAR(cascade_threshold_between(0.6, 0.8), 0.7, 0);
+    double upper = 0.75, lower = nextafter(upper, 0);
+    CHECK(cascade_threshold_between(lower, upper) == upper);
+    double t = cascade_threshold_between(0.1234567891, 0.1234567893);
+    CHECK(t > 0.1234567891 && t <= 0.1234567893);
+    CHECK(cascade_threshold_between(-INFINITY, 0.5) == 0.5);
+}
+
+TEST_CASE(sweep_should_match_brute_force_on_cifar10)
+{
+    cascade_dataset *d = load_cifar10();
+    recompute_records_independently(d);
+    ref_list ref = {0};
+    ref_singles_and_pairs(d, &ref);
+    ref_front(&ref);
+    cascade_front front;
+    cascade_front_init(&front);
+    REQUIRE(cascade_sweep(d, NULL, &front, NULL, NULL) == CASCADE_OK);
+    compare_fronts(d, &front, &ref);
+    cascade_front_free(&front);
+    free(ref.p);
+    cascade_dataset_free(d);
+}
+
+TEST_CASE(three_stage_points_should_equal_brute_force_over_the_same_grid_on_cifar10)
+{
+    enum { GRID = 40 };
+    cascade_dataset *d = load_cifar10();
+    ref_list ref = {0};
+    ref_singles_and_pairs(d, &ref);
+    for (unsigned a = 0; a < d->model_count; a++)
+        for (unsigned b = 0; b < d->model_count; b++)
+            for (unsigned c = 0; c < d->model_count; c++) {
+                if (!(d->models[a].cost < d->models[b].cost && d->models[b].cost < d->models[c].cost))
+                    continue;
+                double ta[GRID], tb[GRID];
+                unsigned na, nb;
+                REQUIRE(cascade_grid_thresholds(&d->models[a].records, GRID, ta, &na) == CASCADE_OK);
+                REQUIRE(cascade_grid_thresholds(&d->models[b].records, GRID, tb, &nb) == CASCADE_OK);
+                CHECK(na > GRID / 2 && nb > GRID / 2);
+                unsigned models[3] = {a, b, c};
+                for (unsigned i = 0; i < na; i++)
+                    for (unsigned j = 0; j < nb; j++) {
+                        double t[2] = {ta[i], tb[j]};
+                        ref_push(&ref, ref_evaluate(d, 3, models, t));
+                    }
+            }
+    ref_front(&ref);
+    size_t three_stage = 0;
+    for (size_t i = 0; i < ref.n; i++)
+        three_stage += ref.p[i].stages == 3;
+    printf("brute force: %zu front points, %zu of them 3-stage\n", ref.n, three_stage);
+    CHECK(three_stage > 0);
+    cascade_sweep_options options = {.max_stages = 3, .grid = GRID};
+    cascade_front front;
+    cascade_front_init(&front);
+    REQUIRE(cascade_sweep(d, &options, &front, NULL, NULL) == CASCADE_OK);
+    compare_fronts(d, &front, &ref);
+    cascade_front_free(&front);
+    free(ref.p);
+    cascade_dataset_free(d);
+}
+
+/* Reads the CSV back and re-applies every row's thresholds. */
+TEST_CASE(every_csv_row_should_reevaluate_to_its_accuracy_and_cost_on_cifar10)
+{
+    cascade_dataset *d = load_cifar10();
+    cascade_sweep_options options = {.max_stages = 3};
+    cascade_front front;
+    cascade_front_init(&front);
+    REQUIRE(cascade_sweep(d, &options, &front, NULL, NULL) == CASCADE_OK);
+    FILE *csv = tmpfile();
+    REQUIRE(cascade_write_front_csv(csv, d, &front) == CASCADE_OK);
+    rewind(csv);
+    char line[4096];
+    REQUIRE(fgets(line, sizeof line, csv));
+    CHECK_STR_CONTAINS(line, "models,thresholds,accuracy,cost");
+    size_t rows = 0, accuracy_mismatches = 0;
+    double worst_cost = 0;
+    while (fgets(line, sizeof line, csv)) {
+        char *fields[6] = {0}, *save = NULL;
+        char *cursor = line;
+        for (int f = 0; f < 6; f++) {
+            fields[f] = cursor;
+            char *comma = strchr(cursor, ',');
+            if (comma) {
+                *comma = '\0';
+                cursor = comma + 1;
+            }
+        }
+        unsigned models[3], stages = 0;
+        for (char *name = strtok_r(fields[0], ">", &save); name; name = strtok_r(NULL, ">", &save))
+            models[stages++] = (unsigned)cascade_dataset_find(d, name);
+        double thresholds[2] = {0};
+        char *t = fields[1];
+        for (unsigned s = 0; s + 1 < stages; s++) {
+            thresholds[s] = strtod(t, &t);
+            if (*t == ';')
+                t++;
+        }
+        ref_point p = ref_evaluate(d, stages, models, thresholds);
+        accuracy_mismatches += p.accuracy != strtod(fields[2], NULL);
+        worst_cost = fmax(worst_cost, fabs(p.cost - strtod(fields[3], NULL)));
+        rows++;
+    }
+    fclose(csv);
+    printf("%zu rows re-evaluated: %zu accuracy mismatches, largest cost difference %.3g\n",
+           rows, accuracy_mismatches, worst_cost);
+    CHECK_EQ_INT(rows, front.count);
+    CHECK(rows > 100);
+    CHECK_EQ_INT(accuracy_mismatches, 0);
+    CHECK(worst_cost < 1e-12);
+    cascade_front_free(&front);
+    cascade_dataset_free(d);
+}
+
+TEST_CASE(a_three_stage_cascade_should_strictly_beat_every_single_model_and_pair)
+{
+    /* 4 easy samples (m0 right and sure), 3 medium (m1 right and sure),
+     * 3 hard (only m2 right). m0>m1>m2 is right on all at 1 + 4 * 0.6 +
+     * 10 * 0.3 = 6.4; the best pairs need 7 for that, m2 alone 10. */
+    cascade_dataset *d = test_dataset_new(3, 10);
+    for (int i = 0; i < 10; i++) {
+        int easy = i < 4, medium = i >= 4 && i < 7;
+        d->models[0].records.correct[i] = (uint8_t)easy;
+        d->models[0].records.confidence[i] = easy ? 0.9 : 0.5;
+        d->models[1].records.correct[i] = (uint8_t)(easy || medium);
+        d->models[1].records.confidence[i] = easy || medium ? 0.9 : 0.5;
+        d->models[2].records.correct[i] = 1;
+        d->models[2].records.confidence[i] = 0.9;
+    }
+    d->models[0].cost = 1;
+    d->models[1].cost = 4;
+    d->models[2].cost = 10;
+    test_dataset_finish(d);
+    cascade_front pairs, chains;
+    cascade_front_init(&pairs);
+    cascade_front_init(&chains);
+    cascade_sweep_options two = {.max_stages = 2}, three = {.max_stages = 3};
+    REQUIRE(cascade_sweep(d, &two, &pairs, NULL, NULL) == CASCADE_OK);
+    REQUIRE(cascade_sweep(d, &three, &chains, NULL, NULL) == CASCADE_OK);
+    double best_pair = cascade_front_best_accuracy(&pairs, 6.4 + 1e-9);
+    double best_chain = cascade_front_best_accuracy(&chains, 6.4 + 1e-9);
+    printf("best accuracy at cost 6.4: %.3f with pairs, %.3f with 3 stages\n", best_pair, best_chain);
+    CHECK(best_pair < 1.0);
+    CHECK_NEAR(best_chain, 1.0, 0);
+    const cascade_point *winner = NULL;
+    for (size_t i = 0; i < chains.count; i++)
+        if (chains.points[i].accuracy == 1.0)
+            winner = &chains.points[i];
+    REQUIRE(winner);
+    CHECK_EQ_INT(winner->stages, 3);
+    CHECK_NEAR(winner->cost, 6.4, 1e-12);
+    cascade_front_free(&pairs);
+    cascade_front_free(&chains);
+    cascade_dataset_free(d);
+}
+
+static void sweep_both_ways(cascade_dataset *d, cascade_sweep_options options,
+                            size_t *skipped)
+{
+    cascade_front with_skip, without;
+    cascade_front_init(&with_skip);
+    cascade_front_init(&without);
+    cascade_sweep_stats stats;
+    REQUIRE(cascade_sweep(d, &options, &with_skip, &stats, NULL) == CASCADE_OK);
+    *skipped = stats.chains_skipped;
+    options.no_skip = 1;
+    cascade_sweep_stats all;
+    REQUIRE(cascade_sweep(d, &options, &without, &all, NULL) == CASCADE_OK);
+    printf("%zu chains swept and %zu skipped, against %zu swept without skipping\n",
+           stats.chains_swept, stats.chains_skipped, all.chains_swept);
+    CHECK_EQ_INT(all.chains_skipped, 0);
+    CHECK_EQ_INT(with_skip.count, without.count);
+    size_t differ = 0;
+    for (size_t i = 0; i < with_skip.count && i < without.count; i++)
+        differ += cascade_point_compare(&with_skip.points[i], &without.points[i]) != 0;
+    CHECK_EQ_INT(differ, 0);
+    cascade_front_free(&with_skip);
+    cascade_front_free(&without);
+}
+
+TEST_CASE(skipping_should_never_remove_a_point_of_the_front)
+{
+    cascade_dataset *d = test_dataset_random(12, 3000, 7);
+    /* Two costly models that are mostly wrong: chains that start with them
+     * cannot beat a cheaper model, and their bound shows it. */
+    for (size_t i = 0; i < d->samples; i++) {
+        d->models[10].records.correct[i] = i % 10 == 0;
+        d->models[11].records.correct[i] = i % 10 == 1;
+    }
+    test_dataset_finish(d);
+    size_t skipped;
+    sweep_both_ways(d, (cascade_sweep_options){.max_stages = 3, .grid = 20}, &skipped);
+    CHECK(skipped > 0);
+    sweep_both_ways(d, (cascade_sweep_options){.max_stages = 2}, &skipped);
+    cascade_dataset_free(d);
+}
+
+TEST_CASE(thread_count_should_not_change_the_front)
+{
+    cascade_dataset *d = test_dataset_random(10, 2000, 11);
+    cascade_front one, four;
+    cascade_front_init(&one);
+    cascade_front_init(&four);
+    cascade_sweep_options a = {.max_stages = 3, .grid = 15, .threads = 1};
+    cascade_sweep_options b = {.max_stages = 3, .grid = 15, .threads = 4};
+    REQUIRE(cascade_sweep(d, &a, &one, NULL, NULL) == CASCADE_OK);
+    REQUIRE(cascade_sweep(d, &b, &four, NULL, NULL) == CASCADE_OK);
+    CHECK_EQ_INT(one.count, four.count);
+    size_t differ = 0;
+    for (size_t i = 0; i < one.count && i < four.count; i++)
+        differ += cascade_point_compare(&one.points[i], &four.points[i]) != 0;
+    CHECK_EQ_INT(differ, 0);
+    cascade_front_free(&one);
+    cascade_front_free(&four);
+    cascade_dataset_free(d);
+}
+
+TEST_CASE(front_only_should_build_longer_chains_from_single_front_models_only)
+{
+    cascade_dataset *d = test_dataset_random(8, 1000, 3);
+    /* Make m3 useless: costly and always wrong, so it is off the single front. */
+    for (size_t i = 0; i < d->samples; i++)
+        d->models[3].records.correct[i] = 0;
+    test_dataset_finish(d);
+    cascade_front all;
+    cascade_front_init(&all);
+    cascade_sweep_options options = {.max_stages = 3, .grid = 10, .front_only = 1, .no_skip = 1};
+    options.all_points = &all;
+    cascade_front front;
+    cascade_front_init(&front);
+    REQUIRE(cascade_sweep(d, &options, &front, NULL, NULL) == CASCADE_OK);
+    size_t triples_with_m3 = 0, pairs_with_m3 = 0;
+    for (size_t i = 0; i < all.count; i++) {
+        const cascade_point *p = &all.points[i];
+        for (unsigned s = 0; s < p->stages; s++)
+            if (p->model[s] == 3) {
+                triples_with_m3 += p->stages == 3;
+                pairs_with_m3 += p->stages == 2;
+            }
+    }
+    CHECK_EQ_INT(triples_with_m3, 0);
+    CHECK(pairs_with_m3 > 0);
+    cascade_front_free(&all);
+    cascade_front_free(&front);
+    cascade_dataset_free(d);
+}
+
+TEST_CASE(candidate_models_should_limit_the_sweep)
+{
+    cascade_dataset *d = test_dataset_random(5, 500, 5);
+    unsigned char mask[5] = {1, 0, 1, 0, 0};
+    cascade_sweep_options options = {.max_stages = 2, .candidates = mask};
+    cascade_front front;
+    cascade_front_init(&front);
+    REQUIRE(cascade_sweep(d, &options, &front, NULL, NULL) == CASCADE_OK);
+    size_t foreign = 0;
+    for (size_t i = 0; i < front.count; i++)
+        for (unsigned s = 0; s < front.points[i].stages; s++)
+            foreign += !mask[front.points[i].model[s]];
+    CHECK(front.count >= 1);
+    CHECK_EQ_INT(foreign, 0);
+    cascade_front_free(&front);
+    cascade_dataset_free(d);
+}
+
+TEST_CASE(sweeping_one_chain_should_give_the_points_of_the_full_sweep)
+{
+    cascade_dataset *d = test_dataset_random(4, 800, 9);
+    cascade_sweep_options options = {.max_stages = 3, .grid = 12, .no_skip = 1};
+    cascade_front all, front, chain;
+    cascade_front_init(&all);
+    cascade_front_init(&front);
+    cascade_front_init(&chain);
+    options.all_points = &all;
+    REQUIRE(cascade_sweep(d, &options, &front, NULL, NULL) == CASCADE_OK);
+    unsigned models[3] = {0, 1, 3};
+    REQUIRE(cascade_sweep_chain(d, models, 3, 12, &chain, NULL) == CASCADE_OK);
+    CHECK(chain.count > 0);
+    size_t missing = 0;
+    for (size_t i = 0; i < chain.count; i++) {
+        int found = 0;
+        for (size_t j = 0; j < all.count && !found; j++)
+            found = cascade_point_compare(&chain.points[i], &all.points[j]) == 0;
+        missing += !found;
+    }
+    CHECK_EQ_INT(missing, 0);
+    cascade_front_free(&all);
+    cascade_front_free(&front);
+    cascade_front_free(&chain);
+    cascade_dataset_free(d);
+}
+
+RUN_TESTS(CASE(sweeping_one_chain_should_give_the_points_of_the_full_sweep),
+          CASE(pair_sweep_should_match_a_hand_computed_front),
+          CASE(thresholds_should_fall_strictly_inside_the_gap_between_confidences),
+          CASE(sweep_should_match_brute_force_on_cifar10),
+          CASE(three_stage_points_should_equal_brute_force_over_the_same_grid_on_cifar10),
+          CASE(every_csv_row_should_reevaluate_to_its_accuracy_and_cost_on_cifar10),
+          CASE(a_three_stage_cascade_should_strictly_beat_every_single_model_and_pair),
+          CASE(skipping_should_never_remove_a_point_of_the_front),
+          CASE(thread_count_should_not_change_the_front),
+          CASE(front_only_should_build_longer_chains_from_single_front_models_only),
+          CASE(candidate_models_should_limit_the_sweep))
