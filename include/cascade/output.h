@@ -15,6 +15,7 @@
 
 #include <stdio.h>
 
+#include "cascade/apply.h"
 #include "cascade/dataset.h"
 #include "cascade/front.h"
 #include "cascade/status.h"
@@ -59,6 +60,17 @@ cascade_status cascade_write_points_csv(FILE *file, const cascade_dataset *datas
 
 /* One row per model: name, samples, classes, accuracy, mean_confidence, cost. */
 cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *dataset);
+
+/* The same table as a JSON array of objects with the same fields and
+ * numbers (accuracy is null without labels). */
+cascade_status cascade_write_models_json(FILE *file, const cascade_dataset *dataset);
+
+/* One row per sample: index (0-based), stage (1-based), model, prediction,
+ * confidence, and correct (1/0) when the dataset has labels. MODELS are the
+ * chain's dataset indices, as given to cascade_apply(). */
+cascade_status cascade_write_decisions_csv(FILE *file, const cascade_dataset *dataset,
+                                           const unsigned *models,
+                                           const cascade_decisions *decisions);
 
 #ifdef __cplusplus
 }

@@ -23,8 +23,30 @@ static const cli_option_doc sweep_options[] = {
 static const cli_option_doc models_options[] = {
     {"-o, --output FILE", "Write the table to FILE (atomically) instead of standard output."},
     {"--cost FIELD", "Per-sample cost: the numeric manifest field FIELD of each model (default gmacs)."},
+    {"--format FORMAT", "csv (default) or json: a JSON array of objects with the same fields."},
     {"-q, --quiet", "Print nothing on standard error except errors."},
     {"-h, --help", "Show this help."},
+    {NULL, NULL}};
+
+static const cli_option_doc pick_options[] = {
+    {"--min-accuracy A", "Pick the cheapest point whose accuracy is at least A (a fraction)."},
+    {"--max-cost C", "Pick the most accurate point whose cost is at most C."},
+    {"-o, --output FILE", "Write the config to FILE (atomically) instead of standard output."},
+    {"-h, --help", "Show this help."},
+    {NULL, NULL}};
+
+static const cli_option_doc apply_options[] = {
+    {"-o, --output FILE", "Write the decisions to FILE (atomically) instead of standard output."},
+    {"--cost FIELD", "Per-sample cost: the numeric manifest field FIELD of each model (default gmacs); use the field the front was swept with."},
+    {"-q, --quiet", "Do not print the summary line, nor anything else but errors."},
+    {"-h, --help", "Show this help."},
+    {NULL, NULL}};
+
+/* The options of `cascade` itself; --man is left out on purpose: it only
+ * serves the build, which renders this manual with it. */
+const cli_option_doc cli_global_options[] = {
+    {"-h, --help", "Show the list of commands."},
+    {"--version", "Show the version."},
     {NULL, NULL}};
 
 const cli_command cli_commands[] = {
@@ -41,11 +63,37 @@ const cli_command cli_commands[] = {
      "\"gmacs\": X}, ...]}, paths relative to it. Give raw scores as \"logits\" and\n"
      "softmax outputs as \"probs\". Files are .npy (float16/32/64) or .csv.",
      sweep_options},
-    {"models", cmd_models, "print each model's accuracy, confidence and cost (CSV)",
-     "cascade models MANIFEST [-o FILE] [--cost FIELD]",
+    {"models", cmd_models, "print each model's accuracy, confidence and cost (CSV or JSON)",
+     "cascade models MANIFEST [-o FILE] [--cost FIELD] [--format csv|json]",
      "Prints one CSV row per model: name, samples, classes, accuracy,\n"
-     "mean_confidence and cost.",
+     "mean_confidence and cost. With --format json, a JSON array of objects with\n"
+     "the same fields; accuracy is null when the manifest has no labels.",
      models_options},
+    {"pick", cmd_pick, "choose one point of a front and print it as a JSON config",
+     "cascade pick FRONT (--min-accuracy A | --max-cost C) [-o FILE]",
+     "Reads FRONT, a CSV written by cascade sweep, and prints the chosen point as\n"
+     "JSON: the cheapest point whose accuracy is at least A, or the most accurate\n"
+     "point whose cost is at most C. Ties go to the more accurate (or cheaper)\n"
+     "point, then to the earlier row.\n\n"
+     "The config holds models (stage names), thresholds, metric, accuracy, cost\n"
+     "and answered (fraction answered by each stage), plus every other column of\n"
+     "the front such as eval_accuracy and eval_cost. Numbers are printed so that\n"
+     "they read back exactly. cascade apply takes this config.\n\n"
+     "When no point meets the constraint, it names the best reachable value and\n"
+     "exits with status 1.",
+     pick_options},
+    {"apply", cmd_apply, "run a chosen cascade over a manifest's scores, one decision per sample",
+     "cascade apply CONFIG MANIFEST [-o FILE] [--cost FIELD] [--quiet]",
+     "Runs the cascade in CONFIG (as cascade pick prints it) over every sample of\n"
+     "MANIFEST: a sample stops at the first stage whose confidence is >= that\n"
+     "stage's threshold, and the last stage always answers. Labels are optional.\n\n"
+     "Writes CSV with one row per sample: index (from 0), stage (from 1), model,\n"
+     "prediction, confidence, and correct (1 or 0) when the manifest has labels.\n"
+     "Prints the realised accuracy (with labels), mean cost and fraction answered\n"
+     "by each stage on standard error. On the data a front was swept on, these\n"
+     "equal the front's row exactly.\n\n"
+     "Every model in CONFIG must be in MANIFEST. The metric must be max_softmax.",
+     apply_options},
     {NULL, NULL, NULL, NULL, NULL, NULL}};
 
 int main(int argc, char **argv)
@@ -57,6 +105,10 @@ int main(int argc, char **argv)
     const char *name = argv[1];
     if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0) {
         cli_print_overview(stdout);
+        return cli_finish_stdout();
+    }
+    if (strcmp(name, "--man") == 0) {
+        cli_print_man(stdout);
         return cli_finish_stdout();
     }
     if (strcmp(name, "--version") == 0) {

@@ -2,6 +2,7 @@
 #include "cascade/output.h"
 
 #include <csv.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,8 +11,12 @@ void cascade_format_double(double value, char *buf)
     for (int digits = 1; digits <= 17; digits++) {
         snprintf(buf, 32, "%.*g", digits, value);
         if (strtod(buf, NULL) == value)
-            return;
+            break;
     }
+    /* %g writes a whole number with fewer significant digits than its
+     * length as an exponent (10 as "1e+01"); below 1e17 write it plainly. */
+    if (strchr(buf, 'e') && fabs(value) < 1e17 && value == trunc(value))
+        snprintf(buf, 32, "%.0f", value);
 }
 
 void cascade_csv_field(FILE *file, const char *text, int last)
