@@ -521,8 +521,8 @@ cascade_status cascade_synth_plan_from_tables(cascade_synth_plan **out,
         if (n_models > n_cands)
             status = cascade_error_set(err, CASCADE_ERR_NOT_FOUND, costs_csv, -1, -1,
                                        "only %zu models with distinct costs are in both "
-                                       "%s and this table; expected at most that many "
-                                       "models, got %zu", n_cands, accuracy_csv, n_models);
+                                       "this table and %s; expected at most %zu models, "
+                                       "got %zu", n_cands, accuracy_csv, n_cands, n_models);
     }
     cascade_synth_plan *plan = NULL;
     if (status == CASCADE_OK)
