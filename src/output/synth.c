@@ -39,8 +39,6 @@ enum {
 
 typedef struct rng {
     uint64_t s[4];   /* xoshiro256** state */
-    float spare;     /* the second normal of a polar pair */
-    int has_spare;
 } rng;
 
 static uint64_t mix64(uint64_t x)
@@ -59,8 +57,6 @@ static void rng_init(rng *r, uint64_t seed, uint64_t tag, uint64_t a, uint64_t b
         x += 0x9e3779b97f4a7c15ull; /* splitmix64 */
         r->s[i] = mix64(x);
     }
-    r->has_spare = 0;
-    r->spare = 0;
 }
 
 static inline uint64_t rotl(uint64_t x, int k)
@@ -105,25 +101,27 @@ static double rng_normal(rng *r)
     return u * sqrt(-2.0 * log(s) / s);
 }
 
-/* The bulk of the logits: float precision is all they are stored with.
- * Marsaglia's polar method, one 64-bit draw per attempt. */
-static inline float rng_normalf(rng *r)
+/* n standard normals below limit, into out: the bulk of the logits, so
+ * float precision (all they are stored with) and whole polar pairs
+ * (Marsaglia's method, one 64-bit draw per attempt) in a loop with no calls
+ * between the draws but logf, so that successive pairs overlap. */
+static void normals_below(rng *r, float *out, size_t n, float limit)
 {
-    if (r->has_spare) {
-        r->has_spare = 0;
-        return r->spare;
-    }
-    float u, v, s;
-    do {
+    size_t i = 0;
+    while (i < n) {
         uint64_t x = rng_next(r);
-        u = (float)(x >> 40) * 0x1p-23f - 1.0f;
-        v = (float)((x >> 16) & 0xffffff) * 0x1p-23f - 1.0f;
-        s = u * u + v * v;
-    } while (s >= 1.0f || s == 0.0f);
-    float f = sqrtf(-2.0f * logf(s) / s);
-    r->spare = v * f;
-    r->has_spare = 1;
-    return u * f;
+        float u = (float)(x >> 40) * 0x1p-23f - 1.0f;
+        float v = (float)((x >> 16) & 0xffffff) * 0x1p-23f - 1.0f;
+        float s = u * u + v * v;
+        if (s >= 1.0f || s == 0.0f)
+            continue;
+        float f = sqrtf(-2.0f * logf(s) / s);
+        float a = u * f, b = v * f;
+        if (a < limit)
+            out[i++] = a;
+        if (b < limit && i < n)
+            out[i++] = b;
+    }
 }
 
 /* ---- the standard normal distribution ---- */
@@ -602,21 +600,6 @@ static double correctness_threshold(const row_base *b, double difficulty)
     return (b->top - b->truth) / MARGIN_SLOPE + difficulty - b->model_noise;
 }
 
-/* A standard normal below top: rejection while that accepts often enough,
- * else by inversion. */
-static inline float normal_below(rng *r, double top, double below_mass)
-{
-    if (below_mass >= 0.25) {
-        float limit = (float)top;
-        for (;;) {
-            float z = rng_normalf(r);
-            if (z < limit)
-                return z;
-        }
-    }
-    return (float)-normal_upper_quantile(rng_uniform(r) * below_mass);
-}
-
 typedef struct shared_data {
     const char *dir;
     const cascade_synth_options *options;
@@ -630,19 +613,25 @@ typedef struct shared_data {
     cascade_error error;
 } shared_data;
 
-/* One row [classes]: factor times each class's value (noise, or the true
- * class's raised value). */
+/* One row [classes]: factor times each class's value: the true class's
+ * raised value, the runner-up's top, and below it normal noise. */
 static void fill_row(float *row, size_t classes, int64_t label, const row_base *b,
                      double skill, double difficulty, double factor, rng *rest)
 {
     double below_mass = 1.0 - normal_upper(b->top);
-    uint32_t slot = 0;
-    for (size_t c = 0; c < classes; c++) {
-        if ((int64_t)c == label)
-            continue;
-        float z = slot++ == b->top_slot ? (float)b->top : normal_below(rest, b->top, below_mass);
-        row[c] = (float)(factor * z);
+    if (below_mass >= 0.25) {
+        /* rejection, which then accepts often */
+        normals_below(rest, row, classes, (float)b->top);
+    } else {
+        /* inversion, for the rare rows whose top is far below the mean */
+        for (size_t c = 0; c < classes; c++)
+            row[c] = (float)-normal_upper_quantile(rng_uniform(rest) * below_mass);
     }
+    float scale = (float)factor;
+    for (size_t c = 0; c < classes; c++)
+        row[c] *= scale;
+    size_t top_class = b->top_slot < label ? b->top_slot : (size_t)b->top_slot + 1;
+    row[top_class] = (float)(factor * b->top);
     double truth = b->truth + MARGIN_SLOPE * (skill - difficulty + b->model_noise);
     /* Saturate the lead over the runner-up, as real logits do: keeps easy
      * rows' logits in a plausible range and never changes correctness. */
