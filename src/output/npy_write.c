@@ -86,43 +86,42 @@ static int write_all(int fd, const void *data, size_t size)
     return 0;
 }
 
-/* Create the temporary file beside path; fills *temp_out (malloc'd) and
- * returns the descriptor, or -1 with err filled. */
-static int open_temp(const char *path, char **temp_out, cascade_error *err)
+/* Create the temporary file beside path: *temp_out (malloc'd) and *fd_out. */
+static cascade_status open_temp(const char *path, char **temp_out, int *fd_out,
+                                cascade_error *err)
 {
     const char *slash = strrchr(path, '/');
     const char *base = slash ? slash + 1 : path;
     size_t dir_len = (size_t)(base - path);
-    if (*base == '\0') {
-        cascade_error_set(err, CASCADE_ERR_ARGUMENT, path, -1, -1,
-                          "the output path names a folder; expected a file name");
-        return -1;
-    }
+    if (*base == '\0')
+        return cascade_error_set(err, CASCADE_ERR_ARGUMENT, path, -1, -1,
+                                 "the output path names a folder; expected a file name");
     size_t n = dir_len + 1 + strlen(base) + 8 + 1; /* DIR/ . BASE .XXXXXX NUL */
     char *temp = malloc(n);
-    if (!temp) {
-        cascade_error_set(err, CASCADE_ERR_NOMEM, path, -1, -1,
-                          "out of memory naming the temporary file");
-        return -1;
-    }
+    if (!temp)
+        return cascade_error_set(err, CASCADE_ERR_NOMEM, path, -1, -1,
+                                 "out of memory naming the temporary file");
     snprintf(temp, n, "%.*s.%s.XXXXXX", (int)dir_len, path, base);
     int fd = mkstemp(temp);
     if (fd < 0) {
-        io_error(err, path, "cannot create a temporary file in its folder", errno);
+        cascade_status status = io_error(err, path, "cannot create a temporary file in "
+                                                    "its folder", errno);
         free(temp);
-        return -1;
+        return status;
     }
     /* mkstemp creates 0600; give the file the mode open() would have. */
     pthread_once(&umask_once, read_umask);
     if (fchmod(fd, 0666 & ~process_umask) != 0) {
-        io_error(err, path, "cannot set the temporary file's mode", errno);
+        cascade_status status = io_error(err, path, "cannot set the temporary file's mode",
+                                         errno);
         close(fd);
         unlink(temp);
         free(temp);
-        return -1;
+        return status;
     }
     *temp_out = temp;
-    return fd;
+    *fd_out = fd;
+    return CASCADE_OK;
 }
 
 /* Flush to disk and close; returns -1 with errno set on failure. */
@@ -241,11 +240,12 @@ cascade_status cascade_npy_writer_open(cascade_npy_writer **out,
         return cascade_error_set(err, CASCADE_ERR_NOMEM, path, -1, -1,
                                  "out of memory opening a writer");
     }
-    w->fd = open_temp(path, &w->temp_path, err);
-    if (w->fd < 0) {
+    w->fd = -1;
+    status = open_temp(path, &w->temp_path, &w->fd, err);
+    if (status != CASCADE_OK) {
         free(w->path);
         free(w);
-        return err ? err->status : CASCADE_ERR_IO;
+        return status;
     }
     w->row_bytes = row_bytes;
     w->rows_total = shape[0];
