@@ -54,12 +54,14 @@ cascade_status cascade_synth_plan_default(cascade_synth_plan **out, size_t n_mod
                                           size_t n_classes, uint64_t seed,
                                           cascade_error *err);
 
-/* n_models real models from timm's tables: accuracy_csv has columns model
- * and top1 (percent), costs_csv has model and infer_gmacs. Models are joined
- * exactly on the model column (the first row wins when a name repeats); rows
- * with an empty value are skipped. Among the models with distinct costs (the
- * most accurate one at each cost), n_models are chosen spread evenly over the
- * logarithm of the cost; target accuracy is top1 / 100. */
+/* n_models real models from timm's tables (cascade/table.h): accuracy_csv
+ * has columns model and top1 (percent; or accuracy, a fraction), costs_csv
+ * has model and infer_gmacs (or gmacs). Models are joined on the model
+ * column (and on the image size when both tables give one; the first results
+ * row wins when a name repeats); rows with an empty accuracy or cost, or a
+ * cost of 0, are skipped. Among the models with distinct costs (the most
+ * accurate one at each cost), n_models are chosen spread evenly over the
+ * logarithm of the cost. */
 cascade_status cascade_synth_plan_from_tables(cascade_synth_plan **out,
                                               const char *accuracy_csv,
                                               const char *costs_csv, size_t n_models,

@@ -5,8 +5,8 @@
 
 #include "cascade/npy_write.h"
 #include "cascade/output.h"
+#include "cascade/table.h"
 
-#include <csv.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -265,195 +265,75 @@ cascade_status cascade_synth_plan_default(cascade_synth_plan **out, size_t n_mod
     return CASCADE_OK;
 }
 
-/* ---- Minimal private CSV reader (libcsv). TEMPORARY: switch to the
- * cascade_table module once it lands; nothing outside this file uses it. It
- * reads two columns, a name and a number, by header name. ---- */
-
-typedef struct csv_entry {
-    char *name;
-    double value;
-    long long row; /* 1-based record number, the header being 1 */
-} csv_entry;
-
-typedef struct csv_columns {
-    const char *path;
-    const char *name_column, *value_column;
-    long name_index, value_index;
-    long long row;      /* current record, 1-based */
-    long field;         /* current field in the record, 0-based */
-    char *name;         /* this record's name, if seen */
-    double value;
-    int has_value;
-    csv_entry *entries;
-    size_t n, cap;
-    cascade_status status;
-    cascade_error *err;
-} csv_columns;
-
-/* "1,014.45" -> 1014.45: timm's benchmark tables quote numbers with
- * thousands separators. Returns 0 on an empty field, -1 if not a number. */
-static int parse_table_number(const char *text, size_t len, double *out)
-{
-    char buf[64];
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (text[i] == ',' || text[i] == ' ')
-            continue;
-        if (n + 1 >= sizeof buf)
-            return -1;
-        buf[n++] = text[i];
-    }
-    buf[n] = '\0';
-    if (n == 0)
-        return 0;
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(buf, &end);
-    if (*end != '\0' || errno == ERANGE || !isfinite(v))
-        return -1;
-    *out = v;
-    return 1;
-}
-
-static void csv_on_field(void *field, size_t len, void *data)
-{
-    csv_columns *t = data;
-    long index = t->field++;
-    if (t->status != CASCADE_OK)
-        return;
-    const char *text = field ? field : "";
-    if (t->row == 1) {
-        if (strlen(t->name_column) == len && memcmp(text, t->name_column, len) == 0)
-            t->name_index = index;
-        if (strlen(t->value_column) == len && memcmp(text, t->value_column, len) == 0)
-            t->value_index = index;
-        return;
-    }
-    if (index == t->name_index && len > 0) {
-        free(t->name);
-        t->name = strndup(text, len);
-        if (!t->name)
-            t->status = cascade_error_set(t->err, CASCADE_ERR_NOMEM, t->path, t->row,
-                                          index + 1, "out of memory");
-    } else if (index == t->value_index) {
-        int got = parse_table_number(text, len, &t->value);
-        if (got < 0)
-            t->status = cascade_error_set(
-                t->err, CASCADE_ERR_FORMAT, t->path, t->row, index + 1,
-                "row %lld: cannot read '%.*s' in column %s as a number; expected a "
-                "number such as 1014.45 or \"1,014.45\"", t->row, (int)(len > 40 ? 40 : len),
-                text, t->value_column);
-        t->has_value = got > 0;
-    }
-}
-
-static void csv_on_row(int terminator, void *data)
-{
-    (void)terminator;
-    csv_columns *t = data;
-    if (t->status == CASCADE_OK && t->row == 1 && (t->name_index < 0 || t->value_index < 0))
-        t->status = cascade_error_set(t->err, CASCADE_ERR_NOT_FOUND, t->path, 1, -1,
-                                      "the header has no column '%s'; expected columns "
-                                      "'%s' and '%s'", t->name_index < 0 ? t->name_column
-                                      : t->value_column, t->name_column, t->value_column);
-    if (t->status == CASCADE_OK && t->row > 1 && t->name && t->has_value) {
-        if (t->n == t->cap) {
-            size_t cap = t->cap ? 2 * t->cap : 256;
-            csv_entry *grown = realloc(t->entries, cap * sizeof *grown);
-            if (!grown) {
-                t->status = cascade_error_set(t->err, CASCADE_ERR_NOMEM, t->path, t->row,
-                                              -1, "out of memory");
-                goto next;
-            }
-            t->entries = grown;
-            t->cap = cap;
-        }
-        t->entries[t->n++] = (csv_entry){t->name, t->value, t->row};
-        t->name = NULL;
-    }
-next:
-    free(t->name);
-    t->name = NULL;
-    t->has_value = 0;
-    t->field = 0;
-    t->row++;
-}
-
-static void csv_columns_free(csv_columns *t)
-{
-    for (size_t i = 0; i < t->n; i++)
-        free(t->entries[i].name);
-    free(t->entries);
-    free(t->name);
-}
-
-static cascade_status read_csv_columns(csv_columns *t, const char *path,
-                                       const char *name_column, const char *value_column,
-                                       cascade_error *err)
-{
-    memset(t, 0, sizeof *t);
-    t->path = path;
-    t->name_column = name_column;
-    t->value_column = value_column;
-    t->name_index = t->value_index = -1;
-    t->row = 1;
-    t->err = err;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return cascade_error_set(err, CASCADE_ERR_IO, path, -1, -1, "cannot open: %s",
-                                 strerror(errno));
-    struct csv_parser parser;
-    if (csv_init(&parser, CSV_APPEND_NULL) != 0) {
-        fclose(f);
-        return cascade_error_set(err, CASCADE_ERR_NOMEM, path, -1, -1, "out of memory");
-    }
-    char buf[65536];
-    size_t n;
-    while (t->status == CASCADE_OK && (n = fread(buf, 1, sizeof buf, f)) > 0) {
-        if (csv_parse(&parser, buf, n, csv_on_field, csv_on_row, t) != n)
-            t->status = cascade_error_set(err, CASCADE_ERR_FORMAT, path, t->row, -1,
-                                          "row %lld: %s", t->row,
-                                          csv_strerror(csv_error(&parser)));
-    }
-    if (t->status == CASCADE_OK && ferror(f))
-        t->status = cascade_error_set(err, CASCADE_ERR_IO, path, -1, -1, "cannot read");
-    if (t->status == CASCADE_OK)
-        csv_fini(&parser, csv_on_field, csv_on_row, t);
-    if (t->status == CASCADE_OK && t->row == 1)
-        t->status = cascade_error_set(err, CASCADE_ERR_FORMAT, path, -1, -1,
-                                      "the file is empty; expected a header row");
-    csv_free(&parser);
-    fclose(f);
-    if (t->status != CASCADE_OK)
-        csv_columns_free(t);
-    return t->status;
-}
-/* ---- end of the private CSV reader ---- */
-
-static int compare_entry_names(const void *a, const void *b)
-{
-    const csv_entry *x = a, *y = b;
-    int c = strcmp(x->name, y->name);
-    if (c)
-        return c;
-    return (x->row > y->row) - (x->row < y->row); /* first row first */
-}
+/* ---- plans from timm's tables ---- */
 
 typedef struct candidate {
-    const char *name;
-    double top1;   /* percent */
+    const char *name;  /* points into the results table */
+    size_t results_row;
+    double accuracy;   /* fraction */
     double gmacs;
     double log_cost;
 } candidate;
 
-static int compare_candidates(const void *a, const void *b)
+static int compare_names(const void *a, const void *b)
+{
+    const candidate *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    if (c)
+        return c;
+    return (x->results_row > y->results_row) - (x->results_row < y->results_row);
+}
+
+static int compare_costs(const void *a, const void *b)
 {
     const candidate *x = a, *y = b;
     if (x->gmacs != y->gmacs)
         return x->gmacs < y->gmacs ? -1 : 1;
-    if (x->top1 != y->top1)
-        return x->top1 > y->top1 ? -1 : 1; /* most accurate first */
+    if (x->accuracy != y->accuracy)
+        return x->accuracy > y->accuracy ? -1 : 1; /* most accurate first */
     return strcmp(x->name, y->name);
+}
+
+/* The first of the two named columns that the table has, or -1. */
+static long first_column(const cascade_table *t, const char *a, const char *b)
+{
+    long column = cascade_table_column(t, a);
+    return column >= 0 ? column : cascade_table_column(t, b);
+}
+
+/* Each joined model with both numbers, into cands[0..*n-1]: rows with an
+ * empty accuracy or cost are skipped (a model not measured), other
+ * unreadable cells are errors. */
+static cascade_status read_candidates(const cascade_table *results, const cascade_table *bench,
+                                      const cascade_join *join, candidate *cands, size_t *n,
+                                      cascade_error *err)
+{
+    long acc_col = first_column(results, "top1", "accuracy");
+    long cost_col = first_column(bench, "gmacs", "infer_gmacs");
+    if (acc_col < 0 || cost_col < 0)
+        return cascade_error_set(err, CASCADE_ERR_NOT_FOUND,
+                                 cascade_table_path(acc_col < 0 ? results : bench), -1, -1,
+                                 "no %s column (expected the header to name one)",
+                                 acc_col < 0 ? "\"top1\" or \"accuracy\""
+                                             : "\"gmacs\" or \"infer_gmacs\"");
+    *n = 0;
+    for (size_t i = 0; i < join->count; i++) {
+        const cascade_join_entry *e = &join->entries[i];
+        if (!*cascade_table_cell(results, e->results_row, (size_t)acc_col) ||
+            !*cascade_table_cell(bench, e->bench_row, (size_t)cost_col))
+            continue;
+        candidate c = {e->name, e->results_row, 0, 0, 0};
+        cascade_status status = cascade_table_accuracy(results, e->results_row, &c.accuracy, err);
+        if (status == CASCADE_OK)
+            status = cascade_table_cost(bench, e->bench_row, "gmacs", &c.gmacs, err);
+        if (status != CASCADE_OK)
+            return status;
+        if (c.gmacs > 0) { /* a cost of 0 has no place on a log scale */
+            c.log_cost = log(c.gmacs);
+            cands[(*n)++] = c;
+        }
+    }
+    return CASCADE_OK;
 }
 
 cascade_status cascade_synth_plan_from_tables(cascade_synth_plan **out,
@@ -468,72 +348,51 @@ cascade_status cascade_synth_plan_from_tables(cascade_synth_plan **out,
     if (n_models < 1 || n_models > 1000)
         return cascade_error_set(err, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
                                  "a plan needs 1 to 1000 models (got %zu)", n_models);
-    csv_columns acc, cost;
-    cascade_status status = read_csv_columns(&acc, accuracy_csv, "model", "top1", err);
-    if (status != CASCADE_OK)
-        return status;
-    status = read_csv_columns(&cost, costs_csv, "model", "infer_gmacs", err);
-    if (status != CASCADE_OK) {
-        csv_columns_free(&acc);
-        return status;
-    }
-    for (size_t i = 0; i < acc.n && status == CASCADE_OK; i++)
-        if (acc.entries[i].value < 0 || acc.entries[i].value > 100)
-            status = cascade_error_set(err, CASCADE_ERR_VALUE, accuracy_csv,
-                                       acc.entries[i].row, -1,
-                                       "row %lld: top1 is %g; expected a percentage in "
-                                       "[0, 100]", acc.entries[i].row, acc.entries[i].value);
-    candidate *cands = malloc((acc.n ? acc.n : 1) * sizeof *cands);
-    if (status == CASCADE_OK && !cands)
-        status = cascade_error_set(err, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
+    cascade_table *results = NULL, *bench = NULL;
+    cascade_join *join = NULL;
+    candidate *cands = NULL;
+    char *taken = NULL;
+    cascade_synth_plan *plan = NULL;
     size_t n_cands = 0;
+    cascade_status status = cascade_table_load(accuracy_csv, &results, err);
+    if (status == CASCADE_OK)
+        status = cascade_table_load(costs_csv, &bench, err);
+    /* On the model name, and on the image size when both tables give one. */
+    if (status == CASCADE_OK)
+        status = cascade_table_join(results, bench, NULL, &join, err);
+    if (status == CASCADE_OK &&
+        !(cands = malloc((join->count ? join->count : 1) * sizeof *cands)))
+        status = cascade_error_set(err, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
+    if (status == CASCADE_OK)
+        status = read_candidates(results, bench, join, cands, &n_cands, err);
     if (status == CASCADE_OK) {
-        qsort(acc.entries, acc.n, sizeof *acc.entries, compare_entry_names);
-        qsort(cost.entries, cost.n, sizeof *cost.entries, compare_entry_names);
-        /* Merge the two sorted lists; for a repeated name the first row wins. */
-        size_t i = 0, j = 0;
-        while (i < acc.n && j < cost.n) {
-            int c = strcmp(acc.entries[i].name, cost.entries[j].name);
-            if (c < 0) {
-                i++;
-            } else if (c > 0) {
-                j++;
-            } else {
-                const csv_entry *a = &acc.entries[i], *g = &cost.entries[j];
-                if (g->value > 0)
-                    cands[n_cands++] = (candidate){a->name, a->value, g->value, log(g->value)};
-                const char *name = a->name;
-                while (i < acc.n && strcmp(acc.entries[i].name, name) == 0)
-                    i++;
-                while (j < cost.n && strcmp(cost.entries[j].name, name) == 0)
-                    j++;
-            }
-        }
-        /* One model per cost, the most accurate, so that costs strictly rise. */
-        qsort(cands, n_cands, sizeof *cands, compare_candidates);
-        size_t distinct = 0;
+        /* A model listed twice in the results: its first row wins. */
+        qsort(cands, n_cands, sizeof *cands, compare_names);
+        size_t kept = 0;
         for (size_t k = 0; k < n_cands; k++)
-            if (distinct == 0 || cands[k].gmacs != cands[distinct - 1].gmacs)
-                cands[distinct++] = cands[k];
-        n_cands = distinct;
+            if (kept == 0 || strcmp(cands[k].name, cands[kept - 1].name) != 0)
+                cands[kept++] = cands[k];
+        /* One model per cost, the most accurate, so that costs strictly rise. */
+        qsort(cands, kept, sizeof *cands, compare_costs);
+        n_cands = 0;
+        for (size_t k = 0; k < kept; k++)
+            if (n_cands == 0 || cands[k].gmacs != cands[n_cands - 1].gmacs)
+                cands[n_cands++] = cands[k];
         if (n_models > n_cands)
             status = cascade_error_set(err, CASCADE_ERR_NOT_FOUND, costs_csv, -1, -1,
                                        "only %zu models with distinct costs are in both "
                                        "this table and %s; expected at most %zu models, "
                                        "got %zu", n_cands, accuracy_csv, n_cands, n_models);
     }
-    cascade_synth_plan *plan = NULL;
+    if (status == CASCADE_OK && !(taken = calloc(n_cands, 1)))
+        status = cascade_error_set(err, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
     if (status == CASCADE_OK)
         status = plan_new(&plan, n_models, err);
     if (status == CASCADE_OK) {
         /* Spread over log(cost): for targets evenly spaced from the cheapest
          * to the dearest, take the nearest model not yet taken. */
-        char *taken = calloc(n_cands, 1);
-        if (!taken)
-            status = cascade_error_set(err, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
-        double low = n_cands ? cands[0].log_cost : 0;
-        double high = n_cands ? cands[n_cands - 1].log_cost : 0;
-        for (size_t m = 0; status == CASCADE_OK && m < n_models; m++) {
+        double low = cands[0].log_cost, high = cands[n_cands - 1].log_cost;
+        for (size_t m = 0; m < n_models; m++) {
             double target = n_models == 1 ? 0.5 * (low + high)
                             : low + (high - low) * (double)m / (double)(n_models - 1);
             size_t best = n_cands;
@@ -550,16 +409,17 @@ cascade_status cascade_synth_plan_from_tables(cascade_synth_plan **out,
             cascade_synth_model *model = &plan->models[m++];
             model->name = strdup(cands[k].name);
             model->gmacs = cands[k].gmacs;
-            model->target_accuracy = cands[k].top1 / 100.0;
+            model->target_accuracy = cands[k].accuracy;
             if (!model->name)
                 status = cascade_error_set(err, CASCADE_ERR_NOMEM, NULL, -1, -1,
                                            "out of memory");
         }
-        free(taken);
     }
+    free(taken);
     free(cands);
-    csv_columns_free(&acc);
-    csv_columns_free(&cost);
+    cascade_join_free(join);
+    cascade_table_free(bench);
+    cascade_table_free(results);
     if (status != CASCADE_OK) {
         cascade_synth_plan_free(plan);
         return status;
