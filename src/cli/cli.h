@@ -61,6 +61,7 @@ void cli_progress_end(cli_progress *progress);
 
 int cmd_sweep(int argc, char **argv);
 int cmd_models(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
 int cmd_pick(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 

@@ -8,7 +8,6 @@
 
 #include "cascade/synth.h"
 
-int cmd_synth(int argc, char **argv); /* until cli.h declares it */
 
 int cmd_synth(int argc, char **argv)
 {

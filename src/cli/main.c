@@ -49,6 +49,20 @@ const cli_option_doc cli_global_options[] = {
     {"--version", "Show the version."},
     {NULL, NULL}};
 
+static const cli_option_doc synth_options[] = {
+    {"-o, --output DIR", "Folder to write (created if missing). Files in it are replaced only once all the new files are complete, manifest.json last."},
+    {"--models M", "Number of models (1 to 1000)."},
+    {"--samples K", "Number of samples (1 to 100000000)."},
+    {"--classes C", "Number of classes (2 to 1000000)."},
+    {"--seed S", "Seed (0 to 9223372036854775807). The same options and seed give the same bytes, whatever the number of threads."},
+    {"--dtype f32|f16", "Element type of the logits (default f32)."},
+    {"--accuracy FILE", "With --costs: timm's results table (columns model, top1). Takes M real models found in both tables, spread over the cost range, with their names, costs and top-1 accuracies."},
+    {"--costs FILE", "With --accuracy: timm's benchmark table (columns model, infer_gmacs)."},
+    {"--threads N", "Worker threads (default: one per online CPU)."},
+    {"-q, --quiet", "Print nothing on standard error except errors (no summary)."},
+    {"-h, --help", "Show this help."},
+    {NULL, NULL}};
+
 const cli_command cli_commands[] = {
     {"sweep", cmd_sweep, "sweep thresholds and print the accuracy-cost Pareto front (CSV)",
      "cascade sweep MANIFEST [-o FILE] [--cost FIELD] [--stages N] [--grid G] [options]",
@@ -94,6 +108,18 @@ const cli_command cli_commands[] = {
      "equal the front's row exactly.\n\n"
      "Every model in CONFIG must be in MANIFEST. The metric must be max_softmax.",
      apply_options},
+    {"synth", cmd_synth, "write a realistic synthetic dataset (labels, logits, manifest)",
+     "cascade synth -o DIR --models M --samples K --classes C --seed S [options]",
+     "Writes M models' logits on K samples of C classes: DIR/labels.npy (int64),\n"
+     "DIR/NAME.logits.npy ([K][C] float32 or float16) and DIR/manifest.json, models\n"
+     "in increasing cost (gmacs), each with its target_accuracy. Samples share a\n"
+     "difficulty, so the models' errors correlate; each model's realised accuracy is\n"
+     "its target; confidence tracks correctness without ranking it perfectly, and\n"
+     "is a little over-confident on average. Without --accuracy/--costs, models\n"
+     "m00, m01, ... cost 0.01 to 10 GMACs (log-spaced, with jitter) and their\n"
+     "accuracies rise with cost (0.70..0.95 for 10 classes, 0.55..0.88 for 1000).\n"
+     "A summary (target and realised accuracy per model) goes to standard error.",
+     synth_options},
     {NULL, NULL, NULL, NULL, NULL, NULL}};
 
 int main(int argc, char **argv)
