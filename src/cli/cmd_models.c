@@ -11,6 +11,8 @@ int cmd_models(int argc, char **argv)
     static const struct option long_options[] = {
         {"output", required_argument, NULL, 'o'},
         {"cost", required_argument, NULL, 'c'},
+        {"metric", required_argument, NULL, 'M'},
+        {"calibrate", required_argument, NULL, 'C'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -23,6 +25,14 @@ int cmd_models(int argc, char **argv)
         switch (option) {
         case 'o': output_path = optarg; break;
         case 'c': load.cost_field = optarg; break;
+        case 'M':
+            if (cli_parse_metric("models", optarg, &load) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
+        case 'C':
+            if (cli_parse_calibrate("models", optarg, &load) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
         case 'q': quiet = 1; break;
         case 'h':
             cli_print_help(stdout, cli_find_command("models"));
