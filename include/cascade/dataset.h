@@ -14,7 +14,9 @@
 
 #include <stddef.h>
 
+#include "cascade/calibration.h"
 #include "cascade/manifest.h"
+#include "cascade/metrics.h"
 #include "cascade/records.h"
 #include "cascade/status.h"
 
@@ -26,6 +28,7 @@ typedef struct cascade_model {
     const char *name;
     double cost;               /* mean per-sample cost, in the cost field's unit */
     cascade_records records;
+    cascade_calibration calibration; /* fitted when loaded with a calibration */
 } cascade_model;
 
 typedef struct cascade_dataset {
@@ -37,6 +40,8 @@ typedef struct cascade_dataset {
     cascade_labels labels;     /* count == samples when has_labels */
     const char *cost_field;
     cascade_manifest *manifest;
+    cascade_metric metric;     /* what records.confidence holds */
+    int calibrated;            /* confidences are temperature-scaled */
 } cascade_dataset;
 
 /* Called after each model is loaded, so a command can show progress. */
@@ -48,9 +53,15 @@ typedef struct cascade_dataset_options {
     int require_labels;        /* refuse a manifest without "labels" */
     cascade_progress_fn progress;
     void *progress_context;
+    cascade_metric metric;     /* confidence metric; max_softmax when 0 */
+    cascade_calibration_method calibrate; /* fit each model's temperature on
+                                             every labelled sample first */
 } cascade_dataset_options;
 
-/* Loads the manifest, the labels and every model's records. Checks that all
+/* Loads the manifest, the labels and every model's records. With
+ * CALIBRATE, fits each model's temperature (which needs labels) while its
+ * scores are mapped, then computes its confidences from z / T; METRIC
+ * chooses the confidence (cascade/metrics.h). Checks that all
  * models and the labels agree on the sample count, that all models agree on
  * the class count, that labels are in range, and that every cost is a finite
  * number >= 0. OPTIONS may be NULL for the defaults. */

@@ -59,11 +59,17 @@ void cli_progress_start(cli_progress *progress, int quiet);
 void cli_progress_show(void *progress, size_t done, size_t total, const char *what);
 void cli_progress_end(cli_progress *progress);
 
+/* --metric NAME and --calibrate temperature|none into LOAD; a usage error
+ * (returned) names the option (cli_metric.c). */
+int cli_parse_metric(const char *command, const char *text, cascade_dataset_options *load);
+int cli_parse_calibrate(const char *command, const char *text, cascade_dataset_options *load);
+
 int cmd_sweep(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_pick(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 /* Printing helpers shared by the subcommands (cli_util.c). */
 void cli_error(const char *format, ...)

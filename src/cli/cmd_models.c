@@ -13,6 +13,8 @@ int cmd_models(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"cost", required_argument, NULL, 'c'},
         {"format", required_argument, NULL, 'f'},
+        {"metric", required_argument, NULL, 'M'},
+        {"calibrate", required_argument, NULL, 'C'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -29,6 +31,14 @@ int cmd_models(int argc, char **argv)
             if (strcmp(optarg, "csv") != 0 && strcmp(optarg, "json") != 0)
                 return cli_usage_error("models", "--format takes csv or json, not \"%s\"", optarg);
             json = strcmp(optarg, "json") == 0;
+            break;
+        case 'M':
+            if (cli_parse_metric("models", optarg, &load) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
+        case 'C':
+            if (cli_parse_calibrate("models", optarg, &load) != EXIT_OK)
+                return EXIT_USAGE;
             break;
         case 'q': quiet = 1; break;
         case 'h':

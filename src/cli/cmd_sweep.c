@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cascade/ensemble.h"
 #include "cascade/front.h"
 #include "cascade/output.h"
 #include "cascade/sweep.h"
@@ -24,12 +25,15 @@ int cmd_sweep(int argc, char **argv)
         {"no-skip", no_argument, NULL, 'n'},
         {"threads", required_argument, NULL, 't'},
         {"points", required_argument, NULL, 'p'},
+        {"metric", required_argument, NULL, 'M'},
+        {"calibrate", required_argument, NULL, 'C'},
+        {"ensemble", no_argument, NULL, 'e'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *output_path = NULL;
     cascade_dataset_options load = {.cost_field = "gmacs", .require_labels = 1};
     cascade_sweep_options sweep = {.max_stages = 2};
-    int quiet = 0, verbose = 0, all_points = 0, option;
+    int quiet = 0, verbose = 0, all_points = 0, ensemble = 0, option;
     long number;
     const char *model_list = NULL;
     opterr = 0;
@@ -64,6 +68,15 @@ int cmd_sweep(int argc, char **argv)
             else
                 return cli_usage_error("sweep", "--points takes 'front' or 'all', not \"%s\"", optarg);
             break;
+        case 'M':
+            if (cli_parse_metric("sweep", optarg, &load) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
+        case 'C':
+            if (cli_parse_calibrate("sweep", optarg, &load) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
+        case 'e': ensemble = 1; break;
         case 'q': quiet = 1; break;
         case 'v': verbose = 1; break;
         case 'h':
@@ -76,6 +89,8 @@ int cmd_sweep(int argc, char **argv)
         return cli_usage_error("sweep", optind >= argc ? "needs a MANIFEST"
                                                         : "takes one MANIFEST, got %d arguments",
                                argc - optind);
+    if (ensemble && all_points)
+        return cli_usage_error("sweep", "--points all is not available with --ensemble");
     cascade_dataset *dataset = NULL;
     int code = cli_load_dataset(argv[optind], &load, quiet, &dataset);
     if (code != EXIT_OK)
@@ -101,7 +116,9 @@ int cmd_sweep(int argc, char **argv)
     cascade_sweep_stats stats;
     cascade_error error;
     cascade_error_clear(&error);
-    cascade_status status = cascade_sweep(dataset, &sweep, &front, &stats, &error);
+    cascade_status status = ensemble
+                                ? cascade_sweep_ensemble(dataset, &sweep, &front, &stats, &error)
+                                : cascade_sweep(dataset, &sweep, &front, &stats, &error);
     cli_progress_end(&progress);
     if (status == CASCADE_OK) {
         if (verbose && !quiet)
@@ -112,6 +129,7 @@ int cmd_sweep(int argc, char **argv)
         status = cascade_output_open(output_path, &output, &error);
         if (status == CASCADE_OK) {
             status = all_points ? cascade_write_points_csv(output.file, dataset, &points, &front)
+                     : ensemble ? cascade_write_ensemble_front_csv(output.file, dataset, &front)
                                 : cascade_write_front_csv(output.file, dataset, &front);
             if (status != CASCADE_OK) {
                 cascade_error_set(&error, status, output_path ? output_path : "standard output",

@@ -15,6 +15,9 @@ static const cli_option_doc sweep_options[] = {
     {"--no-skip", "Sweep every chain, even one whose oracle bound cannot reach the front (for checking)."},
     {"--threads N", "Worker threads (default: one per online CPU)."},
     {"--points all", "Write every candidate point, not only the front, with an on_front column (for plotting the cloud)."},
+    {"--metric NAME", "Confidence compared with the thresholds: max_softmax (default), margin (p_top1 - p_top2) or entropy (sum p log p, the negative entropy: thresholds <= 0)."},
+    {"--calibrate temperature", "Fit one temperature T per model (minimum NLL on the labelled samples) and take confidences from softmax(z / T)."},
+    {"--ensemble", "Stage i answers from the mean of the probabilities of stages 1..i (same cost); the metric column ends in +ensemble. Every chain is swept (no skipping); not with --points all."},
     {"-q, --quiet", "Print nothing on standard error except errors (no progress)."},
     {"-v, --verbose", "Report how many chains were swept and skipped, and how many candidate points."},
     {"-h, --help", "Show this help."},
@@ -24,6 +27,8 @@ static const cli_option_doc models_options[] = {
     {"-o, --output FILE", "Write the table to FILE (atomically) instead of standard output."},
     {"--cost FIELD", "Per-sample cost: the numeric manifest field FIELD of each model (default gmacs)."},
     {"--format FORMAT", "csv (default) or json: a JSON array of objects with the same fields."},
+    {"--metric NAME", "mean_confidence in this metric: max_softmax (default), margin or entropy."},
+    {"--calibrate temperature", "Fit each model's temperature and add the columns temperature, nll_before, nll_after, ece_before and ece_after (needs labels)."},
     {"-q, --quiet", "Print nothing on standard error except errors."},
     {"-h, --help", "Show this help."},
     {NULL, NULL}};
@@ -63,25 +68,46 @@ static const cli_option_doc synth_options[] = {
     {"-h, --help", "Show this help."},
     {NULL, NULL}};
 
+static const cli_option_doc compare_options[] = {
+    {"-o, --output FILE", "Write the table to FILE (atomically) instead of standard output."},
+    {"--format csv|json", "Output format (default csv)."},
+    {"--cost FIELD", "Per-sample cost: the numeric manifest field FIELD of each model (default gmacs); costs must be > 0."},
+    {"--stages N", "Search cascades of up to N stages (1 to 8; default 2)."},
+    {"--grid G", "Thresholds per stage for chains of 3 or more stages (default 100)."},
+    {"--models A,B,C", "Use only the named models."},
+    {"--front-only", "Chains of 3 or more stages use only the models on the single-model front."},
+    {"--calibrate temperature", "Temperature-scale every model first, in every variant."},
+    {"--threads N", "Worker threads (default: one per online CPU)."},
+    {"-q, --quiet", "Print nothing on standard error except errors (no progress)."},
+    {"-h, --help", "Show this help."},
+    {NULL, NULL}};
+
 const cli_command cli_commands[] = {
     {"sweep", cmd_sweep, "sweep thresholds and print the accuracy-cost Pareto front (CSV)",
      "cascade sweep MANIFEST [-o FILE] [--cost FIELD] [--stages N] [--grid G] [options]",
      "Evaluates every single model and every cascade of models in increasing cost\n"
      "at every threshold that changes the outcome, and writes the Pareto front of\n"
      "accuracy versus mean per-sample cost as CSV, cost ascending. A sample stops at\n"
-     "the first stage whose confidence (max softmax) is >= that stage's threshold;\n"
-     "the last stage always answers.\n\n"
+     "the first stage whose confidence (max softmax unless --metric) is >= that\n"
+     "stage's threshold; the last stage always answers.\n\n"
      "Columns: models (stage names joined by '>'), thresholds (joined by ';'),\n"
-     "accuracy (fraction), cost, stages, answered (fraction answered per stage).\n\n"
+     "accuracy (fraction), cost, stages, answered (fraction answered per stage),\n"
+     "metric (max_softmax, margin or entropy, then +temperature when calibrated\n"
+     "and +ensemble when ensembled). Thresholds are in the metric's own units.\n\n"
      "MANIFEST is JSON: {\"labels\": FILE, \"models\": [{\"name\": N, \"logits\": FILE,\n"
      "\"gmacs\": X}, ...]}, paths relative to it. Give raw scores as \"logits\" and\n"
      "softmax outputs as \"probs\". Files are .npy (float16/32/64) or .csv.",
      sweep_options},
     {"models", cmd_models, "print each model's accuracy, confidence and cost (CSV or JSON)",
-     "cascade models MANIFEST [-o FILE] [--cost FIELD] [--format csv|json]",
+     "cascade models MANIFEST [-o FILE] [--cost FIELD] [--format csv|json] [--metric NAME] [--calibrate temperature]",
      "Prints one CSV row per model: name, samples, classes, accuracy,\n"
-     "mean_confidence and cost. With --format json, a JSON array of objects with\n"
-     "the same fields; accuracy is null when the manifest has no labels.",
+     "mean_confidence and cost; with --calibrate temperature also temperature,\n"
+     "nll_before, nll_after (mean negative log-likelihood at T = 1 and at T),\n"
+     "ece_before and ece_after (expected calibration error, 15 equal-width bins\n"
+     "(i/15, (i+1)/15] of max softmax, weighted |accuracy - confidence|).\n"
+     "With --format json, a JSON array of objects with the name, samples,\n"
+     "classes, accuracy, mean_confidence and cost fields; accuracy is null when\n"
+     "the manifest has no labels.",
      models_options},
     {"pick", cmd_pick, "choose one point of a front and print it as a JSON config",
      "cascade pick FRONT (--min-accuracy A | --max-cost C) [-o FILE]",
@@ -120,6 +146,22 @@ const cli_command cli_commands[] = {
      "accuracies rise with cost (0.70..0.95 for 10 classes, 0.55..0.88 for 1000).\n"
      "A summary (target and realised accuracy per model) goes to standard error.",
      synth_options},
+    {"compare", cmd_compare, "compare confidence metrics and ensembling on one manifest (CSV)",
+     "cascade compare MANIFEST [--stages N] [--cost FIELD] [--format csv|json] [options]",
+     "Sweeps the manifest once per confidence metric (max_softmax, margin,\n"
+     "entropy), each once without and once with --ensemble, and prints one row\n"
+     "per variant: metric, ensemble (1/0), front_points, area,\n"
+     "best_accuracy_at_reference_cost, reference_model, reference_cost,\n"
+     "reference_accuracy, cost_at_reference_accuracy, cost_low, cost_high.\n\n"
+     "area: the front as a step function A(x), the best accuracy among front\n"
+     "points costing at most 10^x, averaged over x = log10(cost) from cost_low to\n"
+     "cost_high (the cheapest and the costliest single model): the integral of A\n"
+     "divided by log10(cost_high / cost_low), a mean accuracy in [0, 1].\n\n"
+     "The reference model is the cheapest single model with the top single-model\n"
+     "accuracy; best_accuracy_at_reference_cost is the best front accuracy at its\n"
+     "cost, cost_at_reference_accuracy the cheapest front cost reaching its\n"
+     "accuracy.",
+     compare_options},
     {NULL, NULL, NULL, NULL, NULL, NULL}};
 
 int main(int argc, char **argv)

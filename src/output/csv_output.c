@@ -69,13 +69,21 @@ static int on_front(const cascade_front *front, const cascade_point *p)
     return 0;
 }
 
+void cascade_metric_label(const cascade_dataset *dataset, int ensemble, char *buf)
+{
+    snprintf(buf, 64, "%s%s%s", cascade_metric_name(dataset->metric),
+             dataset->calibrated ? "+temperature" : "", ensemble ? "+ensemble" : "");
+}
+
 /* FRONT_MARKS: NULL for a plain front, else the front to mark points on. */
 static cascade_status write_points(FILE *file, const cascade_dataset *dataset,
                                    const cascade_front *points,
-                                   const cascade_front *front_marks)
+                                   const cascade_front *front_marks, int ensemble)
 {
-    fputs(front_marks ? "models,thresholds,accuracy,cost,stages,answered,on_front\n"
-                      : "models,thresholds,accuracy,cost,stages,answered\n", file);
+    char metric[64];
+    cascade_metric_label(dataset, ensemble, metric);
+    fputs(front_marks ? "models,thresholds,accuracy,cost,stages,answered,on_front,metric\n"
+                      : "models,thresholds,accuracy,cost,stages,answered,metric\n", file);
     for (size_t i = 0; i < points->count; i++) {
         const cascade_point *p = &points->points[i];
         size_t len = 1;
@@ -96,9 +104,10 @@ static cascade_status write_points(FILE *file, const cascade_dataset *dataset,
         number_field(file, p->accuracy, 0);
         number_field(file, p->cost, 0);
         fprintf(file, "%u,", p->stages);
-        joined_numbers(file, p->answered, p->stages, !front_marks);
+        joined_numbers(file, p->answered, p->stages, 0);
         if (front_marks)
-            fprintf(file, "%d\n", on_front(front_marks, p));
+            fprintf(file, "%d,", on_front(front_marks, p));
+        cascade_csv_field(file, metric, 1);
     }
     return ferror(file) ? CASCADE_ERR_IO : CASCADE_OK;
 }
@@ -106,7 +115,13 @@ static cascade_status write_points(FILE *file, const cascade_dataset *dataset,
 cascade_status cascade_write_front_csv(FILE *file, const cascade_dataset *dataset,
                                        const cascade_front *front)
 {
-    return write_points(file, dataset, front, NULL);
+    return write_points(file, dataset, front, NULL, 0);
+}
+
+cascade_status cascade_write_ensemble_front_csv(FILE *file, const cascade_dataset *dataset,
+                                                const cascade_front *front)
+{
+    return write_points(file, dataset, front, NULL, 1);
 }
 
 cascade_status cascade_write_points_csv(FILE *file, const cascade_dataset *dataset,
@@ -114,12 +129,15 @@ cascade_status cascade_write_points_csv(FILE *file, const cascade_dataset *datas
                                         const cascade_front *front)
 {
     qsort(points->points, points->count, sizeof *points->points, by_point);
-    return write_points(file, dataset, points, front);
+    return write_points(file, dataset, points, front, 0);
 }
 
 cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *dataset)
 {
-    fputs("name,samples,classes,accuracy,mean_confidence,cost\n", file);
+    fputs(dataset->calibrated
+              ? "name,samples,classes,accuracy,mean_confidence,cost,"
+                "temperature,nll_before,nll_after,ece_before,ece_after\n"
+              : "name,samples,classes,accuracy,mean_confidence,cost\n", file);
     for (size_t m = 0; m < dataset->model_count; m++) {
         const cascade_model *model = &dataset->models[m];
         const cascade_records *r = &model->records;
@@ -133,7 +151,15 @@ cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *datas
         else
             cascade_csv_field(file, "", 0);
         number_field(file, confidence_sum / (double)r->samples, 0);
-        number_field(file, model->cost, 1);
+        number_field(file, model->cost, !dataset->calibrated);
+        if (dataset->calibrated) {
+            const cascade_calibration *c = &model->calibration;
+            number_field(file, c->temperature, 0);
+            number_field(file, c->nll_before, 0);
+            number_field(file, c->nll_after, 0);
+            number_field(file, c->ece_before, 0);
+            number_field(file, c->ece_after, 1);
+        }
     }
     return ferror(file) ? CASCADE_ERR_IO : CASCADE_OK;
 }

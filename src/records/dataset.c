@@ -5,6 +5,7 @@
 #include <string.h>
 
 static cascade_status load_model(cascade_dataset *d, size_t m,
+                                 const cascade_dataset_options *options,
                                  cascade_error *error)
 {
     const cascade_model_spec *spec = &d->manifest->models[m];
@@ -63,6 +64,16 @@ static cascade_status load_model(cascade_dataset *d, size_t m,
     status = cascade_records_compute(&scores, spec->kind,
                                      d->has_labels ? &d->labels : NULL,
                                      spec->name, spec->path, &model->records, error);
+    /* The default max softmax at T = 1 comes from the pass above; a fit or
+     * another metric needs the scores again while they are still mapped. */
+    if (status == CASCADE_OK && options->calibrate == CASCADE_CALIBRATE_TEMPERATURE)
+        status = cascade_temperature_fit(&scores, spec->kind, &d->labels, NULL, 0,
+                                         spec->name, spec->path, &model->calibration, error);
+    double temperature = model->calibration.fitted ? model->calibration.temperature : 1.0;
+    if (status == CASCADE_OK && (options->metric != CASCADE_METRIC_MAX_SOFTMAX ||
+                                 temperature != 1.0))
+        status = cascade_records_rescore(&scores, spec->kind, options->metric, temperature,
+                                         spec->name, spec->path, &model->records, error);
     cascade_array_free(&scores);
     if (status != CASCADE_OK)
         return status;
@@ -85,6 +96,15 @@ cascade_status cascade_dataset_load(const char *manifest_path,
         return cascade_error_set(error, CASCADE_ERR_NOMEM, manifest_path, -1, -1,
                                  "out of memory");
     d->cost_field = options->cost_field ? options->cost_field : "gmacs";
+    d->metric = options->metric;
+    d->calibrated = options->calibrate == CASCADE_CALIBRATE_TEMPERATURE;
+    if ((unsigned)options->metric >= CASCADE_METRIC_COUNT ||
+        (unsigned)options->calibrate > CASCADE_CALIBRATE_TEMPERATURE) {
+        free(d);
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, manifest_path, -1, -1,
+            "unknown metric %d or calibration %d (expected the cascade_metric and "
+            "cascade_calibration_method values)", (int)options->metric, (int)options->calibrate);
+    }
     cascade_status status = cascade_manifest_load(manifest_path, &d->manifest, error);
     if (status != CASCADE_OK)
         goto fail;
@@ -98,9 +118,10 @@ cascade_status cascade_dataset_load(const char *manifest_path,
             goto fail;
         }
         d->has_labels = 1;
-    } else if (options->require_labels) {
+    } else if (options->require_labels || d->calibrated) {
         status = cascade_error_set(error, CASCADE_ERR_FORMAT, manifest_path, -1, -1,
-            "no \"labels\" (expected \"labels\": \"FILE\" to measure accuracy)");
+            "no \"labels\" (expected \"labels\": \"FILE\" to %s)",
+            d->calibrated ? "fit temperatures" : "measure accuracy");
         goto fail;
     }
     d->models = calloc(d->manifest->model_count, sizeof *d->models);
@@ -110,7 +131,7 @@ cascade_status cascade_dataset_load(const char *manifest_path,
         goto fail;
     }
     for (size_t m = 0; m < d->manifest->model_count; m++) {
-        status = load_model(d, m, error);
+        status = load_model(d, m, options, error);
         d->model_count = m + 1;
         if (status != CASCADE_OK)
             goto fail;
