@@ -56,6 +56,7 @@ typedef struct cascade_dataset_options {
     cascade_metric metric;     /* confidence metric; max_softmax when 0 */
     cascade_calibration_method calibrate; /* fit each model's temperature on
                                              every labelled sample first */
+    unsigned threads;          /* for the per-model pass; 0 means one per online CPU */
 } cascade_dataset_options;
 
 /* Loads the manifest, the labels and every model's records. With

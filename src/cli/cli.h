@@ -67,6 +67,7 @@ int cli_parse_calibrate(const char *command, const char *text, cascade_dataset_o
 int cmd_sweep(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
+int cmd_records(int argc, char **argv);
 int cmd_pick(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_compare(int argc, char **argv);

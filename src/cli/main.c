@@ -82,6 +82,16 @@ static const cli_option_doc compare_options[] = {
     {"-h, --help", "Show this help."},
     {NULL, NULL}};
 
+static const cli_option_doc records_options[] = {
+    {"-o, --output DIR", "Folder to write (created if missing): one NAME.records.npy per model, labels.npy and manifest.json."},
+    {"--cost FIELD", "Per-sample cost: the numeric manifest field FIELD of each model (default gmacs); every numeric field is copied too."},
+    {"--metric NAME", "Confidence metric of the saved records: max_softmax (default), margin or entropy."},
+    {"--calibrate temperature", "Temperature-scale every model before computing confidences."},
+    {"--threads N", "Worker threads for the per-model pass (default: one per online CPU)."},
+    {"-q, --quiet", "Print nothing on standard error except errors."},
+    {"-h, --help", "Show this help."},
+    {NULL, NULL}};
+
 const cli_command cli_commands[] = {
     {"sweep", cmd_sweep, "sweep thresholds and print the accuracy-cost Pareto front (CSV)",
      "cascade sweep MANIFEST [-o FILE] [--cost FIELD] [--stages N] [--grid G] [options]",
@@ -162,6 +172,15 @@ const cli_command cli_commands[] = {
      "cost, cost_at_reference_accuracy the cheapest front cost reaching its\n"
      "accuracy.",
      compare_options},
+    {"records", cmd_records, "save each model's records so later sweeps skip the logits",
+     "cascade records MANIFEST -o DIR [--metric NAME] [--calibrate temperature] [options]",
+     "Computes every model's per-sample records (prediction, confidence, correct)\n"
+     "once and writes them to DIR: NAME.records.npy, a float64 [samples][3] array\n"
+     "per model, labels.npy and manifest.json (\"format\": \"cascade-records\",\n"
+     "\"version\": 1, the metric, and each model's numeric fields). cascade sweep,\n"
+     "models and compare read that manifest like any other, without the logits,\n"
+     "as long as --metric and --calibrate match the saved ones.",
+     records_options},
     {NULL, NULL, NULL, NULL, NULL, NULL}};
 
 int main(int argc, char **argv)

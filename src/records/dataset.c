@@ -1,8 +1,59 @@
 /* Manifest -> labels -> per-model records and costs. */
 #include "cascade/dataset.h"
+#include "cascade/records_file.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A model given as saved records: no scores to read, so the metric and
+ * calibration must be the ones the records were made with. */
+static cascade_status load_saved_records(cascade_dataset *d, size_t m,
+                                         const cascade_dataset_options *options,
+                                         cascade_error *error)
+{
+    const cascade_model_spec *spec = &d->manifest->models[m];
+    cascade_model *model = &d->models[m];
+    const char *saved = d->manifest->records_metric;
+    const char *wanted = cascade_metric_name(options->metric);
+    size_t base = strcspn(saved, "+");
+    int saved_calibrated = strstr(saved, "+temperature") != NULL;
+    if (strlen(wanted) != base || strncmp(saved, wanted, base) != 0 ||
+        saved_calibrated != (options->calibrate == CASCADE_CALIBRATE_TEMPERATURE))
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, d->manifest->path, -1, -1,
+            "records hold %s confidences but %s%s was asked for (expected the same "
+            "--metric and --calibrate as when the records were saved)", saved, wanted,
+            options->calibrate == CASCADE_CALIBRATE_TEMPERATURE ? "+temperature" : "");
+    double classes = 0;
+    cascade_status status = cascade_manifest_number(d->manifest, m, "classes", &classes, error);
+    if (status != CASCADE_OK)
+        return status;
+    if (!(classes >= 2 && classes <= 1e9) || classes != floor(classes))
+        return cascade_error_set(error, CASCADE_ERR_VALUE, d->manifest->path, -1, -1,
+            "model \"%s\": \"classes\" is %g (expected a whole number >= 2)", spec->name, classes);
+    if (m > 0 && (size_t)classes != d->classes)
+        return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
+            "model \"%s\" has %g classes but model \"%s\" has %zu (expected the same classes)",
+            spec->name, classes, d->models[0].name, d->classes);
+    status = cascade_records_read(spec->path, (size_t)classes, spec->name,
+                                  d->has_labels ? &d->labels : NULL, &model->records, error);
+    if (status != CASCADE_OK)
+        return status;
+    if (m > 0 && model->records.samples != d->samples)
+        return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
+            "model \"%s\" has %zu records but model \"%s\" has %zu (expected the same samples)",
+            spec->name, model->records.samples, d->models[0].name, d->samples);
+    if (saved_calibrated) {
+        double temperature = 1;
+        if (cascade_manifest_number(d->manifest, m, "temperature", &temperature, NULL) == CASCADE_OK) {
+            model->calibration.fitted = 1;
+            model->calibration.temperature = temperature;
+        }
+    }
+    d->samples = model->records.samples;
+    d->classes = model->records.classes;
+    return CASCADE_OK;
+}
 
 static cascade_status load_model(cascade_dataset *d, size_t m,
                                  const cascade_dataset_options *options,
@@ -22,6 +73,8 @@ static cascade_status load_model(cascade_dataset *d, size_t m,
             d->cost_field, cost);
     model->cost = cost;
 
+    if (spec->kind == CASCADE_SCORES_RECORDS)
+        return load_saved_records(d, m, options, error);
     cascade_array scores;
     status = cascade_array_load(spec->path, &scores, error);
     if (status != CASCADE_OK)
@@ -61,9 +114,10 @@ static cascade_status load_model(cascade_dataset *d, size_t m,
             "label %d at row %zu is out of range (expected 0..%zu: model \"%s\" has %zu classes)",
             (int)d->labels.label[row], row, scores.cols - 1, spec->name, scores.cols);
     }
-    status = cascade_records_compute(&scores, spec->kind,
-                                     d->has_labels ? &d->labels : NULL,
-                                     spec->name, spec->path, &model->records, error);
+    status = cascade_records_compute_threads(&scores, spec->kind,
+                                             d->has_labels ? &d->labels : NULL, spec->name,
+                                             spec->path, options->threads, &model->records,
+                                             error);
     /* The default max softmax at T = 1 comes from the pass above; a fit or
      * another metric needs the scores again while they are still mapped. */
     if (status == CASCADE_OK && options->calibrate == CASCADE_CALIBRATE_TEMPERATURE)
