@@ -105,14 +105,23 @@ double cascade_threshold_between(double lower, double upper)
     double mid = lower + (upper - lower) / 2;
     if (!(mid > lower))
         return upper;
+    /* The gap is centred on mid, and the rounding of mid to d + 1 digits is
+     * no farther from it than to d digits: so once d digits land inside, so
+     * do more, and bisection finds the fewest. */
     char text[64];
-    for (int digits = 9; digits <= 17; digits++) {
+    int lo = 9, hi = 17;
+    while (lo < hi) {
+        int digits = (lo + hi) / 2;
         snprintf(text, sizeof text, "%.*g", digits, mid);
         double t = strtod(text, NULL);
         if (t > lower && t <= upper)
-            return t;
+            hi = digits;
+        else
+            lo = digits + 1;
     }
-    return mid;
+    snprintf(text, sizeof text, "%.*g", lo, mid);
+    double t = strtod(text, NULL);
+    return t > lower && t <= upper ? t : mid;
 }
 
 /* ---- per-model preparation: order, groups, grid ---- */

@@ -1,0 +1,122 @@
+#!/bin/sh
+# Benchmark: cascade sweep against the floor (reading the logits once) and
+# against an honest NumPy implementation of the same sweep.
+#
+#   scripts/bench.sh [--runs N] [--dir DIR] [--keep] [--set i|ii|both]
+#
+# Generates two ImageNet-scale sets with `cascade synth` (once; reused while
+# DIR keeps them):
+#   (i)  16 models x 50,000 samples x 1,000 classes, float32 logits (3.2 GB)
+#   (ii) 200 models x 50,000 samples x 10 classes, float32 logits, and the
+#        same saved as records (`cascade records`)
+# then, in one run and alternating, times N times each:
+#   (a) cat of every logit file to /dev/null: the floor, reading the bytes once
+#   (b) cascade sweep, end to end (logits -> front CSV)
+#   (c) scripts/numpy_sweep.py, float32, the way a careful NumPy user writes it
+# and on set (ii) also (b') cascade sweep of the saved records.
+# It checks that (b) and (c) give the same front (models, accuracy, cost; in
+# float64, since float32 NumPy confidences can tie or swap in the last bit),
+# and prints medians with the ratios b/a and c/b, and the peak RSS of (b).
+# Needs the build in ./build and /usr/bin/python3 with NumPy.
+set -eu
+cd "$(dirname "$0")/.."
+runs=3
+dir=${TMPDIR:-/tmp}/cascade-bench
+keep=0
+sets="i ii"
+while [ $# -gt 0 ]; do
+    case $1 in
+    --runs) runs=$2; shift 2 ;;
+    --dir) dir=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    --set) case $2 in both) sets="i ii" ;; *) sets=$2 ;; esac; shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+done
+cascade=build/cascade
+[ -x "$cascade" ] || { echo "bench.sh: build first (cmake -S . -B build && cmake --build build)" >&2; exit 2; }
+/usr/bin/python3 -c 'import numpy' 2>/dev/null || { echo "bench.sh: /usr/bin/python3 lacks NumPy (apt-get install python3-numpy)" >&2; exit 2; }
+mkdir -p "$dir"
+
+seconds() { # runs "$@", prints wall seconds; the command's output is discarded
+    start=$(date +%s.%N)
+    "$@" >/dev/null 2>&1
+    end=$(date +%s.%N)
+    echo "$end - $start" | bc -l
+}
+median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
+ratio() { echo "scale=2; $1 / $2" | bc -l; }
+peak_rss_mb() { # peak resident set of "$@" in MB
+    /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1 | awk '{printf "%.0f", $1 / 1024}'
+}
+same_front() { # the front's models, accuracy and cost, in both files
+    python3 - "$1" "$2" <<'EOF'
+import csv, sys
+def rows(path):
+    with open(path) as f:
+        return [(r["models"], r["accuracy"], r["cost"]) for r in csv.DictReader(f)]
+a, b = rows(sys.argv[1]), rows(sys.argv[2])
+differ = sum(x != y for x, y in zip(a, b)) + abs(len(a) - len(b))
+print(f"{len(a)} and {len(b)} front rows, {differ} differ")
+sys.exit(1 if differ else 0)
+EOF
+}
+
+make_set() { # NAME MODELS CLASSES
+    if [ ! -f "$dir/$1/manifest.json" ]; then
+        echo "generating set $1: $2 models x 50000 samples x $3 classes ..."
+        $cascade synth -o "$dir/$1" --models "$2" --samples 50000 --classes "$3" --seed 7 -q
+    fi
+}
+
+bench_set() { # NAME
+    set_dir=$dir/$1
+    manifest=$set_dir/manifest.json
+    bytes=$(cat "$set_dir"/*.logits.npy | wc -c)
+    echo
+    echo "set ($1): $(ls "$set_dir"/*.logits.npy | wc -l) logit files, $(echo "$bytes / 1000000" | bc) MB"
+    if [ "$1" = ii ] && [ ! -f "$set_dir.records/manifest.json" ]; then
+        $cascade records "$manifest" -o "$set_dir.records" -q
+    fi
+    # the cross-check, untimed: NumPy in float64 against cascade
+    $cascade sweep "$manifest" -q -o "$dir/front-$1.csv"
+    /usr/bin/python3 scripts/numpy_sweep.py "$manifest" --dtype float64 -o "$dir/front-$1-numpy64.csv"
+    printf 'check (b) = (c) in float64: '
+    same_front "$dir/front-$1.csv" "$dir/front-$1-numpy64.csv" || check_failed=1
+    : >"$dir/a" ; : >"$dir/b" ; : >"$dir/c" ; : >"$dir/r"
+    run=1
+    while [ "$run" -le "$runs" ]; do
+        seconds sh -c "cat '$set_dir'/*.logits.npy > /dev/null" >>"$dir/a"
+        seconds $cascade sweep "$manifest" -q -o "$dir/front-$1.csv" >>"$dir/b"
+        seconds /usr/bin/python3 scripts/numpy_sweep.py "$manifest" -o "$dir/front-$1-numpy.csv" >>"$dir/c"
+        if [ "$1" = ii ]; then
+            seconds $cascade sweep "$set_dir.records/manifest.json" -q -o "$dir/front-$1-records.csv" >>"$dir/r"
+        fi
+        echo "  run $run: a $(tail -n 1 "$dir/a") s, b $(tail -n 1 "$dir/b") s, c $(tail -n 1 "$dir/c") s$( [ "$1" = ii ] && echo ", b' $(tail -n 1 "$dir/r") s")"
+        run=$((run + 1))
+    done
+    a=$(median <"$dir/a"); b=$(median <"$dir/b"); c=$(median <"$dir/c")
+    rss=$(peak_rss_mb $cascade sweep "$manifest" -q -o "$dir/front-$1.csv")
+    one_model_mb=$(echo "$bytes / $(ls "$set_dir"/*.logits.npy | wc -l) / 1000000" | bc)
+    echo "medians over $runs runs: (a) cat $a s, (b) cascade sweep $b s, (c) numpy $c s"
+    echo "ratios: b/a = $(ratio "$b" "$a"), c/b = $(ratio "$c" "$b")"
+    if [ "$1" = ii ]; then
+        r=$(median <"$dir/r")
+        echo "(b') cascade sweep of the saved records: $r s (c/b' = $(ratio "$c" "$r"))"
+    fi
+    echo "peak RSS of (b): $rss MB (one model's logits: $one_model_mb MB)"
+}
+
+check_failed=0
+for s in $sets; do
+    case $s in
+    i) make_set i 16 1000 ;;
+    ii) make_set ii 200 10 ;;
+    *) echo "bench.sh: --set takes i, ii or both" >&2; exit 2 ;;
+    esac
+done
+echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(date -u +%Y-%m-%d)"
+for s in $sets; do bench_set "$s"; done
+[ "$keep" = 1 ] || rm -rf "$dir"
+exit $check_failed
