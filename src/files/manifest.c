@@ -108,9 +108,15 @@ static cascade_status parse_model(cascade_manifest *m, manifest_internal *in,
                 name->valuestring, j, index);
     cJSON *logits = cJSON_GetObjectItemCaseSensitive(entry, "logits");
     cJSON *probs = cJSON_GetObjectItemCaseSensitive(entry, "probs");
+    if (!logits && !probs && cJSON_GetObjectItemCaseSensitive(entry, "accuracy")) {
+        /* A table-only model: known by its accuracy and cost alone. */
+        m->models[index].name = name->valuestring;
+        in->model_json[index] = entry;
+        return CASCADE_OK;
+    }
     if ((logits != NULL) == (probs != NULL))
         return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
-            "model \"%s\" gives %s (expected exactly one of \"logits\" or \"probs\")",
+            "model \"%s\" gives %s (expected exactly one of \"logits\" or \"probs\", or \"accuracy\" for a table-only model)",
             name->valuestring, logits ? "both \"logits\" and \"probs\"" : "neither \"logits\" nor \"probs\"");
     cJSON *file = logits ? logits : probs;
     if (!cJSON_IsString(file) || !file->valuestring[0])

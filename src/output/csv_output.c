@@ -2,6 +2,7 @@
 #include "cascade/output.h"
 
 #include <csv.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,13 +65,22 @@ static int on_front(const cascade_front *front, const cascade_point *p)
     return 0;
 }
 
-/* FRONT_MARKS: NULL for a plain front, else the front to mark points on. */
+/* FRONT_MARKS: NULL for a plain front, else the front to mark points on.
+ * EXTRA: NULL, or columns to append. */
 static cascade_status write_points(FILE *file, const cascade_dataset *dataset,
                                    const cascade_front *points,
-                                   const cascade_front *front_marks)
+                                   const cascade_front *front_marks,
+                                   const cascade_extra_columns *extra)
 {
-    fputs(front_marks ? "models,thresholds,accuracy,cost,stages,answered,on_front\n"
-                      : "models,thresholds,accuracy,cost,stages,answered\n", file);
+    size_t extras = extra ? extra->count : 0;
+    fputs(front_marks ? "models,thresholds,accuracy,cost,stages,answered,on_front"
+                      : "models,thresholds,accuracy,cost,stages,answered", file);
+    for (size_t c = 0; c < extras; c++) {
+        fputc(',', file);
+        cascade_csv_field(file, extra->names[c], c + 1 == extras);
+    }
+    if (!extras)
+        fputc('\n', file);
     for (size_t i = 0; i < points->count; i++) {
         const cascade_point *p = &points->points[i];
         size_t len = 1;
@@ -91,9 +101,16 @@ static cascade_status write_points(FILE *file, const cascade_dataset *dataset,
         number_field(file, p->accuracy, 0);
         number_field(file, p->cost, 0);
         fprintf(file, "%u,", p->stages);
-        joined_numbers(file, p->answered, p->stages, !front_marks);
+        joined_numbers(file, p->answered, p->stages, !front_marks && !extras);
         if (front_marks)
-            fprintf(file, "%d\n", on_front(front_marks, p));
+            fprintf(file, "%d%c", on_front(front_marks, p), extras ? ',' : '\n');
+        for (size_t c = 0; c < extras; c++) {
+            double v = extra->values[i * extras + c];
+            if (isnan(v))
+                cascade_csv_field(file, "", c + 1 == extras);
+            else
+                number_field(file, v, c + 1 == extras);
+        }
     }
     return ferror(file) ? CASCADE_ERR_IO : CASCADE_OK;
 }
@@ -101,7 +118,14 @@ static cascade_status write_points(FILE *file, const cascade_dataset *dataset,
 cascade_status cascade_write_front_csv(FILE *file, const cascade_dataset *dataset,
                                        const cascade_front *front)
 {
-    return write_points(file, dataset, front, NULL);
+    return write_points(file, dataset, front, NULL, NULL);
+}
+
+cascade_status cascade_write_front_csv_extra(FILE *file, const cascade_dataset *dataset,
+                                             const cascade_front *front,
+                                             const cascade_extra_columns *extra)
+{
+    return write_points(file, dataset, front, NULL, extra);
 }
 
 cascade_status cascade_write_points_csv(FILE *file, const cascade_dataset *dataset,
@@ -109,7 +133,7 @@ cascade_status cascade_write_points_csv(FILE *file, const cascade_dataset *datas
                                         const cascade_front *front)
 {
     qsort(points->points, points->count, sizeof *points->points, by_point);
-    return write_points(file, dataset, points, front);
+    return write_points(file, dataset, points, front, NULL);
 }
 
 cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *dataset)
@@ -123,6 +147,12 @@ cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *datas
             confidence_sum += r->confidence[i];
         cascade_csv_field(file, model->name, 0);
         fprintf(file, "%zu,%zu,", r->samples, r->classes);
+        if (model->table_only) {
+            number_field(file, model->accuracy, 0);
+            cascade_csv_field(file, "", 0);
+            number_field(file, model->cost, 1);
+            continue;
+        }
         if (dataset->has_labels)
             number_field(file, (double)r->correct_count / (double)r->samples, 0);
         else

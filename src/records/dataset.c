@@ -4,22 +4,55 @@
 #include <stdlib.h>
 #include <string.h>
 
-static cascade_status load_model(cascade_dataset *d, size_t m,
+#include "cascade/costs.h"
+
+/* The first model with per-sample scores before M, or -1: the one the
+ * others must agree with. */
+static long first_scored(const cascade_dataset *d, size_t m)
+{
+    for (size_t j = 0; j < m; j++)
+        if (!d->models[j].table_only)
+            return (long)j;
+    return -1;
+}
+
+/* The first sample whose label (any label of a multi-label list) is not a
+ * class of a model with CLASSES columns. */
+static size_t label_out_of_range(const cascade_labels *labels, size_t classes,
+                                 int32_t *value)
+{
+    for (size_t i = 0; i < labels->count; i++) {
+        size_t from = labels->offsets ? labels->offsets[i] : 0;
+        size_t to = labels->offsets ? labels->offsets[i + 1] : 1;
+        for (size_t j = from; j < to; j++) {
+            int32_t label = labels->offsets ? labels->members[j] : labels->label[i];
+            if ((size_t)label >= classes) {
+                *value = label;
+                return i;
+            }
+        }
+    }
+    return labels->count;
+}
+
+static cascade_status load_model(cascade_dataset *d, size_t m, double cost,
                                  cascade_error *error)
 {
     const cascade_model_spec *spec = &d->manifest->models[m];
     cascade_model *model = &d->models[m];
     model->name = spec->name;
-    double cost = 0.0;
-    cascade_status status =
-        cascade_manifest_number(d->manifest, m, d->cost_field, &cost, error);
-    if (status != CASCADE_OK)
-        return status;
-    if (cost < 0)
-        return cascade_error_set(error, CASCADE_ERR_VALUE, d->manifest->path, -1, -1,
-            "model \"%s\": \"%s\" is %g (expected a cost >= 0)", spec->name,
-            d->cost_field, cost);
     model->cost = cost;
+    cascade_status status;
+    if (!spec->path) {
+        model->table_only = 1;
+        status = cascade_manifest_number(d->manifest, m, "accuracy", &model->accuracy, error);
+        if (status == CASCADE_OK && !(model->accuracy >= 0 && model->accuracy <= 1))
+            status = cascade_error_set(error, CASCADE_ERR_VALUE, d->manifest->path, -1, -1,
+                "model \"%s\": \"accuracy\" is %g (expected a fraction from 0 to 1)",
+                spec->name, model->accuracy);
+        return status;
+    }
+    long first = first_scored(d, m);
 
     cascade_array scores;
     status = cascade_array_load(spec->path, &scores, error);
@@ -37,28 +70,27 @@ static cascade_status load_model(cascade_dataset *d, size_t m,
             "model \"%s\" has %zu rows but %s has %zu labels (expected one row per label)",
             spec->name, scores.rows, d->manifest->labels_path, d->labels.count);
     }
-    if (m > 0 && scores.rows != d->samples) {
+    if (first >= 0 && scores.rows != d->samples) {
         cascade_array_free(&scores);
         return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
             "model \"%s\" has %zu rows but model \"%s\" has %zu (expected the same samples)",
-            spec->name, scores.rows, d->models[0].name, d->samples);
+            spec->name, scores.rows, d->models[first].name, d->samples);
     }
-    if (m > 0 && scores.cols != d->classes) {
+    if (first >= 0 && scores.cols != d->classes) {
         cascade_array_free(&scores);
         return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
             "model \"%s\" has %zu classes but model \"%s\" has %zu (expected the same classes)",
-            spec->name, scores.cols, d->models[0].name, d->classes);
+            spec->name, scores.cols, d->models[first].name, d->classes);
     }
     if (d->has_labels && d->labels.max_label >= 0 &&
         (size_t)d->labels.max_label >= scores.cols) {
-        size_t row = 0;
-        while (row < d->labels.count && (size_t)d->labels.label[row] < scores.cols)
-            row++;
+        int32_t label = 0;
+        size_t row = label_out_of_range(&d->labels, scores.cols, &label);
         cascade_array_free(&scores);
         return cascade_error_set(error, CASCADE_ERR_VALUE, d->manifest->labels_path,
             (long long)row, -1,
             "label %d at row %zu is out of range (expected 0..%zu: model \"%s\" has %zu classes)",
-            (int)d->labels.label[row], row, scores.cols - 1, spec->name, scores.cols);
+            (int)label, row, scores.cols - 1, spec->name, scores.cols);
     }
     status = cascade_records_compute(&scores, spec->kind,
                                      d->has_labels ? &d->labels : NULL,
@@ -71,6 +103,57 @@ static cascade_status load_model(cascade_dataset *d, size_t m,
     return CASCADE_OK;
 }
 
+static int has_json_extension(const char *path)
+{
+    size_t n = strlen(path);
+    return n >= 5 && strcmp(path + n - 5, ".json") == 0;
+}
+
+/* Multi-labels with empty lists: keep only the other samples, in every
+ * model and in the labels, remembering each kept sample's row. */
+static cascade_status leave_out_empty_labels(cascade_dataset *d, cascade_error *error)
+{
+    size_t empty = cascade_labels_empty_count(&d->labels);
+    if (empty == 0)
+        return CASCADE_OK;
+    const char *path = d->manifest->labels_path;
+    if (empty == d->labels.count)
+        return cascade_error_set(error, CASCADE_ERR_VALUE, path, -1, -1,
+            "every one of the %zu label lists is empty (expected some labelled samples)", empty);
+    size_t kept = d->labels.count - empty;
+    size_t *rows = malloc(kept * sizeof *rows);
+    if (!rows)
+        return cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1, "out of memory");
+    for (size_t i = 0, j = 0; i < d->labels.count; i++)
+        if (d->labels.offsets[i + 1] > d->labels.offsets[i])
+            rows[j++] = i;
+    cascade_labels labels;
+    cascade_status status = cascade_labels_subset(&d->labels, rows, kept, &labels);
+    for (size_t m = 0; m < d->model_count && status == CASCADE_OK; m++) {
+        cascade_records *r = &d->models[m].records;
+        if (d->models[m].table_only)
+            continue;
+        cascade_records subset;
+        status = cascade_records_subset(r, rows, kept, &subset);
+        if (status == CASCADE_OK) {
+            cascade_records_free(r);
+            *r = subset;
+        }
+    }
+    if (status != CASCADE_OK) {
+        cascade_labels_free(&labels);
+        free(rows);
+        return cascade_error_set(error, status, path, -1, -1, "out of memory");
+    }
+    cascade_labels_free(&d->labels);
+    d->labels = labels;
+    d->sample_row = rows;
+    d->samples_left_out = empty;
+    if (first_scored(d, d->model_count) >= 0)
+        d->samples = kept;
+    return CASCADE_OK;
+}
+
 cascade_status cascade_dataset_load(const char *manifest_path,
                                     const cascade_dataset_options *options,
                                     cascade_dataset **out,
@@ -80,6 +163,7 @@ cascade_status cascade_dataset_load(const char *manifest_path,
     if (!options)
         options = &defaults;
     *out = NULL;
+    double *costs = NULL; /* [model_count] */
     cascade_dataset *d = calloc(1, sizeof *d);
     if (!d)
         return cascade_error_set(error, CASCADE_ERR_NOMEM, manifest_path, -1, -1,
@@ -89,7 +173,9 @@ cascade_status cascade_dataset_load(const char *manifest_path,
     if (status != CASCADE_OK)
         goto fail;
     if (d->manifest->labels_path) {
-        status = cascade_labels_load(d->manifest->labels_path, &d->labels, error);
+        status = has_json_extension(d->manifest->labels_path)
+                     ? cascade_labels_load_json(d->manifest->labels_path, &d->labels, error)
+                     : cascade_labels_load(d->manifest->labels_path, &d->labels, error);
         if (status != CASCADE_OK)
             goto fail;
         if (d->labels.count == 0) {
@@ -109,8 +195,21 @@ cascade_status cascade_dataset_load(const char *manifest_path,
                                    "out of memory");
         goto fail;
     }
+    costs = malloc(d->manifest->model_count * sizeof *costs);
+    if (!costs) {
+        status = cascade_error_set(error, CASCADE_ERR_NOMEM, manifest_path, -1, -1,
+                                   "out of memory");
+        goto fail;
+    }
+    cascade_costs_options cost_options = {
+        .cost = d->cost_field, .table_path = options->costs_path,
+        .strip_tag = options->costs_strip_tag, .img_size = options->costs_img_size,
+        .warning = options->warning, .warning_context = options->warning_context};
+    status = cascade_manifest_costs(d->manifest, &cost_options, costs, error);
+    if (status != CASCADE_OK)
+        goto fail;
     for (size_t m = 0; m < d->manifest->model_count; m++) {
-        status = load_model(d, m, error);
+        status = load_model(d, m, costs[m], error);
         d->model_count = m + 1;
         if (status != CASCADE_OK)
             goto fail;
@@ -118,9 +217,16 @@ cascade_status cascade_dataset_load(const char *manifest_path,
             options->progress(options->progress_context, m + 1,
                               d->manifest->model_count, "models read");
     }
+    if (d->has_labels && d->labels.offsets) {
+        status = leave_out_empty_labels(d, error);
+        if (status != CASCADE_OK)
+            goto fail;
+    }
+    free(costs);
     *out = d;
     return CASCADE_OK;
 fail:
+    free(costs);
     cascade_dataset_free(d);
     return status;
 }
@@ -133,7 +239,11 @@ void cascade_dataset_free(cascade_dataset *dataset)
         cascade_records_free(&dataset->models[m].records);
     free(dataset->models);
     cascade_labels_free(&dataset->labels);
-    cascade_manifest_free(dataset->manifest);
+    free(dataset->sample_row);
+    if (!dataset->is_view) {
+        cascade_manifest_free(dataset->manifest);
+        free(dataset->owned);
+    }
     free(dataset);
 }
 

@@ -172,7 +172,7 @@ cascade_status cascade_records_compute(const cascade_array *scores,
                     "label %d at row %zu is out of range for model \"%s\" (expected 0..%zu)",
                     (int)label, i, model, classes - 1);
             }
-            out->correct[i] = r.prediction == label;
+            out->correct[i] = (uint8_t)cascade_labels_match(labels, i, r.prediction);
             out->correct_count += out->correct[i];
         }
     }
