@@ -75,12 +75,9 @@ static cascade_status write_points(FILE *file, const cascade_dataset *dataset,
     size_t extras = extra ? extra->count : 0;
     fputs(front_marks ? "models,thresholds,accuracy,cost,stages,answered,on_front"
                       : "models,thresholds,accuracy,cost,stages,answered", file);
-    for (size_t c = 0; c < extras; c++) {
-        fputc(',', file);
+    fputc(extras ? ',' : '\n', file);
+    for (size_t c = 0; c < extras; c++)
         cascade_csv_field(file, extra->names[c], c + 1 == extras);
-    }
-    if (!extras)
-        fputc('\n', file);
     for (size_t i = 0; i < points->count; i++) {
         const cascade_point *p = &points->points[i];
         size_t len = 1;

@@ -157,62 +157,50 @@ cascade_status cascade_bootstrap(const cascade_dataset *dataset, const cascade_p
     unsigned threads = thread_count(o);
 
     /* Points go in blocks whose indicator columns fit the budget (at least
-     * one point each). The resamples are drawn once; a block's indicators
-     * are rebuilt for each block of resamples only when there are several
-     * blocks of points, which costs about 1/RESAMPLE_BLOCK of the product. */
+     * one point each); each block's indicators are built once. The
+     * resamples are drawn again for every block of points: drawing 64
+     * resamples costs a few percent of their product with the block. */
     size_t budget_columns = OUTCOME_BUDGET / k;
     if (budget_columns < CASCADE_MAX_STAGES)
         budget_columns = CASCADE_MAX_STAGES;
     size_t block_rows = resamples < RESAMPLE_BLOCK ? resamples : RESAMPLE_BLOCK;
     size_t *column = malloc((count + 1) * sizeof *column);  /* [count] first column in its block */
-    size_t *block_start = malloc((count + 1) * sizeof *block_start); /* point blocks */
     float *w = malloc(block_rows * k * sizeof *w);                   /* [block_rows][k] */
     float *outcome = malloc(budget_columns * k * sizeof *outcome);  /* [k][columns] */
     float *counts = malloc(block_rows * budget_columns * sizeof *counts); /* [block_rows][columns] */
     double *acc = malloc(count * resamples * sizeof *acc);          /* [count][resamples] */
     double *cost = malloc(count * resamples * sizeof *cost);        /* [count][resamples] */
-    cascade_status status = column && block_start && w && outcome && counts && acc && cost
+    cascade_status status = column && w && outcome && counts && acc && cost
                                 ? CASCADE_OK : CASCADE_ERR_NOMEM;
-    size_t blocks = 0;
-    if (status == CASCADE_OK) {
-        size_t columns = budget_columns;
-        for (size_t p = 0; p < count; p++) {
-            if (dataset->models[points[p].model[0]].table_only)
+    size_t from = 0;
+    while (status == CASCADE_OK && from < count) {
+        /* The next block: points FROM..TO-1, COLUMNS indicator columns. */
+        size_t to = from, columns = 0;
+        for (; to < count; to++) {
+            const cascade_point *p = &points[to];
+            if (dataset->models[p->model[0]].table_only)
                 continue;
-            if (columns + points[p].stages > budget_columns) {
-                block_start[blocks++] = p;
-                columns = 0;
-            }
-            column[p] = columns;
-            columns += points[p].stages;
+            if (columns + p->stages > budget_columns)
+                break;
+            column[to] = columns;
+            columns += p->stages;
         }
-        block_start[blocks] = count;
-    }
-    size_t built = SIZE_MAX; /* the point block whose indicators OUTCOME holds */
-    for (size_t first = 0; status == CASCADE_OK && first < resamples; first += block_rows) {
-        size_t rows = resamples - first < block_rows ? resamples - first : block_rows;
-        draw_block(o->seed, first, rows, k, w, threads);
-        for (size_t b = 0; b < blocks; b++) {
-            size_t from = block_start[b], to = block_start[b + 1], columns = 0;
-            for (size_t p = from; p < to; p++)
-                if (!dataset->models[points[p].model[0]].table_only)
-                    columns = column[p] + points[p].stages;
-            if (built != b) {
-                /* Per sample, for each point: correct, reached stage 2..n. */
-                for (size_t i = 0; i < k; i++) {
-                    float *row = outcome + i * columns;
-                    for (size_t p = from; p < to; p++) {
-                        if (dataset->models[points[p].model[0]].table_only)
-                            continue;
-                        unsigned s = answering_stage(dataset, &points[p], i);
-                        float *c = row + column[p];
-                        c[0] = dataset->models[points[p].model[s]].records.correct[i];
-                        for (unsigned t = 1; t < points[p].stages; t++)
-                            c[t] = t <= s ? 1.0f : 0.0f;
-                    }
-                }
-                built = b;
+        /* Per sample, for each point: correct, reached stage 2..n. */
+        for (size_t i = 0; i < k; i++) {
+            float *row = outcome + i * columns;
+            for (size_t p = from; p < to; p++) {
+                if (dataset->models[points[p].model[0]].table_only)
+                    continue;
+                unsigned s = answering_stage(dataset, &points[p], i);
+                float *c = row + column[p];
+                c[0] = dataset->models[points[p].model[s]].records.correct[i];
+                for (unsigned t = 1; t < points[p].stages; t++)
+                    c[t] = t <= s ? 1.0f : 0.0f;
             }
+        }
+        for (size_t first = 0; columns > 0 && first < resamples; first += block_rows) {
+            size_t rows = resamples - first < block_rows ? resamples - first : block_rows;
+            draw_block(o->seed, first, rows, k, w, threads);
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)columns,
                         (int)k, 1.0f, w, (int)k, outcome, (int)columns, 0.0f, counts,
                         (int)columns);
@@ -231,6 +219,7 @@ cascade_status cascade_bootstrap(const cascade_dataset *dataset, const cascade_p
                 }
             }
         }
+        from = to;
     }
     double lo_q = (1 - level) / 2, hi_q = 1 - lo_q;
     for (size_t p = 0; p < count && status == CASCADE_OK; p++) {
@@ -245,7 +234,6 @@ cascade_status cascade_bootstrap(const cascade_dataset *dataset, const cascade_p
         out[p].cost_hi = cascade_quantile_sorted(c, resamples, hi_q);
     }
     free(column);
-    free(block_start);
     free(w);
     free(outcome);
     free(counts);

@@ -58,39 +58,41 @@ static cascade_status load_model(cascade_dataset *d, size_t m, double cost,
     status = cascade_array_load(spec->path, &scores, error);
     if (status != CASCADE_OK)
         return status;
+    /* The messages below are built after the free, which zeroes scores. */
+    size_t rows = scores.rows, cols = scores.cols;
     if (scores.ndim != 2) {
         cascade_array_free(&scores);
         return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
             "model \"%s\": scores are 1-D with %zu values (expected 2-D (samples, classes))",
-            spec->name, scores.rows);
+            spec->name, rows);
     }
-    if (d->has_labels && scores.rows != d->labels.count) {
+    if (d->has_labels && rows != d->labels.count) {
         cascade_array_free(&scores);
         return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
             "model \"%s\" has %zu rows but %s has %zu labels (expected one row per label)",
-            spec->name, scores.rows, d->manifest->labels_path, d->labels.count);
+            spec->name, rows, d->manifest->labels_path, d->labels.count);
     }
-    if (first >= 0 && scores.rows != d->samples) {
+    if (first >= 0 && rows != d->samples) {
         cascade_array_free(&scores);
         return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
             "model \"%s\" has %zu rows but model \"%s\" has %zu (expected the same samples)",
-            spec->name, scores.rows, d->models[first].name, d->samples);
+            spec->name, rows, d->models[first].name, d->samples);
     }
-    if (first >= 0 && scores.cols != d->classes) {
+    if (first >= 0 && cols != d->classes) {
         cascade_array_free(&scores);
         return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
             "model \"%s\" has %zu classes but model \"%s\" has %zu (expected the same classes)",
-            spec->name, scores.cols, d->models[first].name, d->classes);
+            spec->name, cols, d->models[first].name, d->classes);
     }
     if (d->has_labels && d->labels.max_label >= 0 &&
-        (size_t)d->labels.max_label >= scores.cols) {
+        (size_t)d->labels.max_label >= cols) {
         int32_t label = 0;
-        size_t row = label_out_of_range(&d->labels, scores.cols, &label);
+        size_t row = label_out_of_range(&d->labels, cols, &label);
         cascade_array_free(&scores);
         return cascade_error_set(error, CASCADE_ERR_VALUE, d->manifest->labels_path,
             (long long)row, -1,
             "label %d at row %zu is out of range (expected 0..%zu: model \"%s\" has %zu classes)",
-            (int)label, row, scores.cols - 1, spec->name, scores.cols);
+            (int)label, row, cols - 1, spec->name, cols);
     }
     status = cascade_records_compute(&scores, spec->kind,
                                      d->has_labels ? &d->labels : NULL,

@@ -229,7 +229,8 @@ cascade_status cascade_dataset_subset(const cascade_dataset *dataset, const size
     cascade_status status = view->models && view->sample_row ? CASCADE_OK : CASCADE_ERR_NOMEM;
     for (size_t j = 0; j < count && status == CASCADE_OK; j++)
         view->sample_row[j] = dataset->sample_row ? dataset->sample_row[index[j]] : index[j];
-    if (status == CASCADE_OK && dataset->has_labels)
+    /* Records already hold correctness; labels are copied when present. */
+    if (status == CASCADE_OK && dataset->labels.label && dataset->labels.count == dataset->samples)
         status = cascade_labels_subset(&dataset->labels, index, count, &view->labels);
     for (size_t m = 0; m < dataset->model_count && status == CASCADE_OK; m++) {
         const cascade_model *from = &dataset->models[m];
