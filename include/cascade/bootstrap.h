@@ -2,9 +2,12 @@
  * cost of operating points.
  *
  * Each of B resamples draws k samples with replacement from the dataset's
- * k samples (a splitmix64 stream per resample, seeded from SEED and the
- * resample's number, so results do not depend on the thread count). Every
- * point is measured on the same resamples. A point's accuracy and cost on a
+ * k samples. Resample b (0-based) has its own splitmix64 stream, started
+ * from SEED ^ (0xd1b54a32d192ed03 * (b + 1)), so results do not depend on
+ * the thread count; each output gives two 32-bit values (low half first),
+ * and a value x becomes a sample index by Lemire's unbiased multiply-shift:
+ * (x k) >> 32, drawing again while the low 32 bits of x k are below
+ * 2^32 mod k. Every point is measured on the same resamples. A point's accuracy and cost on a
  * resample follow from how many resampled samples each stage answered
  * correctly and how many reached each stage, so each point's per-sample
  * outcomes are computed once and the counts for all points and a block of

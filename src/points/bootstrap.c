@@ -16,7 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cascade/split.h"
 
 enum {
     DEFAULT_RESAMPLES = 1000,
@@ -24,20 +23,51 @@ enum {
     OUTCOME_BUDGET = 1 << 23            /* floats of O per block of points (32 MiB) */
 };
 
+/* The next 32 random bits: each splitmix64 output gives two, low half
+ * first. */
+typedef struct bits32 {
+    uint64_t state;
+    uint64_t held;
+    int have;
+} bits32;
+
+static inline uint32_t next32(bits32 *g)
+{
+    if (g->have) {
+        g->have = 0;
+        return (uint32_t)(g->held >> 32);
+    }
+    /* cascade_splitmix64(), inlined: it runs once per two draws. */
+    uint64_t z = (g->state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    g->held = z ^ (z >> 31);
+    g->have = 1;
+    return (uint32_t)g->held;
+}
+
+/* Uniform in [0, k) for k < 2^32, without bias: Lemire's multiply-shift,
+ * rejecting the low products below 2^32 mod k. No division on the common
+ * path, which matters at k draws per resample. */
+static inline uint32_t draw_below(bits32 *g, uint32_t k)
+{
+    uint64_t m = (uint64_t)next32(g) * k;
+    if ((uint32_t)m < k) {
+        uint32_t reject_below = (0u - k) % k;
+        while ((uint32_t)m < reject_below)
+            m = (uint64_t)next32(g) * k;
+    }
+    return (uint32_t)(m >> 32);
+}
+
 /* One resample's multiplicities, from its own stream so that the result
  * does not depend on which thread draws it. */
 static void draw_resample(uint64_t seed, size_t b, size_t k, float *row)
 {
     memset(row, 0, k * sizeof *row);
-    uint64_t state = seed ^ (0xd1b54a32d192ed03ull * ((uint64_t)b + 1));
-    uint64_t reject_below = (0 - (uint64_t)k) % (uint64_t)k;
-    for (size_t i = 0; i < k; i++) {
-        uint64_t r;
-        do
-            r = cascade_splitmix64(&state);
-        while (r < reject_below);
-        row[r % k] += 1.0f;
-    }
+    bits32 g = {seed ^ (0xd1b54a32d192ed03ull * ((uint64_t)b + 1)), 0, 0};
+    for (size_t i = 0; i < k; i++)
+        row[draw_below(&g, (uint32_t)k)] += 1.0f;
 }
 
 typedef struct draw_job {

@@ -54,13 +54,23 @@ TEST_CASE(bootstrap_should_equal_a_direct_resampling_of_the_samples)
     double *acc = malloc(n * B * sizeof *acc), *cost = malloc(n * B * sizeof *cost);
     size_t *drawn = malloc(k * sizeof *drawn);
     for (size_t b = 0; b < B; b++) {
-        /* Resample b: k draws from its own stream, by rejection. */
-        uint64_t x = seed ^ (0xd1b54a32d192ed03ull * (b + 1)), r;
+        /* Resample b: k draws from its own stream, two 32-bit halves per
+         * output, each mapped by multiply-shift with rejection. */
+        uint64_t x = seed ^ (0xd1b54a32d192ed03ull * (b + 1));
+        uint32_t halves[2];
+        int left = 0;
         for (size_t i = 0; i < k; i++) {
-            do
-                r = next64(&x);
-            while (r < (uint64_t)(-(uint64_t)k) % k);
-            drawn[i] = (size_t)(r % k);
+            uint64_t product;
+            do {
+                if (!left) {
+                    uint64_t r = next64(&x);
+                    halves[0] = (uint32_t)(r >> 32); /* taken second */
+                    halves[1] = (uint32_t)r;         /* taken first */
+                    left = 2;
+                }
+                product = (uint64_t)halves[--left] * k;
+            } while ((uint32_t)product < (uint32_t)(4294967296ull % k));
+            drawn[i] = (size_t)(product >> 32);
         }
         for (size_t p = 0; p < n; p++) {
             const cascade_point *q = &front.points[p];
