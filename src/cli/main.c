@@ -76,7 +76,11 @@ const cli_command cli_commands[] = {
      "the first stage whose confidence (max softmax) is >= that stage's threshold;\n"
      "the last stage always answers.\n\n"
      "Columns: models (stage names joined by '>'), thresholds (joined by ';'),\n"
-     "accuracy (fraction), cost, stages, answered (fraction answered per stage).\n\n"
+     "accuracy (fraction), cost, stages, answered (fraction answered per stage).\n"
+     "With --split, thresholds are chosen on the fit part and eval_accuracy and\n"
+     "eval_cost follow: the same points on the eval part. With --bootstrap,\n"
+     "accuracy_lo, accuracy_hi, cost_lo and cost_hi follow: 95% percentile\n"
+     "intervals (of the eval figures with a split).\n\n"
      "MANIFEST is JSON: {\"labels\": FILE, \"models\": [{\"name\": N, \"logits\": FILE,\n"
      "\"gmacs\": X}, ...]}, paths relative to it. Give raw scores as \"logits\" and\n"
      "softmax outputs as \"probs\". Files are .npy (float16/32/64) or .csv.",
