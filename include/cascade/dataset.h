@@ -15,7 +15,9 @@
 
 #include <stddef.h>
 
+#include "cascade/calibration.h"
 #include "cascade/manifest.h"
+#include "cascade/metrics.h"
 #include "cascade/records.h"
 #include "cascade/status.h"
 
@@ -31,6 +33,7 @@ typedef struct cascade_model {
      * takes part as a single model, never in a chain; its records are empty. */
     int table_only;
     double accuracy;           /* table_only: the given accuracy, a fraction */
+    cascade_calibration calibration; /* fitted when loaded with a calibration */
 } cascade_model;
 
 typedef struct cascade_dataset {
@@ -42,6 +45,8 @@ typedef struct cascade_dataset {
     cascade_labels labels;     /* count == samples when has_labels */
     const char *cost_field;
     cascade_manifest *manifest; /* NULL for a dataset built from tables */
+    cascade_metric metric;     /* what records.confidence holds */
+    int calibrated;            /* confidences are temperature-scaled */
     /* Samples whose label list is empty are left out of every model. */
     size_t samples_left_out;
     size_t *sample_row;        /* [samples] each sample's row in the score files;
@@ -70,9 +75,16 @@ typedef struct cascade_dataset_options {
     long costs_img_size;       /* choose the table's rows at this image size; 0: any */
     cascade_warning_fn warning; /* may be NULL */
     void *warning_context;
+    cascade_metric metric;     /* confidence metric; max_softmax when 0 */
+    cascade_calibration_method calibrate; /* fit each model's temperature on
+                                             every labelled sample first */
+    unsigned threads;          /* for the per-model pass; 0 means one per online CPU */
 } cascade_dataset_options;
 
-/* Loads the manifest, the labels and every model's records. Checks that all
+/* Loads the manifest, the labels and every model's records. With
+ * CALIBRATE, fits each model's temperature (which needs labels) while its
+ * scores are mapped, then computes its confidences from z / T; METRIC
+ * chooses the confidence (cascade/metrics.h). Checks that all
  * models and the labels agree on the sample count, that all models agree on
  * the class count, that labels are in range, and that every cost is a finite
  * number >= 0. OPTIONS may be NULL for the defaults.

@@ -5,9 +5,11 @@
  *               {"name": "vgg16", "logits": "vgg16.npy", "gmacs": 0.313}]}
  *
  * Paths resolve relative to the manifest's folder. Each model gives exactly
- * one of "logits" or "probs", or neither and an "accuracy" (a fraction):
- * a table-only model, with path NULL. Every other member is free-form, and
- * numeric members (such as "gmacs") are read by name with
+ * one of "logits", "probs" or "records" (a file written by cascade records,
+ * whose manifest carries "format": "cascade-records", "version": 1 and the
+ * "metric" of its confidences), or none of them and an "accuracy" (a
+ * fraction): a table-only model, with path NULL. Every other member is
+ * free-form, and numeric members (such as "gmacs") are read by name with
  * cascade_manifest_number().
  *
  * Ownership: cascade_manifest_load() returns a manifest the caller releases
@@ -27,7 +29,9 @@ extern "C" {
 
 typedef enum cascade_score_kind {
     CASCADE_SCORES_LOGITS, /* raw logits z: confidence from softmax(z) */
-    CASCADE_SCORES_PROBS   /* probabilities p: used as logits log p */
+    CASCADE_SCORES_PROBS,  /* probabilities p: used as logits log p */
+    CASCADE_SCORES_RECORDS /* saved records (cascade records): prediction,
+                              confidence and correctness, no scores */
 } cascade_score_kind;
 
 typedef struct cascade_model_spec {
@@ -39,6 +43,7 @@ typedef struct cascade_model_spec {
 typedef struct cascade_manifest {
     const char *path;        /* as given to cascade_manifest_load */
     const char *labels_path; /* resolved; NULL when the manifest has no labels */
+    const char *records_metric; /* a records manifest's "metric"; NULL otherwise */
     size_t model_count;      /* >= 1 */
     cascade_model_spec *models; /* [model_count], in manifest order */
     void *internal;
@@ -58,6 +63,12 @@ void cascade_manifest_free(cascade_manifest *manifest);
 cascade_status cascade_manifest_number(const cascade_manifest *manifest,
                                        size_t model, const char *field,
                                        double *out, cascade_error *error);
+
+/* Every numeric member of model MODEL's entry, for copying it elsewhere:
+ * calls VISIT(context, name, value) for each, in manifest order. */
+void cascade_manifest_each_number(const cascade_manifest *manifest, size_t model,
+                                  void (*visit)(void *context, const char *name, double value),
+                                  void *context);
 
 /* The folder part of PATH joined with RELATIVE (which is returned as is when
  * absolute). Caller frees the result with free(); NULL when out of memory. */

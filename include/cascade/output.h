@@ -15,6 +15,7 @@
 
 #include <stdio.h>
 
+#include "cascade/apply.h"
 #include "cascade/dataset.h"
 #include "cascade/front.h"
 #include "cascade/status.h"
@@ -46,9 +47,20 @@ void cascade_csv_field(FILE *file, const char *text, int last);
 /* The front as CSV: a header row, then one row per point, cost ascending.
  * Columns: models (stage names joined by '>'), thresholds (joined by ';'),
  * accuracy, cost, stages, answered (fraction answered by each stage, joined
- * by ';'). Returns CASCADE_ERR_IO when a write fails. */
+ * by ';'), metric (see cascade_metric_label). Returns CASCADE_ERR_IO when a
+ * write fails. */
 cascade_status cascade_write_front_csv(FILE *file, const cascade_dataset *dataset,
                                        const cascade_front *front);
+
+/* The same for the front of an ensembled sweep (cascade/ensemble.h). */
+cascade_status cascade_write_ensemble_front_csv(FILE *file, const cascade_dataset *dataset,
+                                                const cascade_front *front);
+
+/* The metric column's text: "max_softmax", "margin" or "entropy", then
+ * "+temperature" when DATASET's confidences are temperature-scaled, then
+ * "+ensemble" when ENSEMBLE (stage i answers from the mean probabilities of
+ * stages 1..i); e.g. "entropy+temperature+ensemble". BUF holds 64 bytes. */
+void cascade_metric_label(const cascade_dataset *dataset, int ensemble, char *buf);
 
 /* Every candidate point in POINTS (cost ascending), with the front columns
  * plus on_front (1 when the point is on FRONT, 0 otherwise): for plotting
@@ -72,10 +84,23 @@ cascade_status cascade_write_front_csv_extra(FILE *file, const cascade_dataset *
                                              const cascade_front *front,
                                              const cascade_extra_columns *extra);
 
-/* One row per model: name, samples, classes, accuracy, mean_confidence, cost.
- * A table-only model has 0 samples and classes, its given accuracy, and an
- * empty mean_confidence. */
+/* One row per model: name, samples, classes, accuracy, mean_confidence (in
+ * the dataset's metric), cost; then, for a temperature-calibrated dataset,
+ * temperature, nll_before, nll_after, ece_before, ece_after. A table-only
+ * model has 0 samples and classes, its given accuracy, and an empty
+ * mean_confidence. */
 cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *dataset);
+
+/* The same table as a JSON array of objects with the same fields and
+ * numbers (accuracy is null without labels). */
+cascade_status cascade_write_models_json(FILE *file, const cascade_dataset *dataset);
+
+/* One row per sample: index (0-based), stage (1-based), model, prediction,
+ * confidence, and correct (1/0) when the dataset has labels. MODELS are the
+ * chain's dataset indices, as given to cascade_apply(). */
+cascade_status cascade_write_decisions_csv(FILE *file, const cascade_dataset *dataset,
+                                           const unsigned *models,
+                                           const cascade_decisions *decisions);
 
 #ifdef __cplusplus
 }

@@ -88,6 +88,16 @@ cascade_status cascade_records_compute(const cascade_array *scores,
                                        const char *model, const char *path,
                                        cascade_records *out,
                                        cascade_error *error);
+/* The same, on THREADS worker threads over rows (0: one per online CPU).
+ * float32 and float16 logits take a vectorised path (exp accurate to about
+ * 1e-7 relative, sums in double); other inputs a double-precision one. */
+cascade_status cascade_records_compute_threads(const cascade_array *scores,
+                                               cascade_score_kind kind,
+                                               const cascade_labels *labels,
+                                               const char *model, const char *path,
+                                               unsigned threads, cascade_records *out,
+                                               cascade_error *error);
+
 void cascade_records_free(cascade_records *records);
 
 /* Copies of the samples INDEX[0..COUNT-1] (each < the input's count, in

@@ -28,9 +28,11 @@ typedef struct cli_command {
 
 /* The subcommand table (main.c) and help rendering (help.c). */
 extern const cli_command cli_commands[];
+extern const cli_option_doc cli_global_options[];
 const cli_command *cli_find_command(const char *name);
 void cli_print_help(FILE *file, const cli_command *command);
 void cli_print_overview(FILE *file);
+void cli_print_man(FILE *file);      /* the roff manual page, cascade.1 */
 
 /* Loads a manifest's dataset, showing progress on a terminal unless QUIET
  * and warning about suspicious inputs; on failure prints the error and
@@ -57,10 +59,20 @@ void cli_progress_start(cli_progress *progress, int quiet);
 void cli_progress_show(void *progress, size_t done, size_t total, const char *what);
 void cli_progress_end(cli_progress *progress);
 
+/* --metric NAME and --calibrate temperature|none into LOAD; a usage error
+ * (returned) names the option (cli_metric.c). */
+int cli_parse_metric(const char *command, const char *text, cascade_dataset_options *load);
+int cli_parse_calibrate(const char *command, const char *text, cascade_dataset_options *load);
+
 int cmd_sweep(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_front(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
+int cmd_records(int argc, char **argv);
+int cmd_pick(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 /* Printing helpers shared by the subcommands (cli_util.c). */
 void cli_error(const char *format, ...)

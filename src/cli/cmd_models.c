@@ -3,6 +3,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cascade/output.h"
 
@@ -11,13 +12,16 @@ int cmd_models(int argc, char **argv)
     static const struct option long_options[] = {
         {"output", required_argument, NULL, 'o'},
         {"cost", required_argument, NULL, 'c'},
+        {"format", required_argument, NULL, 'f'},
+        {"metric", required_argument, NULL, 'M'},
+        {"calibrate", required_argument, NULL, 'C'},
         {"quiet", no_argument, NULL, 'q'},
         CLI_COST_TABLE_LONG_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *output_path = NULL;
     cascade_dataset_options load = {.cost_field = "gmacs", .require_labels = 0};
-    int quiet = 0, option, code;
+    int quiet = 0, json = 0, option, code;
     cli_eval_options eval = {0};
     opterr = 0;
     optind = 1;
@@ -25,6 +29,19 @@ int cmd_models(int argc, char **argv)
         switch (option) {
         case 'o': output_path = optarg; break;
         case 'c': load.cost_field = optarg; break;
+        case 'f':
+            if (strcmp(optarg, "csv") != 0 && strcmp(optarg, "json") != 0)
+                return cli_usage_error("models", "--format takes csv or json, not \"%s\"", optarg);
+            json = strcmp(optarg, "json") == 0;
+            break;
+        case 'M':
+            if (cli_parse_metric("models", optarg, &load) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
+        case 'C':
+            if (cli_parse_calibrate("models", optarg, &load) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
         case 'q': quiet = 1; break;
         case 'h':
             cli_print_help(stdout, cli_find_command("models"));
@@ -53,7 +70,8 @@ int cmd_models(int argc, char **argv)
     cascade_output output;
     cascade_status status = cascade_output_open(output_path, &output, &error);
     if (status == CASCADE_OK) {
-        status = cascade_write_models_csv(output.file, dataset);
+        status = json ? cascade_write_models_json(output.file, dataset)
+                      : cascade_write_models_csv(output.file, dataset);
         if (status != CASCADE_OK) {
             cascade_error_set(&error, status, output_path ? output_path : "standard output",
                               -1, -1, "write error");

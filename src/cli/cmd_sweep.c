@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cascade/ensemble.h"
 #include "cascade/front.h"
 #include "cascade/output.h"
 #include "cascade/sweep.h"
@@ -27,12 +28,15 @@ int cmd_sweep(int argc, char **argv)
         CLI_COST_TABLE_LONG_OPTIONS,
         CLI_HELD_OUT_LONG_OPTIONS,
         {"bootstrap", required_argument, NULL, CLI_OPT_BOOTSTRAP},
+        {"metric", required_argument, NULL, 'M'},
+        {"calibrate", required_argument, NULL, 'C'},
+        {"ensemble", no_argument, NULL, 'e'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *output_path = NULL;
     cascade_dataset_options load = {.cost_field = "gmacs", .require_labels = 1};
     cascade_sweep_options sweep = {.max_stages = 2};
-    int quiet = 0, verbose = 0, all_points = 0, option;
+    int quiet = 0, verbose = 0, all_points = 0, ensemble = 0, option;
     long number;
     const char *model_list = NULL;
     cli_eval_options eval = {0};
@@ -69,6 +73,15 @@ int cmd_sweep(int argc, char **argv)
             else
                 return cli_usage_error("sweep", "--points takes 'front' or 'all', not \"%s\"", optarg);
             break;
+        case 'M':
+            if (cli_parse_metric("sweep", optarg, &load) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
+        case 'C':
+            if (cli_parse_calibrate("sweep", optarg, &load) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
+        case 'e': ensemble = 1; break;
         case 'q': quiet = 1; break;
         case 'v': verbose = 1; break;
         case 'h':
@@ -91,6 +104,14 @@ int cmd_sweep(int argc, char **argv)
         return cli_usage_error("sweep", optind >= argc ? "needs a MANIFEST"
                                                         : "takes one MANIFEST, got %d arguments",
                                argc - optind);
+    if (ensemble && all_points)
+        return cli_usage_error("sweep", "--points all is not available with --ensemble");
+    if (load.calibrate && (eval.split > 0 || eval.fit_index || eval.eval_index))
+        return cli_usage_error("sweep", "--calibrate fits temperatures on every sample, the eval "
+                                        "part included; it cannot be combined with a split");
+    if (ensemble && (eval.split > 0 || eval.fit_index || eval.eval_index || eval.bootstrap))
+        return cli_usage_error("sweep", "--split, --fit-index, --eval-index and --bootstrap are "
+                                        "not available with --ensemble");
     cascade_dataset *dataset = NULL;
     code = cli_load_dataset(argv[optind], &load, quiet, &dataset);
     if (code != EXIT_OK)
@@ -123,7 +144,9 @@ int cmd_sweep(int argc, char **argv)
     cascade_sweep_stats stats;
     cascade_error error;
     cascade_error_clear(&error);
-    cascade_status status = cascade_sweep(held_out.fit, &sweep, &front, &stats, &error);
+    cascade_status status = ensemble
+                                ? cascade_sweep_ensemble(dataset, &sweep, &front, &stats, &error)
+                                : cascade_sweep(held_out.fit, &sweep, &front, &stats, &error);
     cli_progress_end(&progress);
     cascade_extra_columns extra = {0};
     double *extra_values = NULL;
@@ -140,6 +163,7 @@ int cmd_sweep(int argc, char **argv)
         status = cascade_output_open(output_path, &output, &error);
         if (status == CASCADE_OK) {
             status = all_points ? cascade_write_points_csv(output.file, dataset, &points, &front)
+                     : ensemble ? cascade_write_ensemble_front_csv(output.file, dataset, &front)
                                 : cascade_write_front_csv_extra(output.file, dataset, &front, &extra);
             if (status != CASCADE_OK) {
                 cascade_error_set(&error, status, output_path ? output_path : "standard output",

@@ -26,6 +26,9 @@ static const cli_option_doc sweep_options[] = {
     {"--no-skip", "Sweep every chain, even one whose oracle bound cannot reach the front (for checking)."},
     {"--threads N", "Worker threads (default: one per online CPU)."},
     {"--points all", "Write every candidate point, not only the front, with an on_front column (for plotting the cloud)."},
+    {"--metric NAME", "Confidence compared with the thresholds: max_softmax (default), margin (p_top1 - p_top2) or entropy (sum p log p, the negative entropy: thresholds <= 0)."},
+    {"--calibrate temperature", "Fit one temperature T per model (minimum NLL on the labelled samples) and take confidences from softmax(z / T)."},
+    {"--ensemble", "Stage i answers from the mean of the probabilities of stages 1..i (same cost); the metric column ends in +ensemble. Every chain is swept (no skipping); not with --points all."},
     {"-q, --quiet", "Print nothing on standard error except errors (no progress)."},
     {"-v, --verbose", "Report how many chains were swept and skipped, and how many candidate points."},
     COST_TABLE_DOCS,
@@ -37,8 +40,70 @@ static const cli_option_doc sweep_options[] = {
 static const cli_option_doc models_options[] = {
     {"-o, --output FILE", "Write the table to FILE (atomically) instead of standard output."},
     {"--cost FIELD", "Per-sample cost: the numeric manifest field FIELD of each model (default gmacs)."},
+    {"--format FORMAT", "csv (default) or json: a JSON array of objects with the same fields."},
+    {"--metric NAME", "mean_confidence in this metric: max_softmax (default), margin or entropy."},
+    {"--calibrate temperature", "Fit each model's temperature and add the columns temperature, nll_before, nll_after, ece_before and ece_after (needs labels)."},
     {"-q, --quiet", "Print nothing on standard error except errors."},
     COST_TABLE_DOCS,
+    {"-h, --help", "Show this help."},
+    {NULL, NULL}};
+
+static const cli_option_doc pick_options[] = {
+    {"--min-accuracy A", "Pick the cheapest point whose accuracy is at least A (a fraction)."},
+    {"--max-cost C", "Pick the most accurate point whose cost is at most C."},
+    {"-o, --output FILE", "Write the config to FILE (atomically) instead of standard output."},
+    {"-h, --help", "Show this help."},
+    {NULL, NULL}};
+
+static const cli_option_doc apply_options[] = {
+    {"-o, --output FILE", "Write the decisions to FILE (atomically) instead of standard output."},
+    {"--cost FIELD", "Per-sample cost: the numeric manifest field FIELD of each model (default gmacs); use the field the front was swept with."},
+    {"-q, --quiet", "Do not print the summary line, nor anything else but errors."},
+    {"-h, --help", "Show this help."},
+    {NULL, NULL}};
+
+/* The options of `cascade` itself; --man is left out on purpose: it only
+ * serves the build, which renders this manual with it. */
+const cli_option_doc cli_global_options[] = {
+    {"-h, --help", "Show the list of commands."},
+    {"--version", "Show the version."},
+    {NULL, NULL}};
+
+static const cli_option_doc synth_options[] = {
+    {"-o, --output DIR", "Folder to write (created if missing). Files in it are replaced only once all the new files are complete, manifest.json last."},
+    {"--models M", "Number of models (1 to 1000)."},
+    {"--samples K", "Number of samples (1 to 100000000)."},
+    {"--classes C", "Number of classes (2 to 1000000)."},
+    {"--seed S", "Seed (0 to 9223372036854775807). The same options and seed give the same bytes, whatever the number of threads."},
+    {"--dtype f32|f16", "Element type of the logits (default f32)."},
+    {"--accuracy FILE", "With --costs: timm's results table (columns model, top1). Takes M real models found in both tables, spread over the cost range, with their names, costs and top-1 accuracies."},
+    {"--costs FILE", "With --accuracy: timm's benchmark table (columns model, infer_gmacs)."},
+    {"--threads N", "Worker threads (default: one per online CPU)."},
+    {"-q, --quiet", "Print nothing on standard error except errors (no summary)."},
+    {"-h, --help", "Show this help."},
+    {NULL, NULL}};
+
+static const cli_option_doc compare_options[] = {
+    {"-o, --output FILE", "Write the table to FILE (atomically) instead of standard output."},
+    {"--format csv|json", "Output format (default csv)."},
+    {"--cost FIELD", "Per-sample cost: the numeric manifest field FIELD of each model (default gmacs); costs must be > 0."},
+    {"--stages N", "Search cascades of up to N stages (1 to 8; default 2)."},
+    {"--grid G", "Thresholds per stage for chains of 3 or more stages (default 100)."},
+    {"--models A,B,C", "Use only the named models."},
+    {"--front-only", "Chains of 3 or more stages use only the models on the single-model front."},
+    {"--calibrate temperature", "Temperature-scale every model first, in every variant."},
+    {"--threads N", "Worker threads (default: one per online CPU)."},
+    {"-q, --quiet", "Print nothing on standard error except errors (no progress)."},
+    {"-h, --help", "Show this help."},
+    {NULL, NULL}};
+
+static const cli_option_doc records_options[] = {
+    {"-o, --output DIR", "Folder to write (created if missing): one NAME.records.npy per model, labels.npy and manifest.json."},
+    {"--cost FIELD", "Per-sample cost: the numeric manifest field FIELD of each model (default gmacs); every numeric field is copied too."},
+    {"--metric NAME", "Confidence metric of the saved records: max_softmax (default), margin or entropy."},
+    {"--calibrate temperature", "Temperature-scale every model before computing confidences."},
+    {"--threads N", "Worker threads for the per-model pass (default: one per online CPU)."},
+    {"-q, --quiet", "Print nothing on standard error except errors."},
     {"-h, --help", "Show this help."},
     {NULL, NULL}};
 
@@ -73,10 +138,12 @@ const cli_command cli_commands[] = {
      "Evaluates every single model and every cascade of models in increasing cost\n"
      "at every threshold that changes the outcome, and writes the Pareto front of\n"
      "accuracy versus mean per-sample cost as CSV, cost ascending. A sample stops at\n"
-     "the first stage whose confidence (max softmax) is >= that stage's threshold;\n"
-     "the last stage always answers.\n\n"
+     "the first stage whose confidence (max softmax unless --metric) is >= that\n"
+     "stage's threshold; the last stage always answers.\n\n"
      "Columns: models (stage names joined by '>'), thresholds (joined by ';'),\n"
-     "accuracy (fraction), cost, stages, answered (fraction answered per stage).\n"
+     "accuracy (fraction), cost, stages, answered (fraction answered per stage),\n"
+     "metric (max_softmax, margin or entropy, then +temperature when calibrated\n"
+     "and +ensemble when ensembled). Thresholds are in the metric's own units.\n"
      "With --split, thresholds are chosen on the fit part and eval_accuracy and\n"
      "eval_cost follow: the same points on the eval part. With --bootstrap,\n"
      "accuracy_lo, accuracy_hi, cost_lo and cost_hi follow: 95% percentile\n"
@@ -85,10 +152,16 @@ const cli_command cli_commands[] = {
      "\"gmacs\": X}, ...]}, paths relative to it. Give raw scores as \"logits\" and\n"
      "softmax outputs as \"probs\". Files are .npy (float16/32/64) or .csv.",
      sweep_options},
-    {"models", cmd_models, "print each model's accuracy, confidence and cost (CSV)",
-     "cascade models MANIFEST [-o FILE] [--cost FIELD]",
+    {"models", cmd_models, "print each model's accuracy, confidence and cost (CSV or JSON)",
+     "cascade models MANIFEST [-o FILE] [--cost FIELD] [--format csv|json] [--metric NAME] [--calibrate temperature]",
      "Prints one CSV row per model: name, samples, classes, accuracy,\n"
-     "mean_confidence and cost.",
+     "mean_confidence and cost; with --calibrate temperature also temperature,\n"
+     "nll_before, nll_after (mean negative log-likelihood at T = 1 and at T),\n"
+     "ece_before and ece_after (expected calibration error, 15 equal-width bins\n"
+     "(i/15, (i+1)/15] of max softmax, weighted |accuracy - confidence|).\n"
+     "With --format json, a JSON array of objects with the name, samples,\n"
+     "classes, accuracy, mean_confidence and cost fields; accuracy is null when\n"
+     "the manifest has no labels.",
      models_options},
     {"front", cmd_front, "the single-model front from a results table and a cost table (CSV)",
      "cascade front --accuracy RESULTS.csv --costs BENCHMARK.csv [--cost gmacs|time|COLUMN] [--strip-tag] [--img-size N]",
@@ -112,6 +185,68 @@ const cli_command cli_commands[] = {
      "With a split, \"fit\" has the figures on the samples the front was chosen on\n"
      "and \"eval\" the same points measured on the held-out samples.",
      summary_options},
+    {"pick", cmd_pick, "choose one point of a front and print it as a JSON config",
+     "cascade pick FRONT (--min-accuracy A | --max-cost C) [-o FILE]",
+     "Reads FRONT, a CSV written by cascade sweep, and prints the chosen point as\n"
+     "JSON: the cheapest point whose accuracy is at least A, or the most accurate\n"
+     "point whose cost is at most C. Ties go to the more accurate (or cheaper)\n"
+     "point, then to the earlier row.\n\n"
+     "The config holds models (stage names), thresholds, metric, accuracy, cost\n"
+     "and answered (fraction answered by each stage), plus every other column of\n"
+     "the front such as eval_accuracy and eval_cost. Numbers are printed so that\n"
+     "they read back exactly. cascade apply takes this config.\n\n"
+     "When no point meets the constraint, it names the best reachable value and\n"
+     "exits with status 1.",
+     pick_options},
+    {"apply", cmd_apply, "run a chosen cascade over a manifest's scores, one decision per sample",
+     "cascade apply CONFIG MANIFEST [-o FILE] [--cost FIELD] [--quiet]",
+     "Runs the cascade in CONFIG (as cascade pick prints it) over every sample of\n"
+     "MANIFEST: a sample stops at the first stage whose confidence is >= that\n"
+     "stage's threshold, and the last stage always answers. Labels are optional.\n\n"
+     "Writes CSV with one row per sample: index (from 0), stage (from 1), model,\n"
+     "prediction, confidence, and correct (1 or 0) when the manifest has labels.\n"
+     "Prints the realised accuracy (with labels), mean cost and fraction answered\n"
+     "by each stage on standard error. On the data a front was swept on, these\n"
+     "equal the front's row exactly.\n\n"
+     "Every model in CONFIG must be in MANIFEST. The metric must be max_softmax.",
+     apply_options},
+    {"synth", cmd_synth, "write a realistic synthetic dataset (labels, logits, manifest)",
+     "cascade synth -o DIR --models M --samples K --classes C --seed S [options]",
+     "Writes M models' logits on K samples of C classes: DIR/labels.npy (int64),\n"
+     "DIR/NAME.logits.npy ([K][C] float32 or float16) and DIR/manifest.json, models\n"
+     "in increasing cost (gmacs), each with its target_accuracy. Samples share a\n"
+     "difficulty, so the models' errors correlate; each model's realised accuracy is\n"
+     "its target; confidence tracks correctness without ranking it perfectly, and\n"
+     "is a little over-confident on average. Without --accuracy/--costs, models\n"
+     "m00, m01, ... cost 0.01 to 10 GMACs (log-spaced, with jitter) and their\n"
+     "accuracies rise with cost (0.70..0.95 for 10 classes, 0.55..0.88 for 1000).\n"
+     "A summary (target and realised accuracy per model) goes to standard error.",
+     synth_options},
+    {"compare", cmd_compare, "compare confidence metrics and ensembling on one manifest (CSV)",
+     "cascade compare MANIFEST [--stages N] [--cost FIELD] [--format csv|json] [options]",
+     "Sweeps the manifest once per confidence metric (max_softmax, margin,\n"
+     "entropy), each once without and once with --ensemble, and prints one row\n"
+     "per variant: metric, ensemble (1/0), front_points, area,\n"
+     "best_accuracy_at_reference_cost, reference_model, reference_cost,\n"
+     "reference_accuracy, cost_at_reference_accuracy, cost_low, cost_high.\n\n"
+     "area: the front as a step function A(x), the best accuracy among front\n"
+     "points costing at most 10^x, averaged over x = log10(cost) from cost_low to\n"
+     "cost_high (the cheapest and the costliest single model): the integral of A\n"
+     "divided by log10(cost_high / cost_low), a mean accuracy in [0, 1].\n\n"
+     "The reference model is the cheapest single model with the top single-model\n"
+     "accuracy; best_accuracy_at_reference_cost is the best front accuracy at its\n"
+     "cost, cost_at_reference_accuracy the cheapest front cost reaching its\n"
+     "accuracy.",
+     compare_options},
+    {"records", cmd_records, "save each model's records so later sweeps skip the logits",
+     "cascade records MANIFEST -o DIR [--metric NAME] [--calibrate temperature] [options]",
+     "Computes every model's per-sample records (prediction, confidence, correct)\n"
+     "once and writes them to DIR: NAME.records.npy, a float64 [samples][3] array\n"
+     "per model, labels.npy and manifest.json (\"format\": \"cascade-records\",\n"
+     "\"version\": 1, the metric, and each model's numeric fields). cascade sweep,\n"
+     "models and compare read that manifest like any other, without the logits,\n"
+     "as long as --metric and --calibrate match the saved ones.",
+     records_options},
     {NULL, NULL, NULL, NULL, NULL, NULL}};
 
 int main(int argc, char **argv)
@@ -123,6 +258,10 @@ int main(int argc, char **argv)
     const char *name = argv[1];
     if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0) {
         cli_print_overview(stdout);
+        return cli_finish_stdout();
+    }
+    if (strcmp(name, "--man") == 0) {
+        cli_print_man(stdout);
         return cli_finish_stdout();
     }
     if (strcmp(name, "--version") == 0) {

@@ -106,26 +106,39 @@ static cascade_status parse_model(cascade_manifest *m, manifest_internal *in,
             return cascade_error_set(error, CASCADE_ERR_VALUE, path, -1, -1,
                 "duplicate model name \"%s\" in models[%zu] and models[%zu] (expected unique names)",
                 name->valuestring, j, index);
-    cJSON *logits = cJSON_GetObjectItemCaseSensitive(entry, "logits");
-    cJSON *probs = cJSON_GetObjectItemCaseSensitive(entry, "probs");
-    if (!logits && !probs && cJSON_GetObjectItemCaseSensitive(entry, "accuracy")) {
+    static const char *const kinds[] = {"logits", "probs", "records"};
+    cJSON *file = NULL;
+    size_t kind = 0, given = 0;
+    for (size_t k = 0; k < 3; k++) {
+        cJSON *item = cJSON_GetObjectItemCaseSensitive(entry, kinds[k]);
+        if (item) {
+            file = item;
+            kind = k;
+            given++;
+        }
+    }
+    if (given == 0 && cJSON_GetObjectItemCaseSensitive(entry, "accuracy")) {
         /* A table-only model: known by its accuracy and cost alone. */
         m->models[index].name = name->valuestring;
         in->model_json[index] = entry;
         return CASCADE_OK;
     }
-    if ((logits != NULL) == (probs != NULL))
+    if (given != 1)
         return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
-            "model \"%s\" gives %s (expected exactly one of \"logits\" or \"probs\", or \"accuracy\" for a table-only model)",
-            name->valuestring, logits ? "both \"logits\" and \"probs\"" : "neither \"logits\" nor \"probs\"");
-    cJSON *file = logits ? logits : probs;
+            "model \"%s\" gives %s (expected exactly one of \"logits\", \"probs\" or \"records\", or \"accuracy\" for a table-only model)",
+            name->valuestring, given ? "more than one of them" : "neither \"logits\" nor \"probs\"");
+    if (kind == 2 && !m->records_metric)
+        return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+            "model \"%s\" gives \"records\" outside a records manifest (expected "
+            "\"format\": \"cascade-records\" as written by cascade records)", name->valuestring);
     if (!cJSON_IsString(file) || !file->valuestring[0])
         return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
             "model \"%s\": \"%s\" is not a file name (expected a string)",
-            name->valuestring, logits ? "logits" : "probs");
+            name->valuestring, kinds[kind]);
     cascade_model_spec *spec = &m->models[index];
     spec->name = name->valuestring;
-    spec->kind = logits ? CASCADE_SCORES_LOGITS : CASCADE_SCORES_PROBS;
+    spec->kind = kind == 0 ? CASCADE_SCORES_LOGITS
+               : kind == 1 ? CASCADE_SCORES_PROBS : CASCADE_SCORES_RECORDS;
     in->model_json[index] = entry;
     return resolve(in, path, file->valuestring, &spec->path, error);
 }
@@ -185,6 +198,27 @@ cascade_status cascade_manifest_load(const char *path, cascade_manifest **out,
         cascade_manifest_free(m);
         return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
             "the manifest is not a JSON object (expected {\"labels\": ..., \"models\": [...]})");
+    }
+    cJSON *format = cJSON_GetObjectItemCaseSensitive(root, "format");
+    if (format) {
+        cJSON *version = cJSON_GetObjectItemCaseSensitive(root, "version");
+        cJSON *metric = cJSON_GetObjectItemCaseSensitive(root, "metric");
+        if (!cJSON_IsString(format) || strcmp(format->valuestring, "cascade-records") != 0) {
+            cascade_manifest_free(m);
+            return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+                "unknown \"format\" (expected \"cascade-records\", or no format for a manifest of scores)");
+        }
+        if (!cJSON_IsNumber(version) || version->valuedouble != 1) {
+            cascade_manifest_free(m);
+            return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+                "records manifest version is not 1 (expected \"version\": 1; rewrite it with this cascade's records command)");
+        }
+        if (!cJSON_IsString(metric)) {
+            cascade_manifest_free(m);
+            return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+                "records manifest without \"metric\" (expected the metric its confidences are in)");
+        }
+        m->records_metric = metric->valuestring;
     }
     cJSON *labels = cJSON_GetObjectItemCaseSensitive(root, "labels");
     if (labels && !cJSON_IsNull(labels)) {
@@ -265,4 +299,16 @@ cascade_status cascade_manifest_number(const cascade_manifest *manifest,
             "model \"%s\": \"%s\" is not a number (expected a finite number)", name, field);
     *out = item->valuedouble;
     return CASCADE_OK;
+}
+
+void cascade_manifest_each_number(const cascade_manifest *manifest, size_t model,
+                                  void (*visit)(void *context, const char *name, double value),
+                                  void *context)
+{
+    const manifest_internal *in = manifest->internal;
+    cJSON *item;
+    cJSON_ArrayForEach(item, in->model_json[model]) {
+        if (cJSON_IsNumber(item) && item->string)
+            visit(context, item->string, item->valuedouble);
+    }
 }

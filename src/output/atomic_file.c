@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 cascade_status cascade_output_open(const char *path, cascade_output *out,
@@ -31,6 +32,17 @@ cascade_status cascade_output_open(const char *path, cascade_output *out,
         int saved = errno;
         free(out->temp_path);
         out->temp_path = NULL;
+        cascade_output_abort(out);
+        return cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1,
+                                 "cannot create output: %s", strerror(saved));
+    }
+    /* mkstemp creates the file 0600; give the output the mode a plain
+     * fopen() would: 0666 less the umask (read without changing it). */
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask) != 0) {
+        int saved = errno;
+        close(fd);
         cascade_output_abort(out);
         return cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1,
                                  "cannot create output: %s", strerror(saved));

@@ -11,8 +11,12 @@ void cascade_format_double(double value, char *buf)
     for (int digits = 1; digits <= 17; digits++) {
         snprintf(buf, 32, "%.*g", digits, value);
         if (strtod(buf, NULL) == value)
-            return;
+            break;
     }
+    /* %g writes a whole number with fewer significant digits than its
+     * length as an exponent (10 as "1e+01"); below 1e17 write it plainly. */
+    if (strchr(buf, 'e') && fabs(value) < 1e17 && value == trunc(value))
+        snprintf(buf, 32, "%.0f", value);
 }
 
 void cascade_csv_field(FILE *file, const char *text, int last)
@@ -65,16 +69,24 @@ static int on_front(const cascade_front *front, const cascade_point *p)
     return 0;
 }
 
+void cascade_metric_label(const cascade_dataset *dataset, int ensemble, char *buf)
+{
+    snprintf(buf, 64, "%s%s%s", cascade_metric_name(dataset->metric),
+             dataset->calibrated ? "+temperature" : "", ensemble ? "+ensemble" : "");
+}
+
 /* FRONT_MARKS: NULL for a plain front, else the front to mark points on.
- * EXTRA: NULL, or columns to append. */
+ * EXTRA: NULL, or columns to append after the metric. */
 static cascade_status write_points(FILE *file, const cascade_dataset *dataset,
                                    const cascade_front *points,
-                                   const cascade_front *front_marks,
+                                   const cascade_front *front_marks, int ensemble,
                                    const cascade_extra_columns *extra)
 {
+    char metric[64];
+    cascade_metric_label(dataset, ensemble, metric);
     size_t extras = extra ? extra->count : 0;
-    fputs(front_marks ? "models,thresholds,accuracy,cost,stages,answered,on_front"
-                      : "models,thresholds,accuracy,cost,stages,answered", file);
+    fputs(front_marks ? "models,thresholds,accuracy,cost,stages,answered,on_front,metric"
+                      : "models,thresholds,accuracy,cost,stages,answered,metric", file);
     fputc(extras ? ',' : '\n', file);
     for (size_t c = 0; c < extras; c++)
         cascade_csv_field(file, extra->names[c], c + 1 == extras);
@@ -98,9 +110,10 @@ static cascade_status write_points(FILE *file, const cascade_dataset *dataset,
         number_field(file, p->accuracy, 0);
         number_field(file, p->cost, 0);
         fprintf(file, "%u,", p->stages);
-        joined_numbers(file, p->answered, p->stages, !front_marks && !extras);
+        joined_numbers(file, p->answered, p->stages, 0);
         if (front_marks)
-            fprintf(file, "%d%c", on_front(front_marks, p), extras ? ',' : '\n');
+            fprintf(file, "%d,", on_front(front_marks, p));
+        cascade_csv_field(file, metric, !extras);
         for (size_t c = 0; c < extras; c++) {
             double v = extra->values[i * extras + c];
             if (isnan(v))
@@ -115,14 +128,20 @@ static cascade_status write_points(FILE *file, const cascade_dataset *dataset,
 cascade_status cascade_write_front_csv(FILE *file, const cascade_dataset *dataset,
                                        const cascade_front *front)
 {
-    return write_points(file, dataset, front, NULL, NULL);
+    return write_points(file, dataset, front, NULL, 0, NULL);
 }
 
 cascade_status cascade_write_front_csv_extra(FILE *file, const cascade_dataset *dataset,
                                              const cascade_front *front,
                                              const cascade_extra_columns *extra)
 {
-    return write_points(file, dataset, front, NULL, extra);
+    return write_points(file, dataset, front, NULL, 0, extra);
+}
+
+cascade_status cascade_write_ensemble_front_csv(FILE *file, const cascade_dataset *dataset,
+                                                const cascade_front *front)
+{
+    return write_points(file, dataset, front, NULL, 1, NULL);
 }
 
 cascade_status cascade_write_points_csv(FILE *file, const cascade_dataset *dataset,
@@ -130,12 +149,15 @@ cascade_status cascade_write_points_csv(FILE *file, const cascade_dataset *datas
                                         const cascade_front *front)
 {
     qsort(points->points, points->count, sizeof *points->points, by_point);
-    return write_points(file, dataset, points, front, NULL);
+    return write_points(file, dataset, points, front, 0, NULL);
 }
 
 cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *dataset)
 {
-    fputs("name,samples,classes,accuracy,mean_confidence,cost\n", file);
+    fputs(dataset->calibrated
+              ? "name,samples,classes,accuracy,mean_confidence,cost,"
+                "temperature,nll_before,nll_after,ece_before,ece_after\n"
+              : "name,samples,classes,accuracy,mean_confidence,cost\n", file);
     for (size_t m = 0; m < dataset->model_count; m++) {
         const cascade_model *model = &dataset->models[m];
         const cascade_records *r = &model->records;
@@ -147,7 +169,9 @@ cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *datas
         if (model->table_only) {
             number_field(file, model->accuracy, 0);
             cascade_csv_field(file, "", 0);
-            number_field(file, model->cost, 1);
+            number_field(file, model->cost, !dataset->calibrated);
+            for (int c = 0; dataset->calibrated && c < 5; c++)
+                cascade_csv_field(file, "", c == 4);
             continue;
         }
         if (dataset->has_labels)
@@ -155,7 +179,15 @@ cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *datas
         else
             cascade_csv_field(file, "", 0);
         number_field(file, confidence_sum / (double)r->samples, 0);
-        number_field(file, model->cost, 1);
+        number_field(file, model->cost, !dataset->calibrated);
+        if (dataset->calibrated) {
+            const cascade_calibration *c = &model->calibration;
+            number_field(file, c->temperature, 0);
+            number_field(file, c->nll_before, 0);
+            number_field(file, c->nll_after, 0);
+            number_field(file, c->ece_before, 0);
+            number_field(file, c->ece_after, 1);
+        }
     }
     return ferror(file) ? CASCADE_ERR_IO : CASCADE_OK;
 }

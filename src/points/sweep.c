@@ -339,7 +339,9 @@ static cascade_status worker_add(worker *w, const cascade_point *p)
         return CASCADE_ERR_NOMEM;
     if (cascade_front_add(&w->front, p) != CASCADE_OK)
         return CASCADE_ERR_NOMEM;
-    if (++w->since_reduce >= REDUCE_EVERY) {
+    /* Reduce once the unreduced tail outgrows the reduced part: amortised
+     * O(n log n), and the reduced part is what skipping looks up. */
+    if (++w->since_reduce >= REDUCE_EVERY && w->since_reduce >= w->reduced) {
         cascade_front_reduce(&w->front);
         w->reduced = w->front.count;
         w->since_reduce = 0;
@@ -381,21 +383,40 @@ static cascade_status sweep_pair(worker *w, unsigned a, unsigned b)
      * first, keeping each point that beats every cheaper one of this pair. */
     long long best = -1;
     unsigned models[2] = {a, b};
+    /* Costs rise along this walk, so the look-up into the reduced front
+     * (sorted by cost) advances with it instead of searching each time. */
+    size_t reduced = w->reduced, at_most = 0, below = 0;
     for (size_t g = o->groups; g-- > 0;) {
         if ((long long)correct[g] <= best && !keep_all)
             continue;
         if ((long long)correct[g] > best)
             best = correct[g];
         size_t n_exit = o->group_end[g];
+        size_t reached[2] = {d->samples, d->samples - n_exit};
+        double cost = cascade_chain_cost(d, 2, models, reached);
+        double accuracy = (double)correct[g] / (double)d->samples;
+        if (!keep_all) {
+            if (w->reduced != reduced) { /* reduced meanwhile: restart the walk */
+                reduced = w->reduced;
+                at_most = below = 0;
+            }
+            const cascade_point *ref = w->front.points;
+            while (at_most < reduced && ref[at_most].cost <= cost)
+                at_most++;
+            while (below < reduced && ref[below].cost < cost)
+                below++;
+            if ((at_most && ref[at_most - 1].accuracy > accuracy) ||
+                (below && ref[below - 1].accuracy >= accuracy))
+                continue;
+        }
         cascade_point p;
         memset(&p, 0, sizeof p);
         p.stages = 2;
         p.model[0] = a;
         p.model[1] = b;
         p.threshold[0] = threshold_for_exits(ra, o, n_exit);
-        p.accuracy = (double)correct[g] / (double)d->samples;
-        size_t reached[2] = {d->samples, d->samples - n_exit};
-        p.cost = cascade_chain_cost(d, 2, models, reached);
+        p.accuracy = accuracy;
+        p.cost = cost;
         p.answered[0] = (double)n_exit / (double)d->samples;
         p.answered[1] = (double)(d->samples - n_exit) / (double)d->samples;
         if (worker_add(w, &p) != CASCADE_OK)

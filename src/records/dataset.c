@@ -1,6 +1,8 @@
 /* Manifest -> labels -> per-model records and costs. */
 #include "cascade/dataset.h"
+#include "cascade/records_file.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,7 +37,58 @@ static size_t label_out_of_range(const cascade_labels *labels, size_t classes,
     return labels->count;
 }
 
+/* A model given as saved records: no scores to read, so the metric and
+ * calibration must be the ones the records were made with. */
+static cascade_status load_saved_records(cascade_dataset *d, size_t m,
+                                         const cascade_dataset_options *options,
+                                         cascade_error *error)
+{
+    const cascade_model_spec *spec = &d->manifest->models[m];
+    cascade_model *model = &d->models[m];
+    const char *saved = d->manifest->records_metric;
+    const char *wanted = cascade_metric_name(options->metric);
+    size_t base = strcspn(saved, "+");
+    int saved_calibrated = strstr(saved, "+temperature") != NULL;
+    if (strlen(wanted) != base || strncmp(saved, wanted, base) != 0 ||
+        saved_calibrated != (options->calibrate == CASCADE_CALIBRATE_TEMPERATURE))
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, d->manifest->path, -1, -1,
+            "records hold %s confidences but %s%s was asked for (expected the same "
+            "--metric and --calibrate as when the records were saved)", saved, wanted,
+            options->calibrate == CASCADE_CALIBRATE_TEMPERATURE ? "+temperature" : "");
+    double classes = 0;
+    cascade_status status = cascade_manifest_number(d->manifest, m, "classes", &classes, error);
+    if (status != CASCADE_OK)
+        return status;
+    if (!(classes >= 2 && classes <= 1e9) || classes != floor(classes))
+        return cascade_error_set(error, CASCADE_ERR_VALUE, d->manifest->path, -1, -1,
+            "model \"%s\": \"classes\" is %g (expected a whole number >= 2)", spec->name, classes);
+    long first = first_scored(d, m);
+    if (first >= 0 && (size_t)classes != d->classes)
+        return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
+            "model \"%s\" has %g classes but model \"%s\" has %zu (expected the same classes)",
+            spec->name, classes, d->models[first].name, d->classes);
+    status = cascade_records_read(spec->path, (size_t)classes, spec->name,
+                                  d->has_labels ? &d->labels : NULL, &model->records, error);
+    if (status != CASCADE_OK)
+        return status;
+    if (first >= 0 && model->records.samples != d->samples)
+        return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
+            "model \"%s\" has %zu records but model \"%s\" has %zu (expected the same samples)",
+            spec->name, model->records.samples, d->models[first].name, d->samples);
+    if (saved_calibrated) {
+        double temperature = 1;
+        if (cascade_manifest_number(d->manifest, m, "temperature", &temperature, NULL) == CASCADE_OK) {
+            model->calibration.fitted = 1;
+            model->calibration.temperature = temperature;
+        }
+    }
+    d->samples = model->records.samples;
+    d->classes = model->records.classes;
+    return CASCADE_OK;
+}
+
 static cascade_status load_model(cascade_dataset *d, size_t m, double cost,
+                                 const cascade_dataset_options *options,
                                  cascade_error *error)
 {
     const cascade_model_spec *spec = &d->manifest->models[m];
@@ -54,6 +107,8 @@ static cascade_status load_model(cascade_dataset *d, size_t m, double cost,
     }
     long first = first_scored(d, m);
 
+    if (spec->kind == CASCADE_SCORES_RECORDS)
+        return load_saved_records(d, m, options, error);
     cascade_array scores;
     status = cascade_array_load(spec->path, &scores, error);
     if (status != CASCADE_OK)
@@ -94,9 +149,20 @@ static cascade_status load_model(cascade_dataset *d, size_t m, double cost,
             "label %d at row %zu is out of range (expected 0..%zu: model \"%s\" has %zu classes)",
             (int)label, row, cols - 1, spec->name, cols);
     }
-    status = cascade_records_compute(&scores, spec->kind,
-                                     d->has_labels ? &d->labels : NULL,
-                                     spec->name, spec->path, &model->records, error);
+    status = cascade_records_compute_threads(&scores, spec->kind,
+                                             d->has_labels ? &d->labels : NULL, spec->name,
+                                             spec->path, options->threads, &model->records,
+                                             error);
+    /* The default max softmax at T = 1 comes from the pass above; a fit or
+     * another metric needs the scores again while they are still mapped. */
+    if (status == CASCADE_OK && options->calibrate == CASCADE_CALIBRATE_TEMPERATURE)
+        status = cascade_temperature_fit(&scores, spec->kind, &d->labels, NULL, 0,
+                                         spec->name, spec->path, &model->calibration, error);
+    double temperature = model->calibration.fitted ? model->calibration.temperature : 1.0;
+    if (status == CASCADE_OK && (options->metric != CASCADE_METRIC_MAX_SOFTMAX ||
+                                 temperature != 1.0))
+        status = cascade_records_rescore(&scores, spec->kind, options->metric, temperature,
+                                         spec->name, spec->path, &model->records, error);
     cascade_array_free(&scores);
     if (status != CASCADE_OK)
         return status;
@@ -171,6 +237,15 @@ cascade_status cascade_dataset_load(const char *manifest_path,
         return cascade_error_set(error, CASCADE_ERR_NOMEM, manifest_path, -1, -1,
                                  "out of memory");
     d->cost_field = options->cost_field ? options->cost_field : "gmacs";
+    d->metric = options->metric;
+    d->calibrated = options->calibrate == CASCADE_CALIBRATE_TEMPERATURE;
+    if ((unsigned)options->metric >= CASCADE_METRIC_COUNT ||
+        (unsigned)options->calibrate > CASCADE_CALIBRATE_TEMPERATURE) {
+        free(d);
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, manifest_path, -1, -1,
+            "unknown metric %d or calibration %d (expected the cascade_metric and "
+            "cascade_calibration_method values)", (int)options->metric, (int)options->calibrate);
+    }
     cascade_status status = cascade_manifest_load(manifest_path, &d->manifest, error);
     if (status != CASCADE_OK)
         goto fail;
@@ -186,9 +261,17 @@ cascade_status cascade_dataset_load(const char *manifest_path,
             goto fail;
         }
         d->has_labels = 1;
-    } else if (options->require_labels) {
+        if (d->labels.offsets && d->calibrated) {
+            /* The fit's likelihood needs the one true class of each sample. */
+            status = cascade_error_set(error, CASCADE_ERR_ARGUMENT, d->manifest->labels_path,
+                -1, -1, "multi-labels cannot fit temperatures (expected one label per sample "
+                "to calibrate)");
+            goto fail;
+        }
+    } else if (options->require_labels || d->calibrated) {
         status = cascade_error_set(error, CASCADE_ERR_FORMAT, manifest_path, -1, -1,
-            "no \"labels\" (expected \"labels\": \"FILE\" to measure accuracy)");
+            "no \"labels\" (expected \"labels\": \"FILE\" to %s)",
+            d->calibrated ? "fit temperatures" : "measure accuracy");
         goto fail;
     }
     d->models = calloc(d->manifest->model_count, sizeof *d->models);
@@ -211,7 +294,7 @@ cascade_status cascade_dataset_load(const char *manifest_path,
     if (status != CASCADE_OK)
         goto fail;
     for (size_t m = 0; m < d->manifest->model_count; m++) {
-        status = load_model(d, m, costs[m], error);
+        status = load_model(d, m, costs[m], options, error);
         d->model_count = m + 1;
         if (status != CASCADE_OK)
             goto fail;

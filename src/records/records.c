@@ -2,8 +2,12 @@
 #include "cascade/records.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "records/softmax_kernel.h"
 
 /* Rows checked for the "probabilities passed as logits" hint. */
 enum { PROBABILITY_HINT_ROWS = 64 };
@@ -99,12 +103,79 @@ static int row_is_distribution(const double *z, size_t classes)
     return fabs(sum - 1.0) < 1e-3;
 }
 
+typedef struct fast_job {
+    const cascade_array *scores;
+    size_t begin, end;
+    int32_t *prediction;
+    double *confidence;
+    long long bad_row;
+} fast_job;
+
+static void *fast_rows(void *arg)
+{
+    fast_job *job = arg;
+    size_t classes = job->scores->cols;
+    job->bad_row = job->scores->dtype == CASCADE_DTYPE_F32
+        ? cascade_max_softmax_f32(job->scores->data, classes, job->begin, job->end,
+                                  job->prediction, job->confidence)
+        : cascade_max_softmax_f16(job->scores->data, classes, job->begin, job->end,
+                                  job->prediction, job->confidence);
+    return NULL;
+}
+
+/* float32/float16 logits: the vectorised kernel over row blocks, one per
+ * thread. Returns 1 when every row was finite; 0 sends the caller to the
+ * exact path, which names the bad row and column. */
+static int fast_max_softmax(const cascade_array *scores, unsigned threads,
+                            int32_t *prediction, double *confidence)
+{
+    enum { MAX_THREADS = 256 };
+    if (threads == 0) {
+        long online = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = online > 0 ? (unsigned)online : 1;
+    }
+    if (threads > MAX_THREADS)
+        threads = MAX_THREADS;
+    /* Small inputs are not worth a thread. */
+    if ((size_t)threads > scores->rows * scores->cols / 65536 + 1)
+        threads = (unsigned)(scores->rows * scores->cols / 65536 + 1);
+    fast_job jobs[MAX_THREADS];
+    pthread_t ids[MAX_THREADS];
+    for (unsigned t = 0; t < threads; t++)
+        jobs[t] = (fast_job){scores, scores->rows * t / threads, scores->rows * (t + 1) / threads,
+                             prediction, confidence, -1};
+    unsigned created = 0; /* jobs 1..created run on their own threads */
+    while (created + 1 < threads &&
+           pthread_create(&ids[created + 1], NULL, fast_rows, &jobs[created + 1]) == 0)
+        created++;
+    fast_rows(&jobs[0]);
+    for (unsigned t = created + 1; t < threads; t++)
+        fast_rows(&jobs[t]);
+    for (unsigned t = 1; t <= created; t++)
+        pthread_join(ids[t], NULL);
+    int ok = 1;
+    for (unsigned t = 0; t < threads; t++)
+        if (jobs[t].bad_row != -1)
+            ok = 0;
+    return ok;
+}
+
 cascade_status cascade_records_compute(const cascade_array *scores,
                                        cascade_score_kind kind,
                                        const cascade_labels *labels,
                                        const char *model, const char *path,
                                        cascade_records *out,
                                        cascade_error *error)
+{
+    return cascade_records_compute_threads(scores, kind, labels, model, path, 0, out, error);
+}
+
+cascade_status cascade_records_compute_threads(const cascade_array *scores,
+                                               cascade_score_kind kind,
+                                               const cascade_labels *labels,
+                                               const char *model, const char *path,
+                                               unsigned threads, cascade_records *out,
+                                               cascade_error *error)
 {
     memset(out, 0, sizeof *out);
     if (scores->ndim != 2)
@@ -138,10 +209,15 @@ cascade_status cascade_records_compute(const cascade_array *scores,
         return cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1, "out of memory");
     }
     int distributions = 1;
-    for (size_t i = 0; i < samples; i++) {
+    for (size_t i = 0; i < samples && i < PROBABILITY_HINT_ROWS && kind == CASCADE_SCORES_LOGITS; i++) {
         row_to_double(scores, i, row);
-        if (kind == CASCADE_SCORES_LOGITS && i < PROBABILITY_HINT_ROWS && distributions)
-            distributions = row_is_distribution(row, classes);
+        distributions = distributions && row_is_distribution(row, classes);
+    }
+    int fast = kind == CASCADE_SCORES_LOGITS &&
+               (scores->dtype == CASCADE_DTYPE_F32 || scores->dtype == CASCADE_DTYPE_F16) &&
+               fast_max_softmax(scores, threads, out->prediction, out->confidence);
+    for (size_t i = 0; i < samples && !fast; i++) {
+        row_to_double(scores, i, row);
         row_result r = kind == CASCADE_SCORES_PROBS ? probs_row_f64(row, classes)
                                                     : logits_row_f64(row, classes);
         if (r.bad_column >= 0 || r.zero_sum) {
@@ -163,18 +239,18 @@ cascade_status cascade_records_compute(const cascade_array *scores,
         }
         out->prediction[i] = r.prediction;
         out->confidence[i] = r.confidence;
-        if (labels) {
-            int32_t label = labels->label[i];
-            if ((size_t)label >= classes) {
-                free(row);
-                cascade_records_free(out);
-                return cascade_error_set(error, CASCADE_ERR_VALUE, path, (long long)i, -1,
-                    "label %d at row %zu is out of range for model \"%s\" (expected 0..%zu)",
-                    (int)label, i, model, classes - 1);
-            }
-            out->correct[i] = (uint8_t)cascade_labels_match(labels, i, r.prediction);
-            out->correct_count += out->correct[i];
+    }
+    for (size_t i = 0; labels && i < samples; i++) {
+        int32_t label = labels->label[i];
+        if ((size_t)label >= classes) {
+            free(row);
+            cascade_records_free(out);
+            return cascade_error_set(error, CASCADE_ERR_VALUE, path, (long long)i, -1,
+                "label %d at row %zu is out of range for model \"%s\" (expected 0..%zu)",
+                (int)label, i, model, classes - 1);
         }
+        out->correct[i] = (uint8_t)cascade_labels_match(labels, i, out->prediction[i]);
+        out->correct_count += out->correct[i];
     }
     free(row);
     out->looks_like_probabilities = kind == CASCADE_SCORES_LOGITS && distributions;

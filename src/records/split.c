@@ -224,6 +224,8 @@ cascade_status cascade_dataset_subset(const cascade_dataset *dataset, const size
     view->classes = dataset->classes;
     view->has_labels = dataset->has_labels;
     view->samples_left_out = dataset->samples_left_out;
+    view->metric = dataset->metric;
+    view->calibrated = dataset->calibrated;
     view->models = calloc(dataset->model_count ? dataset->model_count : 1, sizeof *view->models);
     view->sample_row = malloc((count ? count : 1) * sizeof *view->sample_row);
     cascade_status status = view->models && view->sample_row ? CASCADE_OK : CASCADE_ERR_NOMEM;
@@ -239,6 +241,7 @@ cascade_status cascade_dataset_subset(const cascade_dataset *dataset, const size
         to->cost = from->cost;
         to->table_only = from->table_only;
         to->accuracy = from->accuracy;
+        to->calibration = from->calibration;
         view->model_count = m + 1;
         if (!from->table_only)
             status = cascade_records_subset(&from->records, index, count, &to->records);

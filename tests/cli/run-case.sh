@@ -3,7 +3,9 @@
 # binary), $SOURCE (the project root), $SHARED (../shared/data) and $TMP (a
 # fresh folder) set. Compares the exit status with CASE_DIR/exit and, when
 # present, stderr and stdout with the grep -E patterns in CASE_DIR/stderr and
-# CASE_DIR/stdout. A case that needs ../shared exits 77 when it is absent.
+# CASE_DIR/stdout. A case that needs ../shared exits 77 when it is absent;
+# so does a cmd that itself exits 77 (a tool it needs is missing), after
+# saying why on stdout.
 case_dir=$1
 CASCADE=$2
 SOURCE=$3
@@ -18,6 +20,10 @@ fi
 (cd "$TMP" && sh "$case_dir/cmd") >"$TMP/.stdout" 2>"$TMP/.stderr"
 status=$?
 expected=$(cat "$case_dir/exit")
+if [ "$status" = 77 ] && [ "$expected" != 77 ]; then
+    cat "$TMP/.stdout"
+    exit 77
+fi
 failed=0
 if [ "$status" != "$expected" ]; then
     echo "exit status $status, expected $expected"

@@ -68,7 +68,7 @@ TEST_CASE(manifest_errors_should_say_what_is_wrong_and_what_was_expected)
     e = load_error("{\"models\": [{\"name\": \"a\"}]}", CASCADE_ERR_FORMAT);
     CHECK_STR_CONTAINS(e.message, "neither");
     e = load_error("{\"models\": [{\"name\": \"a\", \"logits\": \"x\", \"probs\": \"y\"}]}", CASCADE_ERR_FORMAT);
-    CHECK_STR_CONTAINS(e.message, "both");
+    CHECK_STR_CONTAINS(e.message, "more than one");
     e = load_error("{\"models\": [{\"logits\": \"x\"}]}", CASCADE_ERR_FORMAT);
     CHECK_STR_CONTAINS(e.message, "no \"name\"");
     test_remove_dir(dir_path);

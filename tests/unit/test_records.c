@@ -138,7 +138,58 @@ TEST_CASE(labels_should_load_from_npy_and_csv_and_refuse_negatives)
     free(dir);
 }
 
-RUN_TESTS(CASE(max_softmax_should_equal_a_hand_computed_value),
+TEST_CASE(vectorised_softmax_should_agree_with_double_precision_to_1e_7)
+{
+    /* 300 rows of 1000 classes (and a ragged 13-class set), wide logits. */
+    size_t shapes[2][2] = {{300, 1000}, {500, 13}};
+    for (int s = 0; s < 2; s++) {
+        size_t rows = shapes[s][0], cols = shapes[s][1];
+        float *z32 = malloc(rows * cols * sizeof *z32);
+        double *z64 = malloc(rows * cols * sizeof *z64);
+        uint64_t state = 42;
+        for (size_t i = 0; i < rows * cols; i++) {
+            z32[i] = (float)(40 * test_uniform(&state) - 20);
+            z64[i] = z32[i];
+        }
+        cascade_array a64 = array_f64(z64, rows, cols), a32 = a64;
+        a32.dtype = CASCADE_DTYPE_F32;
+        a32.data = z32;
+        cascade_records fast, exact;
+        REQUIRE(cascade_records_compute_threads(&a32, CASCADE_SCORES_LOGITS, NULL, "m", "m", 2, &fast, NULL) == CASCADE_OK);
+        REQUIRE(cascade_records_compute(&a64, CASCADE_SCORES_LOGITS, NULL, "m", "m", &exact, NULL) == CASCADE_OK);
+        double worst = 0;
+        size_t predictions_differ = 0;
+        for (size_t i = 0; i < rows; i++) {
+            worst = fmax(worst, fabs(fast.confidence[i] - exact.confidence[i]) / exact.confidence[i]);
+            predictions_differ += fast.prediction[i] != exact.prediction[i];
+        }
+        printf("%zu x %zu: largest relative confidence difference %.3g\n", rows, cols, worst);
+        CHECK(worst < 1e-7);
+        CHECK_EQ_INT(predictions_differ, 0);
+        cascade_records_free(&fast);
+        cascade_records_free(&exact);
+        free(z32);
+        free(z64);
+    }
+}
+
+TEST_CASE(vectorised_softmax_should_still_name_the_row_and_column_of_a_nan)
+{
+    float z[40] = {0};
+    z[3 * 10 + 7] = NAN;
+    cascade_array a = array_f64(NULL, 4, 10);
+    a.dtype = CASCADE_DTYPE_F32;
+    a.data = z;
+    cascade_records r;
+    cascade_error error;
+    CHECK(cascade_records_compute_threads(&a, CASCADE_SCORES_LOGITS, NULL, "m", "m.npy", 2, &r, &error) == CASCADE_ERR_VALUE);
+    CHECK_EQ_INT(error.row, 3);
+    CHECK_EQ_INT(error.column, 7);
+}
+
+RUN_TESTS(CASE(vectorised_softmax_should_agree_with_double_precision_to_1e_7),
+          CASE(vectorised_softmax_should_still_name_the_row_and_column_of_a_nan),
+          CASE(max_softmax_should_equal_a_hand_computed_value),
           CASE(probabilities_should_be_renormalised_as_log_p_logits),
           CASE(nan_logits_should_name_the_model_row_and_column),
           CASE(negative_probabilities_should_be_refused_with_a_hint_about_logits),

@@ -1,0 +1,52 @@
+/* cascade/apply.h: running a chosen cascade over a dataset, sample by
+ * sample, as it would run in use.
+ *
+ * The rule is the one every swept point was measured with (see
+ * cascade/points.h): a sample stops at the first stage i < n whose
+ * confidence is >= t_i, and stage n always answers. The summary is computed
+ * exactly as cascade_evaluate() computes it, so applying the thresholds of a
+ * front row to the data that front came from reproduces its accuracy, cost
+ * and answered fractions bit for bit. The dataset need not have labels;
+ * without them, correct[] is all 0 and the summary's accuracy is 0.
+ *
+ * Ownership: cascade_apply() fills a caller-owned cascade_decisions whose
+ * arrays the library allocates; cascade_decisions_free() releases them (a
+ * zeroed or NULL struct is fine).
+ */
+#ifndef CASCADE_APPLY_H
+#define CASCADE_APPLY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cascade/dataset.h"
+#include "cascade/points.h"
+#include "cascade/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cascade_decisions {
+    size_t samples;
+    uint8_t *stage;        /* [samples] 0-based stage that answered */
+    int32_t *prediction;   /* [samples] that stage's predicted class */
+    double *confidence;    /* [samples] that stage's confidence */
+    uint8_t *correct;      /* [samples] 1 when the answer equals the label */
+} cascade_decisions;
+
+/* Runs the chain MODELS[stages] (dataset indices) with THRESHOLDS[stages - 1]
+ * over every sample of DATASET. DECISIONS and SUMMARY may each be NULL when
+ * not wanted. */
+cascade_status cascade_apply(const cascade_dataset *dataset, unsigned stages,
+                             const unsigned *models, const double *thresholds,
+                             cascade_decisions *decisions, cascade_point *summary,
+                             cascade_error *error);
+
+void cascade_decisions_free(cascade_decisions *decisions);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,28 @@
+/* --metric and --calibrate, shared by sweep, models and compare. */
+#include "cli/cli.h"
+
+#include <string.h>
+
+#include "cascade/metrics.h"
+
+int cli_parse_metric(const char *command, const char *text, cascade_dataset_options *load)
+{
+    cascade_metric metric;
+    if (cascade_metric_parse(text, &metric, NULL) != CASCADE_OK)
+        return cli_usage_error(command,
+            "--metric takes max_softmax, margin or entropy, not \"%s\"", text);
+    load->metric = metric;
+    return EXIT_OK;
+}
+
+int cli_parse_calibrate(const char *command, const char *text, cascade_dataset_options *load)
+{
+    if (strcmp(text, "temperature") == 0)
+        load->calibrate = CASCADE_CALIBRATE_TEMPERATURE;
+    else if (strcmp(text, "none") == 0)
+        load->calibrate = CASCADE_CALIBRATE_NONE;
+    else
+        return cli_usage_error(command, "--calibrate takes 'temperature' or 'none', not \"%s\"",
+                               text);
+    return EXIT_OK;
+}

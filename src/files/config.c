@@ -1,0 +1,250 @@
+/* A chosen cascade as JSON (cJSON): written by pick, read by apply. */
+#include "cascade/config.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cascade/output.h"
+
+/* The confidence metrics this version computes; the dataset's records hold
+ * max softmax, so a config naming another metric must be refused. */
+static const char *const supported_metrics[] = {"max_softmax"};
+#define METRIC_COUNT (sizeof supported_metrics / sizeof supported_metrics[0])
+
+static cascade_status read_text(const char *path, char **out, cascade_error *error)
+{
+    FILE *file = fopen(path, "rb");
+    if (!file)
+        return cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1, "cannot open: %s",
+                                 strerror(errno));
+    size_t capacity = 4096, n = 0;
+    char *buf = malloc(capacity);
+    while (buf) {
+        n += fread(buf + n, 1, capacity - n - 1, file);
+        if (n < capacity - 1)
+            break;
+        capacity *= 2;
+        char *grown = realloc(buf, capacity);
+        if (!grown)
+            free(buf);
+        buf = grown;
+    }
+    int failed = ferror(file);
+    fclose(file);
+    if (!buf)
+        return cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1, "out of memory");
+    if (failed) {
+        free(buf);
+        return cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1,
+                                 "cannot read (is it a directory?)");
+    }
+    buf[n] = '\0';
+    *out = buf;
+    return CASCADE_OK;
+}
+
+void cascade_config_free(cascade_config *config)
+{
+    if (!config)
+        return;
+    for (unsigned s = 0; s < CASCADE_MAX_STAGES; s++)
+        free(config->model[s]);
+    free(config->metric);
+    memset(config, 0, sizeof *config);
+}
+
+static cascade_status parse_config(const cJSON *root, const char *path, cascade_config *out,
+                                   cascade_error *error)
+{
+    if (!cJSON_IsObject(root))
+        return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+            "not a JSON object (expected {\"models\": [...], \"thresholds\": [...]}, as cascade pick prints)");
+    const cJSON *models = cJSON_GetObjectItemCaseSensitive(root, "models");
+    int count = cJSON_IsArray(models) ? cJSON_GetArraySize(models) : -1;
+    if (count < 1 || count > CASCADE_MAX_STAGES)
+        return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+            "\"models\" is %s (expected an array of 1 to %d model names)",
+            count < 0 ? "missing or not an array" : count == 0 ? "empty" : "too long",
+            CASCADE_MAX_STAGES);
+    out->stages = (unsigned)count;
+    const cJSON *item;
+    unsigned s = 0;
+    cJSON_ArrayForEach(item, models) {
+        if (!cJSON_IsString(item) || !item->valuestring[0])
+            return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+                "\"models\"[%u] is not a model name (expected a non-empty string)", s);
+        if (!(out->model[s] = strdup(item->valuestring)))
+            return cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1, "out of memory");
+        s++;
+    }
+    const cJSON *thresholds = cJSON_GetObjectItemCaseSensitive(root, "thresholds");
+    int given = cJSON_IsArray(thresholds) ? cJSON_GetArraySize(thresholds) : -1;
+    if (given != count - 1)
+        return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+            "\"thresholds\" %s (expected an array of %d numbers, one per stage but the last)",
+            given < 0 ? "is missing or not an array" : "has the wrong length", count - 1);
+    s = 0;
+    cJSON_ArrayForEach(item, thresholds) {
+        if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble))
+            return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+                "\"thresholds\"[%u] is not a number (expected a finite number)", s);
+        out->threshold[s++] = item->valuedouble;
+    }
+    const cJSON *metric = cJSON_GetObjectItemCaseSensitive(root, "metric");
+    const char *name = supported_metrics[0];
+    if (metric) {
+        if (!cJSON_IsString(metric))
+            return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+                "\"metric\" is not a string (expected \"max_softmax\")");
+        name = metric->valuestring;
+        size_t m = 0;
+        while (m < METRIC_COUNT && strcmp(name, supported_metrics[m]) != 0)
+            m++;
+        if (m == METRIC_COUNT)
+            return cascade_error_set(error, CASCADE_ERR_VALUE, path, -1, -1,
+                "the metric \"%s\" is not supported by this version (expected \"max_softmax\")",
+                name);
+    }
+    if (!(out->metric = strdup(name)))
+        return cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1, "out of memory");
+    return CASCADE_OK;
+}
+
+cascade_status cascade_config_load(const char *path, cascade_config *out, cascade_error *error)
+{
+    memset(out, 0, sizeof *out);
+    char *text = NULL;
+    cascade_status status = read_text(path, &text, error);
+    if (status != CASCADE_OK)
+        return status;
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
+    if (!root) {
+        long long line = 1, column = 1;
+        for (const char *c = text; end && c < end; c++) {
+            column = *c == '\n' ? 1 : column + 1;
+            line += *c == '\n';
+        }
+        free(text);
+        return cascade_error_set(error, CASCADE_ERR_FORMAT, path, line, column,
+            "malformed JSON at line %lld, column %lld (expected a config as cascade pick prints)",
+            line, column);
+    }
+    free(text);
+    status = parse_config(root, path, out, error);
+    cJSON_Delete(root);
+    if (status != CASCADE_OK)
+        cascade_config_free(out);
+    return status;
+}
+
+cascade_status cascade_config_resolve(const cascade_config *config,
+                                      const cascade_dataset *dataset, const char *path,
+                                      unsigned *models, cascade_error *error)
+{
+    for (unsigned s = 0; s < config->stages; s++) {
+        long m = cascade_dataset_find(dataset, config->model[s]);
+        if (m < 0) {
+            char names[512] = "";
+            size_t used = 0;
+            for (size_t k = 0; k < dataset->model_count && used < sizeof names; k++)
+                used += (size_t)snprintf(names + used, sizeof names - used, "%s%s",
+                                         k ? ", " : "", dataset->models[k].name);
+            return cascade_error_set(error, CASCADE_ERR_NOT_FOUND, path, -1, -1,
+                "the model \"%s\" is not in %s (expected one of: %s)", config->model[s],
+                dataset->manifest ? dataset->manifest->path : "the manifest", names);
+        }
+        models[s] = (unsigned)m;
+    }
+    return CASCADE_OK;
+}
+
+/* A number as the shortest text that reads back as the same double. */
+static cJSON *exact_number(double value)
+{
+    char buf[32];
+    cascade_format_double(value, buf);
+    return cJSON_CreateRaw(buf);
+}
+
+static cJSON *number_array(const double *values, unsigned count)
+{
+    cJSON *array = cJSON_CreateArray();
+    for (unsigned i = 0; array && i < count; i++)
+        if (!cJSON_AddItemToArray(array, exact_number(values[i]))) {
+            cJSON_Delete(array);
+            return NULL;
+        }
+    return array;
+}
+
+static int whole_double(const char *text, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    *out = strtod(text, &end);
+    return end != text && *end == '\0' && errno != ERANGE && isfinite(*out);
+}
+
+/* An extra column's cell: number, ';'-joined numbers, null or string. */
+static cJSON *extra_value(const char *text)
+{
+    double value;
+    if (!text[0])
+        return cJSON_CreateNull();
+    if (whole_double(text, &value))
+        return exact_number(value);
+    char copy[CASCADE_MAX_STAGES * 40];
+    if (strchr(text, ';') && strlen(text) < sizeof copy) {
+        double values[CASCADE_MAX_STAGES];
+        unsigned count = 0;
+        strcpy(copy, text);
+        for (char *part = copy;;) {
+            char *next = strchr(part, ';');
+            if (next)
+                *next = '\0';
+            if (count == CASCADE_MAX_STAGES || !whole_double(part, &values[count]))
+                break;
+            count++;
+            if (!next)
+                return number_array(values, count);
+            part = next + 1;
+        }
+    }
+    return cJSON_CreateString(text);
+}
+
+char *cascade_config_json(const cascade_front_table *table, size_t index)
+{
+    const cascade_front_row *row = &table->rows[index];
+    cJSON *root = cJSON_CreateObject();
+    cJSON *models = cJSON_CreateStringArray(row->model, (int)row->stages);
+    int ok = root && models && cJSON_AddItemToObject(root, "models", models);
+    if (!ok)
+        cJSON_Delete(models);
+    ok = ok && cJSON_AddItemToObject(root, "thresholds",
+                                     number_array(row->threshold, row->stages - 1));
+    ok = ok && cJSON_AddStringToObject(root, "metric", row->metric);
+    ok = ok && cJSON_AddItemToObject(root, "accuracy", exact_number(row->accuracy));
+    ok = ok && cJSON_AddItemToObject(root, "cost", exact_number(row->cost));
+    ok = ok && cJSON_AddItemToObject(root, "answered", number_array(row->answered, row->stages));
+    for (size_t e = 0; ok && e < table->extra_count; e++)
+        ok = cJSON_AddItemToObject(root, table->extra_name[e], extra_value(row->extra[e]));
+    char *text = ok ? cJSON_Print(root) : NULL;
+    cJSON_Delete(root);
+    if (!text)
+        return NULL;
+    /* cJSON allocates with malloc unless hooks say otherwise; add the newline. */
+    size_t len = strlen(text);
+    char *line = malloc(len + 2);
+    if (line) {
+        memcpy(line, text, len);
+        memcpy(line + len, "\n", 2);
+    }
+    cJSON_free(text);
+    return line;
+}

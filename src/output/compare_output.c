@@ -1,0 +1,105 @@
+/* The compare table, as CSV or JSON. */
+#include "cascade/compare.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+
+#include "cascade/output.h"
+
+static const char *const COLUMNS[] = {
+    "metric", "ensemble", "front_points", "area", "best_accuracy_at_reference_cost",
+    "reference_model", "reference_cost", "reference_accuracy", "cost_at_reference_accuracy",
+    "cost_low", "cost_high"};
+enum { COLUMN_COUNT = sizeof COLUMNS / sizeof COLUMNS[0] };
+
+static void metric_text(const cascade_compare_row *row, char *buf)
+{
+    snprintf(buf, 64, "%s%s", cascade_metric_name(row->metric),
+             row->calibrated ? "+temperature" : "");
+}
+
+/* The numeric columns after reference_model, in COLUMNS order. */
+static void row_numbers(const cascade_compare_row *row, double *out)
+{
+    const cascade_front_summary *s = &row->summary;
+    out[0] = s->reference_cost;
+    out[1] = s->reference_accuracy;
+    out[2] = s->cost_at_reference_accuracy;
+    out[3] = s->cost_low;
+    out[4] = s->cost_high;
+}
+
+cascade_status cascade_write_compare_csv(FILE *file, const cascade_dataset *dataset,
+                                         const cascade_compare_row *rows, size_t count)
+{
+    for (size_t c = 0; c < COLUMN_COUNT; c++)
+        cascade_csv_field(file, COLUMNS[c], c + 1 == COLUMN_COUNT);
+    for (size_t r = 0; r < count; r++) {
+        const cascade_front_summary *s = &rows[r].summary;
+        char text[64], number[32];
+        metric_text(&rows[r], text);
+        cascade_csv_field(file, text, 0);
+        fprintf(file, "%d,%zu,", rows[r].ensemble != 0, s->points);
+        cascade_format_double(s->area, number);
+        cascade_csv_field(file, number, 0);
+        cascade_format_double(s->best_accuracy_at_reference_cost, number);
+        cascade_csv_field(file, number, 0);
+        cascade_csv_field(file, dataset->models[s->reference_model].name, 0);
+        double values[5];
+        row_numbers(&rows[r], values);
+        for (int v = 0; v < 5; v++) {
+            cascade_format_double(values[v], number);
+            cascade_csv_field(file, number, v == 4);
+        }
+    }
+    return ferror(file) ? CASCADE_ERR_IO : CASCADE_OK;
+}
+
+/* The shortest round-trip digits, as the CSV has them (cJSON's own
+ * printing may round to 15 digits); null for a NaN. */
+static cJSON *exact_number(double value)
+{
+    if (value != value)
+        return cJSON_CreateNull();
+    char buf[32];
+    cascade_format_double(value, buf);
+    return cJSON_CreateRaw(buf);
+}
+
+cascade_status cascade_write_compare_json(FILE *file, const cascade_dataset *dataset,
+                                          const cascade_compare_row *rows, size_t count)
+{
+    cJSON *array = cJSON_CreateArray();
+    int ok = array != NULL;
+    for (size_t r = 0; ok && r < count; r++) {
+        const cascade_front_summary *s = &rows[r].summary;
+        cJSON *object = cJSON_CreateObject();
+        ok = object && cJSON_AddItemToArray(array, object);
+        if (!ok) {
+            cJSON_Delete(object);
+            break;
+        }
+        char text[64];
+        metric_text(&rows[r], text);
+        double values[5];
+        row_numbers(&rows[r], values);
+        ok = cJSON_AddStringToObject(object, COLUMNS[0], text) &&
+             cJSON_AddBoolToObject(object, COLUMNS[1], rows[r].ensemble != 0) &&
+             cJSON_AddNumberToObject(object, COLUMNS[2], (double)s->points) &&
+             cJSON_AddItemToObject(object, COLUMNS[3], exact_number(s->area)) &&
+             cJSON_AddItemToObject(object, COLUMNS[4],
+                                   exact_number(s->best_accuracy_at_reference_cost)) &&
+             cJSON_AddStringToObject(object, COLUMNS[5],
+                                     dataset->models[s->reference_model].name);
+        for (int v = 0; ok && v < 5; v++)
+            ok = cJSON_AddItemToObject(object, COLUMNS[6 + v], exact_number(values[v]));
+    }
+    char *text = ok ? cJSON_Print(array) : NULL;
+    cJSON_Delete(array);
+    if (!text)
+        return CASCADE_ERR_NOMEM;
+    fputs(text, file);
+    fputc('\n', file);
+    free(text);
+    return ferror(file) ? CASCADE_ERR_IO : CASCADE_OK;
+}

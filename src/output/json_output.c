@@ -1,0 +1,55 @@
+/* JSON tables (cJSON), for scripts that would rather not parse CSV. */
+#include "cascade/output.h"
+
+#include <cjson/cJSON.h>
+
+/* The shortest text that reads back as VALUE, the same digits the CSV
+ * writers print (cJSON's own printing may round to 15 digits). */
+static cJSON *exact_number(double value)
+{
+    char buf[32];
+    cascade_format_double(value, buf);
+    return cJSON_CreateRaw(buf);
+}
+
+cascade_status cascade_write_models_json(FILE *file, const cascade_dataset *dataset)
+{
+    cJSON *array = cJSON_CreateArray();
+    int ok = array != NULL;
+    for (size_t m = 0; ok && m < dataset->model_count; m++) {
+        const cascade_model *model = &dataset->models[m];
+        const cascade_records *r = &model->records;
+        /* Summed in sample order, as the CSV writer does, so both agree. */
+        double confidence_sum = 0.0;
+        for (size_t i = 0; i < r->samples; i++)
+            confidence_sum += r->confidence[i];
+        cJSON *object = cJSON_CreateObject();
+        ok = object && cJSON_AddItemToArray(array, object);
+        if (!ok) {
+            cJSON_Delete(object);
+            break;
+        }
+        ok = cJSON_AddStringToObject(object, "name", model->name) &&
+             cJSON_AddNumberToObject(object, "samples", (double)r->samples) &&
+             cJSON_AddNumberToObject(object, "classes", (double)r->classes) &&
+             (model->table_only
+                  ? cJSON_AddItemToObject(object, "accuracy", exact_number(model->accuracy))
+                  : dataset->has_labels
+                  ? cJSON_AddItemToObject(object, "accuracy",
+                        exact_number((double)r->correct_count / (double)r->samples))
+                  : cJSON_AddNullToObject(object, "accuracy") != NULL) &&
+             (model->table_only /* no samples: no confidence */
+                  ? cJSON_AddNullToObject(object, "mean_confidence") != NULL
+                  : cJSON_AddItemToObject(object, "mean_confidence",
+                                          exact_number(confidence_sum / (double)r->samples))) &&
+             cJSON_AddItemToObject(object, "cost", exact_number(model->cost));
+    }
+    char *text = ok ? cJSON_Print(array) : NULL;
+    cJSON_Delete(array);
+    if (!text)
+        return CASCADE_ERR_NOMEM;
+    fputs(text, file);
+    fputc('\n', file);
+    cJSON_free(text);
+    return ferror(file) ? CASCADE_ERR_IO : CASCADE_OK;
+}

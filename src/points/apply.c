@@ -1,0 +1,84 @@
+/* Applying a chosen cascade: per-sample decisions plus the summary. */
+#include "cascade/apply.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void cascade_decisions_free(cascade_decisions *decisions)
+{
+    if (!decisions)
+        return;
+    free(decisions->stage);
+    free(decisions->prediction);
+    free(decisions->confidence);
+    free(decisions->correct);
+    memset(decisions, 0, sizeof *decisions);
+}
+
+cascade_status cascade_apply(const cascade_dataset *dataset, unsigned stages,
+                             const unsigned *models, const double *thresholds,
+                             cascade_decisions *decisions, cascade_point *summary,
+                             cascade_error *error)
+{
+    if (stages < 1 || stages > CASCADE_MAX_STAGES)
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
+            "a cascade has %u stages (expected 1 to %d)", stages, CASCADE_MAX_STAGES);
+    for (unsigned s = 0; s < stages; s++)
+        if (models[s] >= dataset->model_count)
+            return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
+                "model index %u is out of range (expected < %zu)", models[s],
+                dataset->model_count);
+        else if (dataset->models[models[s]].table_only)
+            return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
+                "model \"%s\" is table-only (expected per-sample scores to apply)",
+                dataset->models[models[s]].name);
+    size_t n = dataset->samples;
+    cascade_decisions d = {.samples = n};
+    if (decisions) {
+        d.stage = malloc(n ? n : 1);
+        d.prediction = malloc((n ? n : 1) * sizeof *d.prediction);
+        d.confidence = malloc((n ? n : 1) * sizeof *d.confidence);
+        d.correct = malloc(n ? n : 1);
+        if (!d.stage || !d.prediction || !d.confidence || !d.correct) {
+            cascade_decisions_free(&d);
+            return cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1,
+                "out of memory for %zu decisions", n);
+        }
+    }
+    size_t reached[CASCADE_MAX_STAGES] = {0};
+    size_t answered[CASCADE_MAX_STAGES] = {0};
+    size_t correct = 0;
+    for (size_t i = 0; i < n; i++) {
+        for (unsigned s = 0; s < stages; s++) {
+            const cascade_records *r = &dataset->models[models[s]].records;
+            reached[s]++;
+            /* The same test as cascade_evaluate(): ties exit. */
+            if (s + 1 == stages || r->confidence[i] >= thresholds[s]) {
+                answered[s]++;
+                correct += r->correct[i];
+                if (decisions) {
+                    d.stage[i] = (uint8_t)s;
+                    d.prediction[i] = r->prediction[i];
+                    d.confidence[i] = r->confidence[i];
+                    d.correct[i] = r->correct[i];
+                }
+                break;
+            }
+        }
+    }
+    if (summary) {
+        memset(summary, 0, sizeof *summary);
+        summary->stages = stages;
+        for (unsigned s = 0; s < stages; s++) {
+            summary->model[s] = models[s];
+            if (s + 1 < stages)
+                summary->threshold[s] = thresholds[s];
+            summary->answered[s] = (double)answered[s] / (double)n;
+        }
+        summary->accuracy = (double)correct / (double)n;
+        summary->cost = cascade_chain_cost(dataset, stages, models, reached);
+    }
+    if (decisions)
+        *decisions = d;
+    return CASCADE_OK;
+}
