@@ -175,7 +175,7 @@ static cascade_status stage_records(const sources *src, const unsigned *chain,
                 r->prediction[sample] = (int32_t)top;
                 r->confidence[sample] =
                     cascade_metric_of_probabilities(d->metric, s->row, classes);
-                r->correct[sample] = (int32_t)top == d->labels.label[sample];
+                r->correct[sample] = (uint8_t)cascade_labels_match(&d->labels, sample, (int32_t)top);
                 r->correct_count += r->correct[sample];
             }
         }
