@@ -28,11 +28,13 @@ enum {
     DEFAULT_GRID = 100,
     JOINT_BLOCK = 4096,            /* samples per SYRK block */
     MAX_TABLE_CELLS = 1 << 24,     /* per channel, for chains of 3+ stages */
-    REDUCE_EVERY = 1 << 14         /* worker candidates between front reductions */
+    REDUCE_EVERY = 1 << 14,        /* worker candidates between front reductions */
+    PREFETCH_ROWS = 16             /* rows of the correctness matrix fetched ahead */
 };
 
 typedef struct model_prep {
     uint32_t *order;      /* [samples] sample indices by confidence, descending */
+    uint8_t *sorted_correct; /* [samples] correct[order[pos]] */
     uint32_t *group_end;  /* [groups] n_exit after each run of equal confidence, < samples */
     size_t groups;
     double *grid;         /* [grid_size] grid thresholds, descending */
@@ -53,6 +55,9 @@ typedef struct sweep_shared {
     model_prep *prep;     /* [model_count] */
     double *joint;        /* [model_count][model_count] samples correct for both, upper part */
     chain_list *lists;    /* [max_stages + 1], index = chain length */
+    uint8_t *by_sample;   /* [samples][columns] correctness, columns = candidates by cost */
+    size_t columns;
+    uint32_t *column;     /* [model_count] column of a candidate model */
     unsigned max_stages;
     size_t total_chains;
     /* the work queue and progress, under lock */
@@ -68,6 +73,14 @@ typedef struct worker {
     sweep_shared *shared;
     cascade_front front;  /* local candidates; [0, reduced) is a reduced front */
     size_t reduced;
+    double *reduced_cost; /* [reduced] the reduced front's costs and accuracies, */
+    double *reduced_accuracy; /* compact for the walks in sweep_pair */
+    size_t reduced_capacity;
+    size_t reductions;    /* how many times the front was reduced: stale walks */
+    /* first-stage scratch, [columns] each */
+    int32_t *suffix, *best;
+    size_t *at_most, *below, *walk_reductions;
+    size_t scratch_columns;
     size_t since_reduce;
     cascade_sweep_stats stats;
     /* scratch */
@@ -104,17 +117,54 @@ double cascade_threshold_between(double lower, double upper)
 
 /* ---- per-model preparation: order, groups, grid ---- */
 
-typedef struct conf_index {
-    double confidence;
-    uint32_t index;
-} conf_index;
-
-static int by_confidence_descending(const void *pa, const void *pb)
+/* Sorts sample indices by confidence, descending, ties by index ascending:
+ * an LSD radix sort on the doubles' bits (four 16-bit digits) turned into
+ * unsigned keys that order like the values, which beats qsort's
+ * comparisons several times over at 50,000 samples. */
+static cascade_status sort_by_confidence(const double *confidence, size_t k, uint32_t *order)
 {
-    const conf_index *a = pa, *b = pb;
-    if (a->confidence != b->confidence)
-        return a->confidence > b->confidence ? -1 : 1;
-    return a->index < b->index ? -1 : a->index > b->index;
+    uint64_t *keys = malloc(2 * k * sizeof *keys);
+    uint32_t *swap = malloc(k * sizeof *swap);
+    uint32_t *counts = malloc(65536 * sizeof *counts);
+    if (!keys || !swap || !counts) {
+        free(keys);
+        free(swap);
+        free(counts);
+        return CASCADE_ERR_NOMEM;
+    }
+    uint64_t *key = keys, *key_swap = keys + k;
+    for (size_t i = 0; i < k; i++) {
+        uint64_t bits;
+        memcpy(&bits, &confidence[i], sizeof bits);
+        /* ascending-order key, then complemented for descending */
+        bits = bits >> 63 ? ~bits : bits | (1ull << 63);
+        key[i] = ~bits;
+        order[i] = (uint32_t)i;
+    }
+    for (unsigned shift = 0; shift < 64; shift += 16) {
+        memset(counts, 0, 65536 * sizeof *counts);
+        for (size_t i = 0; i < k; i++)
+            counts[(key[i] >> shift) & 0xffff]++;
+        uint32_t total = 0;
+        for (size_t d = 0; d < 65536; d++) {
+            uint32_t c = counts[d];
+            counts[d] = total;
+            total += c;
+        }
+        for (size_t i = 0; i < k; i++) {
+            uint32_t at = counts[(key[i] >> shift) & 0xffff]++;
+            key_swap[at] = key[i];
+            swap[at] = order[i];
+        }
+        uint64_t *t = key;
+        key = key_swap;
+        key_swap = t;
+        memcpy(order, swap, k * sizeof *order);
+    }
+    free(keys);
+    free(swap);
+    free(counts);
+    return CASCADE_OK;
 }
 
 /* The threshold that lets exactly N samples (N at a group end) exit. */
@@ -128,25 +178,18 @@ static cascade_status prepare_model(const cascade_records *r, unsigned grid,
                                     model_prep *out)
 {
     size_t k = r->samples;
-    conf_index *pairs = malloc(k * sizeof *pairs);
     out->order = malloc(k * sizeof *out->order);
     out->group_end = malloc(k * sizeof *out->group_end);
-    if (!pairs || !out->order || !out->group_end) {
-        free(pairs);
+    out->sorted_correct = malloc(k * sizeof *out->sorted_correct);
+    if (!out->order || !out->group_end || !out->sorted_correct ||
+        sort_by_confidence(r->confidence, k, out->order) != CASCADE_OK)
         return CASCADE_ERR_NOMEM;
-    }
-    for (size_t i = 0; i < k; i++) {
-        pairs[i].confidence = r->confidence[i];
-        pairs[i].index = (uint32_t)i;
-    }
-    qsort(pairs, k, sizeof *pairs, by_confidence_descending);
     out->groups = 0;
     for (size_t pos = 0; pos < k; pos++) {
-        out->order[pos] = pairs[pos].index;
-        if (pos + 1 < k && pairs[pos + 1].confidence != pairs[pos].confidence)
+        out->sorted_correct[pos] = r->correct[out->order[pos]];
+        if (pos + 1 < k && r->confidence[out->order[pos + 1]] != r->confidence[out->order[pos]])
             out->group_end[out->groups++] = (uint32_t)(pos + 1);
     }
-    free(pairs);
     if (grid == 0 || out->groups == 0)
         return CASCADE_OK;
     /* Grid: the group ends nearest to the quantiles g k / (G + 1). */
@@ -193,6 +236,7 @@ static cascade_status prepare_model(const cascade_records *r, unsigned grid,
 static void free_prep(model_prep *p)
 {
     free(p->order);
+    free(p->sorted_correct);
     free(p->group_end);
     free(p->grid);
     free(p->grid_exit);
@@ -332,6 +376,31 @@ static cascade_status enumerate_chains(const cascade_dataset *d, const uint16_t 
 
 /* ---- workers ---- */
 
+static cascade_status worker_reduce(worker *w)
+{
+    w->reductions++;
+    cascade_front_reduce(&w->front);
+    w->reduced = w->front.count;
+    w->since_reduce = 0;
+    if (w->reduced > w->reduced_capacity) {
+        size_t capacity = 2 * w->reduced;
+        double *cost = realloc(w->reduced_cost, capacity * sizeof *cost);
+        if (cost)
+            w->reduced_cost = cost;
+        double *accuracy = realloc(w->reduced_accuracy, capacity * sizeof *accuracy);
+        if (accuracy)
+            w->reduced_accuracy = accuracy;
+        if (!cost || !accuracy)
+            return CASCADE_ERR_NOMEM;
+        w->reduced_capacity = capacity;
+    }
+    for (size_t i = 0; i < w->reduced; i++) {
+        w->reduced_cost[i] = w->front.points[i].cost;
+        w->reduced_accuracy[i] = w->front.points[i].accuracy;
+    }
+    return CASCADE_OK;
+}
+
 static cascade_status worker_add(worker *w, const cascade_point *p)
 {
     cascade_front *all = w->shared->options->all_points;
@@ -341,11 +410,8 @@ static cascade_status worker_add(worker *w, const cascade_point *p)
         return CASCADE_ERR_NOMEM;
     /* Reduce once the unreduced tail outgrows the reduced part: amortised
      * O(n log n), and the reduced part is what skipping looks up. */
-    if (++w->since_reduce >= REDUCE_EVERY && w->since_reduce >= w->reduced) {
-        cascade_front_reduce(&w->front);
-        w->reduced = w->front.count;
-        w->since_reduce = 0;
-    }
+    if (++w->since_reduce >= REDUCE_EVERY && w->since_reduce >= w->reduced)
+        return worker_reduce(w);
     return CASCADE_OK;
 }
 
@@ -360,53 +426,102 @@ static int dominated(const worker *w, double cost, double accuracy)
     return cascade_front_best_accuracy(&reduced, nextafter(cost, -INFINITY)) >= accuracy;
 }
 
+/* First index of COST[0..n) (ascending) that is >= C, or strictly > C when
+ * STRICT. */
+static size_t lower_bound(const double *cost, size_t n, double c, int strict)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strict ? cost[mid] <= c : cost[mid] < c)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* One pair, walked from the cheap end: n = k exits at a, then fewer and
+ * fewer. With suffix sums over a's order,
+ *   correct(n) = total_a + sum_{pos >= n} (correct_b - correct_a),
+ * and no point with fewer exits can get right more than correct(n) plus the
+ * samples before n that only b gets right, R(n) = R(k) - (those at or after
+ * n), where R(k) = total_b - joint(a, b) comes from the SYRK. Once a point
+ * found already beats that bound at the current cost, every remaining
+ * (costlier) point is strictly dominated and the walk stops: weak pairs end
+ * after a small part of the samples. */
+/* From START (where COST[START-1] already qualifies), the first index whose
+ * cost exceeds C (or is >= C when !STRICT): galloping, so a long jump costs
+ * O(log distance) and a short one O(1). */
+static size_t advance(const double *cost, size_t n, size_t start, double c, int strict)
+{
+    size_t step = 1, lo = start, hi = start;
+    while (hi < n && (strict ? cost[hi] <= c : cost[hi] < c)) {
+        lo = hi + 1;
+        hi += step;
+        step *= 2;
+    }
+    if (hi > n)
+        hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strict ? cost[mid] <= c : cost[mid] < c)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 static cascade_status sweep_pair(worker *w, unsigned a, unsigned b)
 {
     const cascade_dataset *d = w->shared->dataset;
     const model_prep *o = &w->shared->prep[a];
     const cascade_records *ra = &d->models[a].records, *rb = &d->models[b].records;
-    const uint8_t *ca = ra->correct, *cb = rb->correct;
-    uint32_t *correct = w->correct; /* [groups] */
-    long long sum = (long long)rb->correct_count;
-    size_t pos = 0;
-    for (size_t g = 0; g < o->groups; g++) {
-        size_t end = o->group_end[g];
-        for (; pos < end; pos++) {
-            uint32_t i = o->order[pos];
-            sum += (int)ca[i] - (int)cb[i];
-        }
-        correct[g] = (uint32_t)sum;
-    }
-    w->stats.candidates += o->groups;
+    const uint8_t *sorted_a = o->sorted_correct, *cb = rb->correct;
+    const uint32_t *order = o->order;
     int keep_all = w->shared->options->all_points != NULL;
-    /* Fewer exits cost more: walk from the last group (cheapest) to the
-     * first, keeping each point that beats every cheaper one of this pair. */
+    size_t k = d->samples;
+    double cost_a = d->models[a].cost, cost_b = d->models[b].cost;
+    long long correct = (long long)ra->correct_count; /* correct(k) */
+    long long only_b = (long long)rb->correct_count - (long long)joint_at(w->shared, a, b);
     long long best = -1;
-    unsigned models[2] = {a, b};
-    /* Costs rise along this walk, so the look-up into the reduced front
-     * (sorted by cost) advances with it instead of searching each time. */
-    size_t reduced = w->reduced, at_most = 0, below = 0;
+    size_t reduced = w->reduced;
+    size_t at_most = lower_bound(w->reduced_cost, reduced, cost_a, 0), below = at_most;
+    size_t pos = k, evaluated = 0;
     for (size_t g = o->groups; g-- > 0;) {
-        if ((long long)correct[g] <= best && !keep_all)
-            continue;
-        if ((long long)correct[g] > best)
-            best = correct[g];
         size_t n_exit = o->group_end[g];
-        size_t reached[2] = {d->samples, d->samples - n_exit};
-        double cost = cascade_chain_cost(d, 2, models, reached);
-        double accuracy = (double)correct[g] / (double)d->samples;
+        for (; pos > n_exit; pos--) {
+            int right_a = sorted_a[pos - 1], right_b = cb[order[pos - 1]];
+            correct += right_b - right_a;
+            only_b -= right_b & !right_a;
+        }
+        evaluated++;
+        if (correct <= best && !keep_all)
+            continue;
+        if (correct > best)
+            best = correct;
+        /* = cascade_chain_cost with reached (k, k - n_exit), bit for bit */
+        double cost = cost_a + cost_b * ((double)(k - n_exit) / (double)k);
+        double accuracy = (double)correct / (double)k;
         if (!keep_all) {
-            if (w->reduced != reduced) { /* reduced meanwhile: restart the walk */
+            if (w->reduced != reduced) { /* reduced meanwhile: find our place again */
                 reduced = w->reduced;
-                at_most = below = 0;
+                at_most = lower_bound(w->reduced_cost, reduced, cost, 1);
+                below = lower_bound(w->reduced_cost, reduced, cost, 0);
             }
-            const cascade_point *ref = w->front.points;
-            while (at_most < reduced && ref[at_most].cost <= cost)
+            const double *ref_cost = w->reduced_cost, *ref_accuracy = w->reduced_accuracy;
+            while (at_most < reduced && ref_cost[at_most] <= cost)
                 at_most++;
-            while (below < reduced && ref[below].cost < cost)
+            while (below < reduced && ref_cost[below] < cost)
                 below++;
-            if ((at_most && ref[at_most - 1].accuracy > accuracy) ||
-                (below && ref[below - 1].accuracy >= accuracy))
+            /* The bound only falls along the walk and the front only rises:
+             * once a found point is strictly more accurate than it, this
+             * point and every costlier one of the pair are dominated. */
+            if (at_most && ref_accuracy[at_most - 1] > (double)(correct + only_b) / (double)k)
+                break;
+            if ((at_most && ref_accuracy[at_most - 1] > accuracy) ||
+                (below && ref_accuracy[below - 1] >= accuracy))
                 continue;
         }
         cascade_point p;
@@ -417,11 +532,12 @@ static cascade_status sweep_pair(worker *w, unsigned a, unsigned b)
         p.threshold[0] = threshold_for_exits(ra, o, n_exit);
         p.accuracy = accuracy;
         p.cost = cost;
-        p.answered[0] = (double)n_exit / (double)d->samples;
-        p.answered[1] = (double)(d->samples - n_exit) / (double)d->samples;
+        p.answered[0] = (double)n_exit / (double)k;
+        p.answered[1] = (double)(k - n_exit) / (double)k;
         if (worker_add(w, &p) != CASCADE_OK)
             return CASCADE_ERR_NOMEM;
     }
+    w->stats.candidates += evaluated;
     return CASCADE_OK;
 }
 
@@ -568,6 +684,135 @@ static cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigne
     return CASCADE_OK;
 }
 
+static int grow_scratch(worker *w, size_t columns)
+{
+    if (columns <= w->scratch_columns)
+        return 1;
+    int32_t *suffix = realloc(w->suffix, columns * sizeof *suffix);
+    if (suffix)
+        w->suffix = suffix;
+    int32_t *best = realloc(w->best, columns * sizeof *best);
+    if (best)
+        w->best = best;
+    size_t *at_most = realloc(w->at_most, columns * sizeof *at_most);
+    if (at_most)
+        w->at_most = at_most;
+    size_t *below = realloc(w->below, columns * sizeof *below);
+    if (below)
+        w->below = below;
+    size_t *walks = realloc(w->walk_reductions, columns * sizeof *walks);
+    if (walks)
+        w->walk_reductions = walks;
+    if (!suffix || !best || !at_most || !below || !walks)
+        return 0;
+    w->scratch_columns = columns;
+    return 1;
+}
+
+/* All pairs (a, b) with one first stage a at once: the same walk as
+ * sweep_pair, from the cheap end, but each step adds the row of the
+ * sample-major correctness matrix to every b's suffix sum, and only the b
+ * whose count beats its own best so far is looked at further. That
+ * replaces a gather per pair and sample with a short contiguous add the
+ * compiler vectorises. PAIRS are COUNT (a, b) pairs with a common a whose b
+ * are consecutive candidates by cost. Returns 0 when they are not (the
+ * caller then sweeps them one by one), 1 when done (see w->status). */
+static int sweep_first_stage(worker *w, const uint16_t *pairs, size_t count, int skip)
+{
+    const sweep_shared *sh = w->shared;
+    const cascade_dataset *d = sh->dataset;
+    unsigned a = pairs[0];
+    size_t lo = sh->column[pairs[1]], hi = sh->column[pairs[2 * (count - 1) + 1]] + 1;
+    if (hi - lo != count || w->shared->options->all_points)
+        return 0;
+    if (!grow_scratch(w, count)) {
+        w->status = CASCADE_ERR_NOMEM;
+        return 1;
+    }
+    const model_prep *o = &sh->prep[a];
+    const cascade_records *ra = &d->models[a].records;
+    size_t k = d->samples, n_columns = sh->columns;
+    double cost_a = d->models[a].cost;
+    int32_t *suffix = w->suffix, *best = w->best;
+    for (size_t j = 0; j < count; j++) {
+        uint16_t chain[2] = {(uint16_t)a, pairs[2 * j + 1]};
+        suffix[j] = 0;
+        best[j] = -1;
+        w->walk_reductions[j] = (size_t)-1;
+        if (skip && w->reduced &&
+            dominated(w, cost_a, oracle_bound(sh, chain, 2) / (double)k)) {
+            best[j] = INT32_MAX; /* never beaten: the pair is skipped */
+            w->stats.chains_skipped++;
+        } else {
+            w->stats.chains_swept++;
+            w->stats.candidates += o->groups;
+        }
+    }
+    int32_t total_a = (int32_t)ra->correct_count, suffix_a = 0;
+    size_t pos = k;
+    for (size_t g = o->groups; g-- > 0;) {
+        size_t n_exit = o->group_end[g];
+        for (; pos > n_exit; pos--) {
+            const uint8_t *row = sh->by_sample + (size_t)o->order[pos - 1] * n_columns + lo;
+            /* rows come in a's order, which no cache predicts: fetch ahead */
+            if (pos > PREFETCH_ROWS) {
+                const uint8_t *ahead =
+                    sh->by_sample + (size_t)o->order[pos - 1 - PREFETCH_ROWS] * n_columns + lo;
+                for (size_t line = 0; line < count; line += 64)
+                    __builtin_prefetch(ahead + line);
+            }
+            suffix_a += o->sorted_correct[pos - 1];
+            for (size_t j = 0; j < count; j++)
+                suffix[j] += row[j];
+        }
+        /* correct(n) = total_a - (a's right answers from n on) + b's */
+        int32_t base = total_a - suffix_a;
+        int any = 0;
+        for (size_t j = 0; j < count; j++)
+            any |= base + suffix[j] > best[j];
+        if (!any)
+            continue;
+        for (size_t j = 0; j < count; j++) {
+            int32_t correct = base + suffix[j];
+            if (correct <= best[j])
+                continue;
+            best[j] = correct;
+            unsigned b = pairs[2 * j + 1];
+            /* = cascade_chain_cost with reached (k, k - n_exit), bit for bit */
+            double cost = cost_a + d->models[b].cost * ((double)(k - n_exit) / (double)k);
+            double accuracy = (double)correct / (double)k;
+            size_t reduced = w->reduced;
+            if (w->walk_reductions[j] != w->reductions) {
+                w->walk_reductions[j] = w->reductions;
+                w->at_most[j] = lower_bound(w->reduced_cost, reduced, cost, 1);
+                w->below[j] = lower_bound(w->reduced_cost, reduced, cost, 0);
+            }
+            size_t at_most = advance(w->reduced_cost, reduced, w->at_most[j], cost, 1);
+            size_t below = advance(w->reduced_cost, reduced, w->below[j], cost, 0);
+            w->at_most[j] = at_most;
+            w->below[j] = below;
+            if ((at_most && w->reduced_accuracy[at_most - 1] > accuracy) ||
+                (below && w->reduced_accuracy[below - 1] >= accuracy))
+                continue;
+            cascade_point p;
+            memset(&p, 0, sizeof p);
+            p.stages = 2;
+            p.model[0] = a;
+            p.model[1] = b;
+            p.threshold[0] = threshold_for_exits(ra, o, n_exit);
+            p.accuracy = accuracy;
+            p.cost = cost;
+            p.answered[0] = (double)n_exit / (double)k;
+            p.answered[1] = (double)(k - n_exit) / (double)k;
+            if (worker_add(w, &p) != CASCADE_OK) {
+                w->status = CASCADE_ERR_NOMEM;
+                return 1;
+            }
+        }
+    }
+    return 1;
+}
+
 static void report_progress(sweep_shared *sh, size_t done)
 {
     const cascade_sweep_options *o = sh->options;
@@ -591,6 +836,14 @@ static int next_batch(sweep_shared *sh, unsigned *length, size_t *start, size_t 
             *length = list->length;
             *start = sh->next_chain;
             *count = list->count - sh->next_chain < BATCH ? list->count - sh->next_chain : BATCH;
+            if (list->length == 2 && sh->by_sample) {
+                /* pairs come grouped by first stage: take a whole group */
+                const uint16_t *first = list->models + 2 * *start;
+                size_t n = 1;
+                while (*start + n < list->count && first[2 * n] == first[0])
+                    n++;
+                *count = n;
+            }
             sh->next_chain += *count;
             found = 1;
             break;
@@ -611,6 +864,16 @@ static void *worker_main(void *arg)
     size_t start, count;
     while (w->status == CASCADE_OK && next_batch(sh, &length, &start, &count)) {
         const chain_list *list = &sh->lists[length];
+        if (length == 2 && sh->by_sample &&
+            sweep_first_stage(w, list->models + 2 * start, count, skip)) {
+            pthread_mutex_lock(&sh->lock);
+            sh->chains_done += count;
+            if (w->status != CASCADE_OK && sh->status == CASCADE_OK)
+                sh->status = w->status;
+            report_progress(sh, sh->chains_done);
+            pthread_mutex_unlock(&sh->lock);
+            continue;
+        }
         for (size_t c = start; c < start + count && w->status == CASCADE_OK; c++) {
             const uint16_t *chain = list->models + c * length;
             if (skip && w->reduced) {
@@ -659,7 +922,10 @@ cascade_status cascade_sweep_chain(const cascade_dataset *dataset, const unsigne
     w.shared = &sh;
     cascade_front_init(&w.front);
     w.correct = malloc(dataset->samples * sizeof *w.correct);
-    cascade_status status = sh.prep && w.correct ? CASCADE_OK : CASCADE_ERR_NOMEM;
+    sh.joint = malloc(dataset->model_count * dataset->model_count * sizeof *sh.joint);
+    cascade_status status = sh.prep && w.correct && sh.joint ? CASCADE_OK : CASCADE_ERR_NOMEM;
+    if (status == CASCADE_OK)
+        status = joint_correct(dataset, sh.joint);
     for (unsigned s = 0; s + 1 < stages && status == CASCADE_OK; s++)
         if (!sh.prep[chain[s]].order)
             status = prepare_model(&dataset->models[chain[s]].records,
@@ -674,10 +940,13 @@ cascade_status cascade_sweep_chain(const cascade_dataset *dataset, const unsigne
         for (size_t i = 0; i < dataset->model_count; i++)
             free_prep(&sh.prep[i]);
     free(sh.prep);
+    free(sh.joint);
     cascade_front_free(&w.front);
     free(w.correct);
     free(w.table);
     free(w.points);
+    free(w.reduced_cost);
+    free(w.reduced_accuracy);
     if (status == CASCADE_ERR_ARGUMENT)
         return cascade_error_set(error, status, NULL, -1, -1,
             "a %u-stage threshold table exceeds %d cells (expected a smaller grid)",
@@ -739,8 +1008,8 @@ static cascade_status run_workers(sweep_shared *sh, cascade_front *front,
         /* Every worker starts from the single models, so it can skip chains. */
         for (size_t i = 0; i < front->count && status == CASCADE_OK; i++)
             status = cascade_front_add(&w->front, &front->points[i]);
-        cascade_front_reduce(&w->front);
-        w->reduced = w->front.count;
+        if (status == CASCADE_OK)
+            status = worker_reduce(w);
         w->correct = malloc(sh->dataset->samples * sizeof *w->correct);
         if (!w->correct)
             status = CASCADE_ERR_NOMEM;
@@ -770,6 +1039,13 @@ static cascade_status run_workers(sweep_shared *sh, cascade_front *front,
         free(w->correct);
         free(w->table);
         free(w->points);
+        free(w->reduced_cost);
+        free(w->reduced_accuracy);
+        free(w->suffix);
+        free(w->best);
+        free(w->at_most);
+        free(w->below);
+        free(w->walk_reductions);
     }
     free(workers);
     free(ids);
@@ -852,6 +1128,19 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
                 status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
         if (status == CASCADE_OK && joint_correct(dataset, sh.joint) != CASCADE_OK)
             status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
+        /* Sample-major correctness, candidates in cost order: a pair group's
+         * second stages are then one contiguous run of each row. */
+        sh.columns = n;
+        sh.column = calloc(m, sizeof *sh.column);
+        sh.by_sample = malloc(dataset->samples * n);
+        if (status == CASCADE_OK && (!sh.column || !sh.by_sample))
+            status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
+        for (size_t c = 0; c < n && status == CASCADE_OK; c++) {
+            const uint8_t *correct = dataset->models[ids[c]].records.correct;
+            sh.column[ids[c]] = (uint32_t)c;
+            for (size_t i = 0; i < dataset->samples; i++)
+                sh.by_sample[i * n + c] = correct[i];
+        }
         for (unsigned length = 2; length <= max_stages && status == CASCADE_OK; length++) {
             int restrict_to_front = options->front_only && length >= 3;
             status = enumerate_chains(dataset, restrict_to_front ? front_ids : ids,
@@ -880,6 +1169,8 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
     free(sh.prep);
     free(sh.joint);
     free(sh.lists);
+    free(sh.by_sample);
+    free(sh.column);
     free(ids);
     free(front_ids);
     if (status == CASCADE_OK)
