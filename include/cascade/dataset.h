@@ -7,7 +7,8 @@
  *
  * Ownership: cascade_dataset_load() returns a dataset the caller releases
  * with cascade_dataset_free() (NULL is fine); model names and records inside
- * it are owned by the dataset.
+ * it are owned by the dataset (a view from cascade_dataset_subset() owns its
+ * records and borrows the names and manifest of the dataset it came from).
  */
 #ifndef CASCADE_DATASET_H
 #define CASCADE_DATASET_H
@@ -28,6 +29,10 @@ typedef struct cascade_model {
     const char *name;
     double cost;               /* mean per-sample cost, in the cost field's unit */
     cascade_records records;
+    /* A model known only by its accuracy and cost (no per-sample scores): it
+     * takes part as a single model, never in a chain; its records are empty. */
+    int table_only;
+    double accuracy;           /* table_only: the given accuracy, a fraction */
     cascade_calibration calibration; /* fitted when loaded with a calibration */
 } cascade_model;
 
@@ -39,20 +44,37 @@ typedef struct cascade_dataset {
     int has_labels;
     cascade_labels labels;     /* count == samples when has_labels */
     const char *cost_field;
-    cascade_manifest *manifest;
+    cascade_manifest *manifest; /* NULL for a dataset built from tables */
     cascade_metric metric;     /* what records.confidence holds */
     int calibrated;            /* confidences are temperature-scaled */
+    /* Samples whose label list is empty are left out of every model. */
+    size_t samples_left_out;
+    size_t *sample_row;        /* [samples] each sample's row in the score files;
+                                  NULL when sample i is row i */
+    int is_view;               /* a subset of another dataset (cascade/split.h) */
+    void *owned;               /* library-owned storage, such as table model names */
 } cascade_dataset;
 
 /* Called after each model is loaded, so a command can show progress. */
 typedef void (*cascade_progress_fn)(void *context, size_t done, size_t total,
                                     const char *what);
 
+/* Called with a one-line warning (no "cascade:" prefix, no newline) about
+ * data that loads but looks wrong; the library itself never prints. */
+typedef void (*cascade_warning_fn)(void *context, const char *message);
+
 typedef struct cascade_dataset_options {
     const char *cost_field;    /* numeric manifest field; "gmacs" when NULL */
     int require_labels;        /* refuse a manifest without "labels" */
     cascade_progress_fn progress;
     void *progress_context;
+    /* Costs from a CSV table joined on model names (cascade/costs.h); NULL
+     * for manifest fields only. A manifest value overrides the table. */
+    const char *costs_path;
+    int costs_strip_tag;       /* join on the part of names before the first '.' */
+    long costs_img_size;       /* choose the table's rows at this image size; 0: any */
+    cascade_warning_fn warning; /* may be NULL */
+    void *warning_context;
     cascade_metric metric;     /* confidence metric; max_softmax when 0 */
     cascade_calibration_method calibrate; /* fit each model's temperature on
                                              every labelled sample first */
@@ -65,7 +87,11 @@ typedef struct cascade_dataset_options {
  * chooses the confidence (cascade/metrics.h). Checks that all
  * models and the labels agree on the sample count, that all models agree on
  * the class count, that labels are in range, and that every cost is a finite
- * number >= 0. OPTIONS may be NULL for the defaults. */
+ * number >= 0. OPTIONS may be NULL for the defaults.
+ *
+ * Labels in a ".json" file are multi-labels (cascade_labels_load_json):
+ * samples with an empty list are left out of the dataset, and counted in
+ * samples_left_out. A model with "accuracy" and no score file is table_only. */
 cascade_status cascade_dataset_load(const char *manifest_path,
                                     const cascade_dataset_options *options,
                                     cascade_dataset **out,

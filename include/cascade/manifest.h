@@ -7,8 +7,10 @@
  * Paths resolve relative to the manifest's folder. Each model gives exactly
  * one of "logits", "probs" or "records" (a file written by cascade records,
  * whose manifest carries "format": "cascade-records", "version": 1 and the
- * "metric" of its confidences); every other member is free-form, and numeric
- * members (such as "gmacs") are read by name with cascade_manifest_number().
+ * "metric" of its confidences), or none of them and an "accuracy" (a
+ * fraction): a table-only model, with path NULL. Every other member is
+ * free-form, and numeric members (such as "gmacs") are read by name with
+ * cascade_manifest_number().
  *
  * Ownership: cascade_manifest_load() returns a manifest the caller releases
  * with cascade_manifest_free() (NULL is fine). Every string inside it is
@@ -34,7 +36,7 @@ typedef enum cascade_score_kind {
 
 typedef struct cascade_model_spec {
     const char *name;
-    const char *path;        /* resolved path of the score file */
+    const char *path;        /* resolved path of the score file; NULL: table-only */
     cascade_score_kind kind;
 } cascade_model_spec;
 

@@ -69,9 +69,26 @@ cascade_status cascade_write_points_csv(FILE *file, const cascade_dataset *datas
                                         cascade_front *points,
                                         const cascade_front *front);
 
+/* Numeric columns appended after a table's own, such as held-out figures
+ * and bootstrap intervals. */
+typedef struct cascade_extra_columns {
+    size_t count;               /* columns */
+    const char *const *names;   /* [count] header names */
+    const double *values;       /* [rows][count]; NaN writes an empty cell */
+} cascade_extra_columns;
+
+/* cascade_write_front_csv() with EXTRA's columns after the standard ones
+ * (EXTRA NULL or with count 0: the same table). Row i of EXTRA belongs to
+ * front->points[i]. */
+cascade_status cascade_write_front_csv_extra(FILE *file, const cascade_dataset *dataset,
+                                             const cascade_front *front,
+                                             const cascade_extra_columns *extra);
+
 /* One row per model: name, samples, classes, accuracy, mean_confidence (in
  * the dataset's metric), cost; then, for a temperature-calibrated dataset,
- * temperature, nll_before, nll_after, ece_before, ece_after. */
+ * temperature, nll_before, nll_after, ece_before, ece_after. A table-only
+ * model has 0 samples and classes, its given accuracy, and an empty
+ * mean_confidence. */
 cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *dataset);
 
 /* The same table as a JSON array of objects with the same fields and

@@ -7,6 +7,8 @@
  * caller-provided structs whose arrays the library allocates; release them
  * with cascade_labels_free() / cascade_records_free() (NULL and zeroed
  * structs are fine). Neither keeps a reference to its input array.
+ * cascade_labels_load_json() and the subset functions fill caller-provided
+ * structs the same way, released with the same functions.
  */
 #ifndef CASCADE_RECORDS_H
 #define CASCADE_RECORDS_H
@@ -26,13 +28,42 @@ typedef struct cascade_labels {
     size_t count;
     int32_t *label;   /* [count], class indices >= 0 */
     int32_t max_label;
+    /* Multi-labels (cascade_labels_load_json), NULL for single labels:
+     * sample i's labels are members[offsets[i] .. offsets[i + 1]). label[i]
+     * is then the first of them, 0 for an empty list (which nothing matches),
+     * and max_label the largest member of any list. */
+    size_t *offsets;  /* [count + 1] */
+    int32_t *members; /* [offsets[count]] */
 } cascade_labels;
+
+/* Whether PREDICTION is a correct answer for sample I: it equals the label,
+ * or for multi-labels it is one of the sample's labels. */
+static inline int cascade_labels_match(const cascade_labels *labels, size_t i,
+                                       int32_t prediction)
+{
+    if (!labels->offsets)
+        return labels->label[i] == prediction;
+    for (size_t j = labels->offsets[i]; j < labels->offsets[i + 1]; j++)
+        if (labels->members[j] == prediction)
+            return 1;
+    return 0;
+}
 
 /* Reads a 1-D integer array (.npy int8..int64, uint8..uint64) or a
  * one-column CSV of whole numbers. Refuses negative labels. */
 cascade_status cascade_labels_load(const char *path, cascade_labels *out,
                                    cascade_error *error);
 void cascade_labels_free(cascade_labels *labels);
+
+/* Reads multi-labels: a JSON array with one entry per sample, each a list of
+ * class indices (ImageNet ReaL's real.json) or a single class index. An
+ * empty list is kept here (its sample matches no prediction); the dataset
+ * leaves such samples out. Errors name the 0-based entry in row. */
+cascade_status cascade_labels_load_json(const char *path, cascade_labels *out,
+                                        cascade_error *error);
+
+/* How many samples have an empty label list (0 for single labels). */
+size_t cascade_labels_empty_count(const cascade_labels *labels);
 
 typedef struct cascade_records {
     size_t samples;
@@ -68,6 +99,14 @@ cascade_status cascade_records_compute_threads(const cascade_array *scores,
                                                cascade_error *error);
 
 void cascade_records_free(cascade_records *records);
+
+/* Copies of the samples INDEX[0..COUNT-1] (each < the input's count, in
+ * that order): OUT->x[j] = IN->x[INDEX[j]], with correct_count recounted.
+ * For held-out views of a dataset and for leaving samples out. */
+cascade_status cascade_records_subset(const cascade_records *in, const size_t *index,
+                                      size_t count, cascade_records *out);
+cascade_status cascade_labels_subset(const cascade_labels *in, const size_t *index,
+                                     size_t count, cascade_labels *out);
 
 #ifdef __cplusplus
 }

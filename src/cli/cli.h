@@ -66,6 +66,8 @@ int cli_parse_calibrate(const char *command, const char *text, cascade_dataset_o
 
 int cmd_sweep(int argc, char **argv);
 int cmd_models(int argc, char **argv);
+int cmd_front(int argc, char **argv);
+int cmd_summary(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_records(int argc, char **argv);
 int cmd_pick(int argc, char **argv);
@@ -87,5 +89,64 @@ int cli_usage_error(const char *command, const char *format, ...)
 int cli_parse_double(const char *option, const char *text, double min, double max, double *out);
 int cli_parse_long(const char *option, const char *text, long min, long max, long *out);
 int cli_finish_stdout(void);                        /* checks stdout for write errors */
+
+/* ---- cost tables, held-out evaluation and the bootstrap (cli_eval.c) ---- */
+#include <stdint.h>
+
+#include "cascade/front.h"
+#include "cascade/output.h"
+
+/* getopt_long values of the shared options, above every short option. */
+enum {
+    CLI_OPT_COSTS = 0x100, CLI_OPT_STRIP_TAG, CLI_OPT_IMG_SIZE, CLI_OPT_SPLIT, CLI_OPT_SEED,
+    CLI_OPT_FIT_INDEX, CLI_OPT_EVAL_INDEX, CLI_OPT_BOOTSTRAP, CLI_OPT_ACCURACY, CLI_OPT_RANGE
+};
+#define CLI_COST_TABLE_LONG_OPTIONS \
+    {"costs", required_argument, NULL, CLI_OPT_COSTS}, \
+    {"strip-tag", no_argument, NULL, CLI_OPT_STRIP_TAG}, \
+    {"img-size", required_argument, NULL, CLI_OPT_IMG_SIZE}
+#define CLI_HELD_OUT_LONG_OPTIONS \
+    {"split", required_argument, NULL, CLI_OPT_SPLIT}, \
+    {"seed", required_argument, NULL, CLI_OPT_SEED}, \
+    {"fit-index", required_argument, NULL, CLI_OPT_FIT_INDEX}, \
+    {"eval-index", required_argument, NULL, CLI_OPT_EVAL_INDEX}
+
+typedef struct cli_eval_options {
+    const char *costs;         /* --costs TABLE.csv */
+    int strip_tag;
+    long img_size;
+    double split;              /* --split FRACTION; 0 when not given */
+    uint64_t seed;             /* --seed S, for the split and the bootstrap */
+    const char *fit_index, *eval_index;
+    unsigned bootstrap;        /* --bootstrap B; 0 when not given */
+} cli_eval_options;
+
+/* When OPTION is one of the shared options: parses ARG into O and returns 1,
+ * setting *CODE to EXIT_USAGE (after printing why) on a bad value. Else 0. */
+int cli_eval_option(cli_eval_options *o, int option, const char *arg, int *code);
+/* Usage checks once every option is parsed; returns an exit code. */
+int cli_eval_check(const cli_eval_options *o, const char *command);
+/* Copies the cost-table options into LOAD. */
+void cli_eval_load_options(const cli_eval_options *o, cascade_dataset_options *load);
+/* Prints a library warning on stderr (a cascade_warning_fn). */
+void cli_print_warning(void *context, const char *message);
+
+/* The samples a sweep fits on and the ones it is measured on. */
+typedef struct cli_held_out {
+    cascade_dataset *fit;      /* the fit view, or the whole dataset without a split */
+    cascade_dataset *eval;     /* the eval view; NULL without a split */
+    cascade_dataset *views[2]; /* owned */
+} cli_held_out;
+int cli_held_out_start(const cli_eval_options *o, cascade_dataset *dataset, int quiet,
+                       int verbose, cli_held_out *held_out);
+void cli_held_out_end(cli_held_out *held_out);
+
+/* The columns FRONT gets from O: eval_accuracy and eval_cost with a split;
+ * accuracy_lo, accuracy_hi, cost_lo and cost_hi with --bootstrap (on the
+ * eval part with a split). EXTRA->count is 0 when there are none. The
+ * caller frees *VALUES. Returns an exit code. */
+int cli_front_extras(const cli_eval_options *o, const cli_held_out *held_out,
+                     const cascade_front *front, unsigned threads,
+                     cascade_extra_columns *extra, double **values);
 
 #endif

@@ -68,12 +68,17 @@ int cli_load_dataset(const char *manifest, const cascade_dataset_options *option
     cascade_dataset_options with_progress = *options;
     with_progress.progress = cli_progress_show;
     with_progress.progress_context = &progress;
+    if (!with_progress.warning && !quiet)
+        with_progress.warning = cli_print_warning;
     cascade_error error;
     cascade_error_clear(&error);
     cascade_status status = cascade_dataset_load(manifest, &with_progress, out, &error);
     cli_progress_end(&progress);
     if (status != CASCADE_OK)
         return cli_report(&error);
+    if (!quiet && (*out)->samples_left_out)
+        cli_error("%zu samples with an empty label list left out; %zu remain",
+                  (*out)->samples_left_out, (*out)->samples);
     if (!quiet)
         for (size_t m = 0; m < (*out)->model_count; m++)
             if ((*out)->models[m].records.looks_like_probabilities)

@@ -16,11 +16,13 @@ int cmd_models(int argc, char **argv)
         {"metric", required_argument, NULL, 'M'},
         {"calibrate", required_argument, NULL, 'C'},
         {"quiet", no_argument, NULL, 'q'},
+        CLI_COST_TABLE_LONG_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *output_path = NULL;
     cascade_dataset_options load = {.cost_field = "gmacs", .require_labels = 0};
-    int quiet = 0, json = 0, option;
+    int quiet = 0, json = 0, option, code;
+    cli_eval_options eval = {0};
     opterr = 0;
     optind = 1;
     while ((option = getopt_long(argc, argv, "o:qh", long_options, NULL)) != -1) {
@@ -44,15 +46,23 @@ int cmd_models(int argc, char **argv)
         case 'h':
             cli_print_help(stdout, cli_find_command("models"));
             return cli_finish_stdout();
-        default: return cli_bad_option("models", argc, argv);
+        default:
+            /* Only the cost-table options are in long_options. */
+            if (!cli_eval_option(&eval, option, optarg, &code))
+                return cli_bad_option("models", argc, argv);
+            if (code != EXIT_OK)
+                return code;
         }
     }
+    if ((code = cli_eval_check(&eval, "models")) != EXIT_OK)
+        return code;
+    cli_eval_load_options(&eval, &load);
     if (optind != argc - 1)
         return cli_usage_error("models", optind >= argc ? "needs a MANIFEST"
                                                          : "takes one MANIFEST, got %d arguments",
                                argc - optind);
     cascade_dataset *dataset = NULL;
-    int code = cli_load_dataset(argv[optind], &load, quiet, &dataset);
+    code = cli_load_dataset(argv[optind], &load, quiet, &dataset);
     if (code != EXIT_OK)
         return code;
     cascade_error error;

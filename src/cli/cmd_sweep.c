@@ -25,6 +25,9 @@ int cmd_sweep(int argc, char **argv)
         {"no-skip", no_argument, NULL, 'n'},
         {"threads", required_argument, NULL, 't'},
         {"points", required_argument, NULL, 'p'},
+        CLI_COST_TABLE_LONG_OPTIONS,
+        CLI_HELD_OUT_LONG_OPTIONS,
+        {"bootstrap", required_argument, NULL, CLI_OPT_BOOTSTRAP},
         {"metric", required_argument, NULL, 'M'},
         {"calibrate", required_argument, NULL, 'C'},
         {"ensemble", no_argument, NULL, 'e'},
@@ -36,6 +39,8 @@ int cmd_sweep(int argc, char **argv)
     int quiet = 0, verbose = 0, all_points = 0, ensemble = 0, option;
     long number;
     const char *model_list = NULL;
+    cli_eval_options eval = {0};
+    int code;
     opterr = 0;
     optind = 1;
     while ((option = getopt_long(argc, argv, "o:qvh", long_options, NULL)) != -1) {
@@ -82,23 +87,46 @@ int cmd_sweep(int argc, char **argv)
         case 'h':
             cli_print_help(stdout, cli_find_command("sweep"));
             return cli_finish_stdout();
-        default: return cli_bad_option("sweep", argc, argv);
+        default:
+            if (!cli_eval_option(&eval, option, optarg, &code))
+                return cli_bad_option("sweep", argc, argv);
+            if (code != EXIT_OK)
+                return code;
         }
     }
+    if ((code = cli_eval_check(&eval, "sweep")) != EXIT_OK)
+        return code;
+    if (all_points && (eval.split > 0 || eval.fit_index || eval.eval_index || eval.bootstrap))
+        return cli_usage_error("sweep", "--points all writes fit figures only; drop it to get "
+                                        "held-out or bootstrap columns");
+    cli_eval_load_options(&eval, &load);
     if (optind != argc - 1)
         return cli_usage_error("sweep", optind >= argc ? "needs a MANIFEST"
                                                         : "takes one MANIFEST, got %d arguments",
                                argc - optind);
     if (ensemble && all_points)
         return cli_usage_error("sweep", "--points all is not available with --ensemble");
+    if (load.calibrate && (eval.split > 0 || eval.fit_index || eval.eval_index))
+        return cli_usage_error("sweep", "--calibrate fits temperatures on every sample, the eval "
+                                        "part included; it cannot be combined with a split");
+    if (ensemble && (eval.split > 0 || eval.fit_index || eval.eval_index || eval.bootstrap))
+        return cli_usage_error("sweep", "--split, --fit-index, --eval-index and --bootstrap are "
+                                        "not available with --ensemble");
     cascade_dataset *dataset = NULL;
-    int code = cli_load_dataset(argv[optind], &load, quiet, &dataset);
+    code = cli_load_dataset(argv[optind], &load, quiet, &dataset);
     if (code != EXIT_OK)
         return code;
+    cli_held_out held_out;
+    code = cli_held_out_start(&eval, dataset, quiet, verbose, &held_out);
+    if (code != EXIT_OK) {
+        cascade_dataset_free(dataset);
+        return code;
+    }
     unsigned char *candidates = NULL;
     if (model_list) {
         code = cli_select_models(dataset, model_list, "sweep", &candidates);
         if (code != EXIT_OK) {
+            cli_held_out_end(&held_out);
             cascade_dataset_free(dataset);
             return code;
         }
@@ -118,9 +146,15 @@ int cmd_sweep(int argc, char **argv)
     cascade_error_clear(&error);
     cascade_status status = ensemble
                                 ? cascade_sweep_ensemble(dataset, &sweep, &front, &stats, &error)
-                                : cascade_sweep(dataset, &sweep, &front, &stats, &error);
+                                : cascade_sweep(held_out.fit, &sweep, &front, &stats, &error);
     cli_progress_end(&progress);
-    if (status == CASCADE_OK) {
+    cascade_extra_columns extra = {0};
+    double *extra_values = NULL;
+    int extras_code = EXIT_OK;
+    if (status == CASCADE_OK)
+        extras_code = cli_front_extras(&eval, &held_out, &front, sweep.threads, &extra,
+                                       &extra_values);
+    if (status == CASCADE_OK && extras_code == EXIT_OK) {
         if (verbose && !quiet)
             cli_error("swept %zu chains, skipped %zu whose bound could not reach the front; "
                       "%zu candidate points, %zu on the front",
@@ -130,7 +164,7 @@ int cmd_sweep(int argc, char **argv)
         if (status == CASCADE_OK) {
             status = all_points ? cascade_write_points_csv(output.file, dataset, &points, &front)
                      : ensemble ? cascade_write_ensemble_front_csv(output.file, dataset, &front)
-                                : cascade_write_front_csv(output.file, dataset, &front);
+                                : cascade_write_front_csv_extra(output.file, dataset, &front, &extra);
             if (status != CASCADE_OK) {
                 cascade_error_set(&error, status, output_path ? output_path : "standard output",
                                   -1, -1, "write error");
@@ -140,7 +174,9 @@ int cmd_sweep(int argc, char **argv)
             }
         }
     }
-    code = status == CASCADE_OK ? EXIT_OK : cli_report(&error);
+    code = status != CASCADE_OK ? cli_report(&error) : extras_code;
+    free(extra_values);
+    cli_held_out_end(&held_out);
     free(candidates);
     cascade_front_free(&points);
     cascade_front_free(&front);

@@ -117,9 +117,15 @@ static cascade_status parse_model(cascade_manifest *m, manifest_internal *in,
             given++;
         }
     }
+    if (given == 0 && cJSON_GetObjectItemCaseSensitive(entry, "accuracy")) {
+        /* A table-only model: known by its accuracy and cost alone. */
+        m->models[index].name = name->valuestring;
+        in->model_json[index] = entry;
+        return CASCADE_OK;
+    }
     if (given != 1)
         return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
-            "model \"%s\" gives %s (expected exactly one of \"logits\", \"probs\" or \"records\")",
+            "model \"%s\" gives %s (expected exactly one of \"logits\", \"probs\" or \"records\", or \"accuracy\" for a table-only model)",
             name->valuestring, given ? "more than one of them" : "neither \"logits\" nor \"probs\"");
     if (kind == 2 && !m->records_metric)
         return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,

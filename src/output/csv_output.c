@@ -82,15 +82,21 @@ void cascade_metric_label(const cascade_dataset *dataset, int ensemble, char *bu
              dataset->calibrated ? "+temperature" : "", ensemble ? "+ensemble" : "");
 }
 
-/* FRONT_MARKS: NULL for a plain front, else the front to mark points on. */
+/* FRONT_MARKS: NULL for a plain front, else the front to mark points on.
+ * EXTRA: NULL, or columns to append after the metric. */
 static cascade_status write_points(FILE *file, const cascade_dataset *dataset,
                                    const cascade_front *points,
-                                   const cascade_front *front_marks, int ensemble)
+                                   const cascade_front *front_marks, int ensemble,
+                                   const cascade_extra_columns *extra)
 {
     char metric[64];
     cascade_metric_label(dataset, ensemble, metric);
-    fputs(front_marks ? "models,thresholds,accuracy,cost,stages,answered,on_front,metric\n"
-                      : "models,thresholds,accuracy,cost,stages,answered,metric\n", file);
+    size_t extras = extra ? extra->count : 0;
+    fputs(front_marks ? "models,thresholds,accuracy,cost,stages,answered,on_front,metric"
+                      : "models,thresholds,accuracy,cost,stages,answered,metric", file);
+    fputc(extras ? ',' : '\n', file);
+    for (size_t c = 0; c < extras; c++)
+        cascade_csv_field(file, extra->names[c], c + 1 == extras);
     for (size_t i = 0; i < points->count; i++) {
         const cascade_point *p = &points->points[i];
         size_t len = 1;
@@ -114,7 +120,14 @@ static cascade_status write_points(FILE *file, const cascade_dataset *dataset,
         joined_numbers(file, p->answered, p->stages, 0);
         if (front_marks)
             fprintf(file, "%d,", on_front(front_marks, p));
-        cascade_csv_field(file, metric, 1);
+        cascade_csv_field(file, metric, !extras);
+        for (size_t c = 0; c < extras; c++) {
+            double v = extra->values[i * extras + c];
+            if (isnan(v))
+                cascade_csv_field(file, "", c + 1 == extras);
+            else
+                number_field(file, v, c + 1 == extras);
+        }
     }
     return ferror(file) ? CASCADE_ERR_IO : CASCADE_OK;
 }
@@ -122,13 +135,20 @@ static cascade_status write_points(FILE *file, const cascade_dataset *dataset,
 cascade_status cascade_write_front_csv(FILE *file, const cascade_dataset *dataset,
                                        const cascade_front *front)
 {
-    return write_points(file, dataset, front, NULL, 0);
+    return write_points(file, dataset, front, NULL, 0, NULL);
+}
+
+cascade_status cascade_write_front_csv_extra(FILE *file, const cascade_dataset *dataset,
+                                             const cascade_front *front,
+                                             const cascade_extra_columns *extra)
+{
+    return write_points(file, dataset, front, NULL, 0, extra);
 }
 
 cascade_status cascade_write_ensemble_front_csv(FILE *file, const cascade_dataset *dataset,
                                                 const cascade_front *front)
 {
-    return write_points(file, dataset, front, NULL, 1);
+    return write_points(file, dataset, front, NULL, 1, NULL);
 }
 
 cascade_status cascade_write_points_csv(FILE *file, const cascade_dataset *dataset,
@@ -136,7 +156,7 @@ cascade_status cascade_write_points_csv(FILE *file, const cascade_dataset *datas
                                         const cascade_front *front)
 {
     qsort(points->points, points->count, sizeof *points->points, by_point);
-    return write_points(file, dataset, points, front, 0);
+    return write_points(file, dataset, points, front, 0, NULL);
 }
 
 cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *dataset)
@@ -153,6 +173,14 @@ cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *datas
             confidence_sum += r->confidence[i];
         cascade_csv_field(file, model->name, 0);
         fprintf(file, "%zu,%zu,", r->samples, r->classes);
+        if (model->table_only) {
+            number_field(file, model->accuracy, 0);
+            cascade_csv_field(file, "", 0);
+            number_field(file, model->cost, !dataset->calibrated);
+            for (int c = 0; dataset->calibrated && c < 5; c++)
+                cascade_csv_field(file, "", c == 4);
+            continue;
+        }
         if (dataset->has_labels)
             number_field(file, (double)r->correct_count / (double)r->samples, 0);
         else

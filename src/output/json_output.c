@@ -32,12 +32,16 @@ cascade_status cascade_write_models_json(FILE *file, const cascade_dataset *data
         ok = cJSON_AddStringToObject(object, "name", model->name) &&
              cJSON_AddNumberToObject(object, "samples", (double)r->samples) &&
              cJSON_AddNumberToObject(object, "classes", (double)r->classes) &&
-             (dataset->has_labels
+             (model->table_only
+                  ? cJSON_AddItemToObject(object, "accuracy", exact_number(model->accuracy))
+                  : dataset->has_labels
                   ? cJSON_AddItemToObject(object, "accuracy",
                         exact_number((double)r->correct_count / (double)r->samples))
                   : cJSON_AddNullToObject(object, "accuracy") != NULL) &&
-             cJSON_AddItemToObject(object, "mean_confidence",
-                                   exact_number(confidence_sum / (double)r->samples)) &&
+             (model->table_only /* no samples: no confidence */
+                  ? cJSON_AddNullToObject(object, "mean_confidence") != NULL
+                  : cJSON_AddItemToObject(object, "mean_confidence",
+                                          exact_number(confidence_sum / (double)r->samples))) &&
              cJSON_AddItemToObject(object, "cost", exact_number(model->cost));
     }
     char *text = ok ? cJSON_Print(array) : NULL;

@@ -28,6 +28,10 @@ cascade_status cascade_apply(const cascade_dataset *dataset, unsigned stages,
             return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
                 "model index %u is out of range (expected < %zu)", models[s],
                 dataset->model_count);
+        else if (dataset->models[models[s]].table_only)
+            return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
+                "model \"%s\" is table-only (expected per-sample scores to apply)",
+                dataset->models[models[s]].name);
     size_t n = dataset->samples;
     cascade_decisions d = {.samples = n};
     if (decisions) {

@@ -175,7 +175,7 @@ static cascade_status stage_records(const sources *src, const unsigned *chain,
                 r->prediction[sample] = (int32_t)top;
                 r->confidence[sample] =
                     cascade_metric_of_probabilities(d->metric, s->row, classes);
-                r->correct[sample] = (int32_t)top == d->labels.label[sample];
+                r->correct[sample] = (uint8_t)cascade_labels_match(&d->labels, sample, (int32_t)top);
                 r->correct_count += r->correct[sample];
             }
         }
@@ -496,6 +496,10 @@ cascade_status cascade_sweep_ensemble(const cascade_dataset *dataset,
         cascade_error_set(error, status, NULL, -1, -1, "out of memory");
     for (size_t i = 0; i < m && status == CASCADE_OK; i++)
         if (!options->candidates || options->candidates[i]) {
+            if (dataset->models[i].table_only)
+                status = cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
+                    "model \"%s\" is table-only (expected per-sample scores to ensemble)",
+                    dataset->models[i].name);
             order[n].cost = dataset->models[i].cost;
             order[n].index = (unsigned)i;
             n++;

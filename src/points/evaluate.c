@@ -25,8 +25,20 @@ cascade_status cascade_evaluate(const cascade_dataset *dataset, unsigned stages,
             return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
                 "model index %u is out of range (expected < %zu)", models[s],
                 dataset->model_count);
+    for (unsigned s = 0; s < stages; s++)
+        if (dataset->models[models[s]].table_only && stages > 1)
+            return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
+                "model \"%s\" has no per-sample scores (expected table-only models to stand alone)",
+                dataset->models[models[s]].name);
     memset(out, 0, sizeof *out);
     out->stages = stages;
+    if (dataset->models[models[0]].table_only) {
+        out->model[0] = models[0];
+        out->accuracy = dataset->models[models[0]].accuracy;
+        out->cost = dataset->models[models[0]].cost;
+        out->answered[0] = 1.0;
+        return CASCADE_OK;
+    }
     size_t reached[CASCADE_MAX_STAGES] = {0};
     size_t answered[CASCADE_MAX_STAGES] = {0};
     size_t correct = 0;

@@ -278,7 +278,8 @@ static cascade_status joint_correct(const cascade_dataset *d, double *joint)
         size_t rows = k - start < JOINT_BLOCK ? k - start : JOINT_BLOCK;
         for (size_t i = 0; i < rows; i++)
             for (size_t j = 0; j < m; j++)
-                block[i * m + j] = d->models[j].records.correct[start + i];
+                block[i * m + j] = d->models[j].table_only ? 0.0
+                                   : d->models[j].records.correct[start + i];
         /* joint += block^T block: counts are whole numbers, exact in double. */
         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)m, (int)rows, 1.0,
                     block, (int)m, 1.0, joint, (int)m);
@@ -975,7 +976,9 @@ static cascade_status add_single_models(const cascade_dataset *d, const uint16_t
         memset(&p, 0, sizeof p);
         p.stages = 1;
         p.model[0] = m;
-        p.accuracy = (double)d->models[m].records.correct_count / (double)d->samples;
+        p.accuracy = d->models[m].table_only
+                         ? d->models[m].accuracy
+                         : (double)d->models[m].records.correct_count / (double)d->samples;
         p.cost = d->models[m].cost;
         p.answered[0] = 1.0;
         if (cascade_front_add(front, &p) != CASCADE_OK)
@@ -1074,7 +1077,10 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
     if (grid > 65534)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
             "a grid of %u thresholds (expected at most 65534)", grid);
-    if (!dataset->has_labels)
+    size_t scored = 0; /* models with per-sample records: only they form chains */
+    for (size_t i = 0; i < dataset->model_count; i++)
+        scored += !dataset->models[i].table_only;
+    if (!dataset->has_labels && scored > 0)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, dataset->manifest->path,
             -1, -1, "no labels (expected \"labels\" in the manifest to sweep)");
     if (dataset->model_count > 65535)
@@ -1102,13 +1108,20 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
         sort_by_cost(ids, n, dataset);
         status = add_single_models(dataset, ids, n, front);
         local.candidates = n;
+        /* Table-only models stop here: from now on ids lists chain models. */
+        size_t kept = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!dataset->models[ids[i]].table_only)
+                ids[kept++] = ids[i];
+        n = kept;
         if (status == CASCADE_OK && options->all_points)
             for (size_t i = 0; i < front->count && status == CASCADE_OK; i++)
                 status = cascade_front_add(options->all_points, &front->points[i]);
         cascade_front_reduce(front);
         /* The single-model front, by cost, for --front-only. */
         for (size_t i = 0; i < front->count; i++)
-            front_ids[n_front++] = (uint16_t)front->points[i].model[0];
+            if (!dataset->models[front->points[i].model[0]].table_only)
+                front_ids[n_front++] = (uint16_t)front->points[i].model[0];
         if (status != CASCADE_OK)
             cascade_error_set(error, status, NULL, -1, -1, "out of memory");
     }

@@ -6,6 +6,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cascade/costs.h"
+
+/* The first model with per-sample scores before M, or -1: the one the
+ * others must agree with. */
+static long first_scored(const cascade_dataset *d, size_t m)
+{
+    for (size_t j = 0; j < m; j++)
+        if (!d->models[j].table_only)
+            return (long)j;
+    return -1;
+}
+
+/* The first sample whose label (any label of a multi-label list) is not a
+ * class of a model with CLASSES columns. */
+static size_t label_out_of_range(const cascade_labels *labels, size_t classes,
+                                 int32_t *value)
+{
+    for (size_t i = 0; i < labels->count; i++) {
+        size_t from = labels->offsets ? labels->offsets[i] : 0;
+        size_t to = labels->offsets ? labels->offsets[i + 1] : 1;
+        for (size_t j = from; j < to; j++) {
+            int32_t label = labels->offsets ? labels->members[j] : labels->label[i];
+            if ((size_t)label >= classes) {
+                *value = label;
+                return i;
+            }
+        }
+    }
+    return labels->count;
+}
+
 /* A model given as saved records: no scores to read, so the metric and
  * calibration must be the ones the records were made with. */
 static cascade_status load_saved_records(cascade_dataset *d, size_t m,
@@ -31,18 +62,19 @@ static cascade_status load_saved_records(cascade_dataset *d, size_t m,
     if (!(classes >= 2 && classes <= 1e9) || classes != floor(classes))
         return cascade_error_set(error, CASCADE_ERR_VALUE, d->manifest->path, -1, -1,
             "model \"%s\": \"classes\" is %g (expected a whole number >= 2)", spec->name, classes);
-    if (m > 0 && (size_t)classes != d->classes)
+    long first = first_scored(d, m);
+    if (first >= 0 && (size_t)classes != d->classes)
         return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
             "model \"%s\" has %g classes but model \"%s\" has %zu (expected the same classes)",
-            spec->name, classes, d->models[0].name, d->classes);
+            spec->name, classes, d->models[first].name, d->classes);
     status = cascade_records_read(spec->path, (size_t)classes, spec->name,
                                   d->has_labels ? &d->labels : NULL, &model->records, error);
     if (status != CASCADE_OK)
         return status;
-    if (m > 0 && model->records.samples != d->samples)
+    if (first >= 0 && model->records.samples != d->samples)
         return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
             "model \"%s\" has %zu records but model \"%s\" has %zu (expected the same samples)",
-            spec->name, model->records.samples, d->models[0].name, d->samples);
+            spec->name, model->records.samples, d->models[first].name, d->samples);
     if (saved_calibrated) {
         double temperature = 1;
         if (cascade_manifest_number(d->manifest, m, "temperature", &temperature, NULL) == CASCADE_OK) {
@@ -55,23 +87,25 @@ static cascade_status load_saved_records(cascade_dataset *d, size_t m,
     return CASCADE_OK;
 }
 
-static cascade_status load_model(cascade_dataset *d, size_t m,
+static cascade_status load_model(cascade_dataset *d, size_t m, double cost,
                                  const cascade_dataset_options *options,
                                  cascade_error *error)
 {
     const cascade_model_spec *spec = &d->manifest->models[m];
     cascade_model *model = &d->models[m];
     model->name = spec->name;
-    double cost = 0.0;
-    cascade_status status =
-        cascade_manifest_number(d->manifest, m, d->cost_field, &cost, error);
-    if (status != CASCADE_OK)
-        return status;
-    if (cost < 0)
-        return cascade_error_set(error, CASCADE_ERR_VALUE, d->manifest->path, -1, -1,
-            "model \"%s\": \"%s\" is %g (expected a cost >= 0)", spec->name,
-            d->cost_field, cost);
     model->cost = cost;
+    cascade_status status;
+    if (!spec->path) {
+        model->table_only = 1;
+        status = cascade_manifest_number(d->manifest, m, "accuracy", &model->accuracy, error);
+        if (status == CASCADE_OK && !(model->accuracy >= 0 && model->accuracy <= 1))
+            status = cascade_error_set(error, CASCADE_ERR_VALUE, d->manifest->path, -1, -1,
+                "model \"%s\": \"accuracy\" is %g (expected a fraction from 0 to 1)",
+                spec->name, model->accuracy);
+        return status;
+    }
+    long first = first_scored(d, m);
 
     if (spec->kind == CASCADE_SCORES_RECORDS)
         return load_saved_records(d, m, options, error);
@@ -79,40 +113,41 @@ static cascade_status load_model(cascade_dataset *d, size_t m,
     status = cascade_array_load(spec->path, &scores, error);
     if (status != CASCADE_OK)
         return status;
+    /* The messages below are built after the free, which zeroes scores. */
+    size_t rows = scores.rows, cols = scores.cols;
     if (scores.ndim != 2) {
         cascade_array_free(&scores);
         return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
             "model \"%s\": scores are 1-D with %zu values (expected 2-D (samples, classes))",
-            spec->name, scores.rows);
+            spec->name, rows);
     }
-    if (d->has_labels && scores.rows != d->labels.count) {
+    if (d->has_labels && rows != d->labels.count) {
         cascade_array_free(&scores);
         return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
             "model \"%s\" has %zu rows but %s has %zu labels (expected one row per label)",
-            spec->name, scores.rows, d->manifest->labels_path, d->labels.count);
+            spec->name, rows, d->manifest->labels_path, d->labels.count);
     }
-    if (m > 0 && scores.rows != d->samples) {
+    if (first >= 0 && rows != d->samples) {
         cascade_array_free(&scores);
         return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
             "model \"%s\" has %zu rows but model \"%s\" has %zu (expected the same samples)",
-            spec->name, scores.rows, d->models[0].name, d->samples);
+            spec->name, rows, d->models[first].name, d->samples);
     }
-    if (m > 0 && scores.cols != d->classes) {
+    if (first >= 0 && cols != d->classes) {
         cascade_array_free(&scores);
         return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
             "model \"%s\" has %zu classes but model \"%s\" has %zu (expected the same classes)",
-            spec->name, scores.cols, d->models[0].name, d->classes);
+            spec->name, cols, d->models[first].name, d->classes);
     }
     if (d->has_labels && d->labels.max_label >= 0 &&
-        (size_t)d->labels.max_label >= scores.cols) {
-        size_t row = 0;
-        while (row < d->labels.count && (size_t)d->labels.label[row] < scores.cols)
-            row++;
+        (size_t)d->labels.max_label >= cols) {
+        int32_t label = 0;
+        size_t row = label_out_of_range(&d->labels, cols, &label);
         cascade_array_free(&scores);
         return cascade_error_set(error, CASCADE_ERR_VALUE, d->manifest->labels_path,
             (long long)row, -1,
             "label %d at row %zu is out of range (expected 0..%zu: model \"%s\" has %zu classes)",
-            (int)d->labels.label[row], row, scores.cols - 1, spec->name, scores.cols);
+            (int)label, row, cols - 1, spec->name, cols);
     }
     status = cascade_records_compute_threads(&scores, spec->kind,
                                              d->has_labels ? &d->labels : NULL, spec->name,
@@ -136,6 +171,57 @@ static cascade_status load_model(cascade_dataset *d, size_t m,
     return CASCADE_OK;
 }
 
+static int has_json_extension(const char *path)
+{
+    size_t n = strlen(path);
+    return n >= 5 && strcmp(path + n - 5, ".json") == 0;
+}
+
+/* Multi-labels with empty lists: keep only the other samples, in every
+ * model and in the labels, remembering each kept sample's row. */
+static cascade_status leave_out_empty_labels(cascade_dataset *d, cascade_error *error)
+{
+    size_t empty = cascade_labels_empty_count(&d->labels);
+    if (empty == 0)
+        return CASCADE_OK;
+    const char *path = d->manifest->labels_path;
+    if (empty == d->labels.count)
+        return cascade_error_set(error, CASCADE_ERR_VALUE, path, -1, -1,
+            "every one of the %zu label lists is empty (expected some labelled samples)", empty);
+    size_t kept = d->labels.count - empty;
+    size_t *rows = malloc(kept * sizeof *rows);
+    if (!rows)
+        return cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1, "out of memory");
+    for (size_t i = 0, j = 0; i < d->labels.count; i++)
+        if (d->labels.offsets[i + 1] > d->labels.offsets[i])
+            rows[j++] = i;
+    cascade_labels labels;
+    cascade_status status = cascade_labels_subset(&d->labels, rows, kept, &labels);
+    for (size_t m = 0; m < d->model_count && status == CASCADE_OK; m++) {
+        cascade_records *r = &d->models[m].records;
+        if (d->models[m].table_only)
+            continue;
+        cascade_records subset;
+        status = cascade_records_subset(r, rows, kept, &subset);
+        if (status == CASCADE_OK) {
+            cascade_records_free(r);
+            *r = subset;
+        }
+    }
+    if (status != CASCADE_OK) {
+        cascade_labels_free(&labels);
+        free(rows);
+        return cascade_error_set(error, status, path, -1, -1, "out of memory");
+    }
+    cascade_labels_free(&d->labels);
+    d->labels = labels;
+    d->sample_row = rows;
+    d->samples_left_out = empty;
+    if (first_scored(d, d->model_count) >= 0)
+        d->samples = kept;
+    return CASCADE_OK;
+}
+
 cascade_status cascade_dataset_load(const char *manifest_path,
                                     const cascade_dataset_options *options,
                                     cascade_dataset **out,
@@ -145,6 +231,7 @@ cascade_status cascade_dataset_load(const char *manifest_path,
     if (!options)
         options = &defaults;
     *out = NULL;
+    double *costs = NULL; /* [model_count] */
     cascade_dataset *d = calloc(1, sizeof *d);
     if (!d)
         return cascade_error_set(error, CASCADE_ERR_NOMEM, manifest_path, -1, -1,
@@ -163,7 +250,9 @@ cascade_status cascade_dataset_load(const char *manifest_path,
     if (status != CASCADE_OK)
         goto fail;
     if (d->manifest->labels_path) {
-        status = cascade_labels_load(d->manifest->labels_path, &d->labels, error);
+        status = has_json_extension(d->manifest->labels_path)
+                     ? cascade_labels_load_json(d->manifest->labels_path, &d->labels, error)
+                     : cascade_labels_load(d->manifest->labels_path, &d->labels, error);
         if (status != CASCADE_OK)
             goto fail;
         if (d->labels.count == 0) {
@@ -172,6 +261,13 @@ cascade_status cascade_dataset_load(const char *manifest_path,
             goto fail;
         }
         d->has_labels = 1;
+        if (d->labels.offsets && d->calibrated) {
+            /* The fit's likelihood needs the one true class of each sample. */
+            status = cascade_error_set(error, CASCADE_ERR_ARGUMENT, d->manifest->labels_path,
+                -1, -1, "multi-labels cannot fit temperatures (expected one label per sample "
+                "to calibrate)");
+            goto fail;
+        }
     } else if (options->require_labels || d->calibrated) {
         status = cascade_error_set(error, CASCADE_ERR_FORMAT, manifest_path, -1, -1,
             "no \"labels\" (expected \"labels\": \"FILE\" to %s)",
@@ -184,8 +280,21 @@ cascade_status cascade_dataset_load(const char *manifest_path,
                                    "out of memory");
         goto fail;
     }
+    costs = malloc(d->manifest->model_count * sizeof *costs);
+    if (!costs) {
+        status = cascade_error_set(error, CASCADE_ERR_NOMEM, manifest_path, -1, -1,
+                                   "out of memory");
+        goto fail;
+    }
+    cascade_costs_options cost_options = {
+        .cost = d->cost_field, .table_path = options->costs_path,
+        .strip_tag = options->costs_strip_tag, .img_size = options->costs_img_size,
+        .warning = options->warning, .warning_context = options->warning_context};
+    status = cascade_manifest_costs(d->manifest, &cost_options, costs, error);
+    if (status != CASCADE_OK)
+        goto fail;
     for (size_t m = 0; m < d->manifest->model_count; m++) {
-        status = load_model(d, m, options, error);
+        status = load_model(d, m, costs[m], options, error);
         d->model_count = m + 1;
         if (status != CASCADE_OK)
             goto fail;
@@ -193,9 +302,16 @@ cascade_status cascade_dataset_load(const char *manifest_path,
             options->progress(options->progress_context, m + 1,
                               d->manifest->model_count, "models read");
     }
+    if (d->has_labels && d->labels.offsets) {
+        status = leave_out_empty_labels(d, error);
+        if (status != CASCADE_OK)
+            goto fail;
+    }
+    free(costs);
     *out = d;
     return CASCADE_OK;
 fail:
+    free(costs);
     cascade_dataset_free(d);
     return status;
 }
@@ -208,7 +324,11 @@ void cascade_dataset_free(cascade_dataset *dataset)
         cascade_records_free(&dataset->models[m].records);
     free(dataset->models);
     cascade_labels_free(&dataset->labels);
-    cascade_manifest_free(dataset->manifest);
+    free(dataset->sample_row);
+    if (!dataset->is_view) {
+        cascade_manifest_free(dataset->manifest);
+        free(dataset->owned);
+    }
     free(dataset);
 }
 

@@ -56,5 +56,7 @@ void cascade_labels_free(cascade_labels *labels)
     if (!labels)
         return;
     free(labels->label);
+    free(labels->offsets);
+    free(labels->members);
     memset(labels, 0, sizeof *labels);
 }

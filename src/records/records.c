@@ -249,7 +249,7 @@ cascade_status cascade_records_compute_threads(const cascade_array *scores,
                 "label %d at row %zu is out of range for model \"%s\" (expected 0..%zu)",
                 (int)label, i, model, classes - 1);
         }
-        out->correct[i] = out->prediction[i] == label;
+        out->correct[i] = (uint8_t)cascade_labels_match(labels, i, out->prediction[i]);
         out->correct_count += out->correct[i];
     }
     free(row);

@@ -124,6 +124,16 @@ static cascade_status write_text(const char *path, const char *text, cascade_err
 cascade_status cascade_records_save(const cascade_dataset *dataset, const char *dir,
                                     cascade_error *error)
 {
+    /* Saved records are per sample; multi-labels and views would need more
+     * than labels.npy to be read back the same. */
+    for (size_t m = 0; m < dataset->model_count; m++)
+        if (dataset->models[m].table_only)
+            return cascade_error_set(error, CASCADE_ERR_ARGUMENT, dir, -1, -1,
+                "model \"%s\" is table-only (expected per-sample scores to save records)",
+                dataset->models[m].name);
+    if (dataset->labels.offsets || dataset->sample_row)
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, dir, -1, -1,
+            "multi-labels cannot be saved as records yet (expected one label per sample)");
     if (mkdir(dir, 0777) != 0 && errno != EEXIST)
         return cascade_error_set(error, CASCADE_ERR_IO, dir, -1, -1,
                                  "cannot create the folder: %s", strerror(errno));

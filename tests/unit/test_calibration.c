@@ -263,7 +263,7 @@ TEST_CASE(temperature_should_stop_at_its_limits_without_raising_the_nll)
     float sure[8] = {0.9f, 0.1f, 0.8f, 0.2f, 0.0f, 1.0f, 0.3f, 0.7f};
     int32_t right[4] = {0, 0, 1, 1}, wrong[4] = {1, 1, 0, 0};
     cascade_array a = probs_array(sure, 4, 2);
-    cascade_labels labels = {4, right, 1};
+    cascade_labels labels = {.count = 4, .label = right, .max_label = 1};
     cascade_calibration fit;
     REQUIRE(cascade_temperature_fit(&a, CASCADE_SCORES_PROBS, &labels, NULL, 0, "sure", "test",
                                     &fit, NULL) == CASCADE_OK);

@@ -21,7 +21,7 @@ TEST_CASE(max_softmax_should_equal_a_hand_computed_value)
     /* softmax([1, 2, 3]) max = e^0 / (e^-2 + e^-1 + e^0) */
     double z[6] = {1, 2, 3, 1000, 1000, 999};
     cascade_array a = array_f64(z, 2, 3);
-    cascade_labels labels = {2, (int32_t[]){2, 1}, 2};
+    cascade_labels labels = {.count = 2, .label = (int32_t[]){2, 1}, .max_label = 2};
     cascade_records r;
     REQUIRE(cascade_records_compute(&a, CASCADE_SCORES_LOGITS, &labels, "m", "m.npy", &r, NULL) == CASCADE_OK);
     CHECK_NEAR(r.confidence[0], 1.0 / (exp(-2) + exp(-1) + 1), 1e-15);

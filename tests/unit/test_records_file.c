@@ -74,7 +74,7 @@ TEST_CASE(records_files_should_refuse_impossible_rows_naming_them)
 {
     cascade_error error;
     double good[6] = {3, 0.9, 1, 4, 0.5, 0};
-    cascade_labels labels = {2, (int32_t[]){3, 5}, 5};
+    cascade_labels labels = {.count = 2, .label = (int32_t[]){3, 5}, .max_label = 5};
     CHECK(read_rows(good, 2, &labels, &error) == CASCADE_OK);
     double bad_class[6] = {3, 0.9, 1, 12, 0.5, 0};
     CHECK(read_rows(bad_class, 2, NULL, &error) == CASCADE_ERR_VALUE);

@@ -1,0 +1,399 @@
+/* cascade summary: the paper's reduction in cost at equal accuracy, per
+ * accuracy range, as JSON (cascade/summary.h has the definition). */
+#include "cli/cli.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cascade/costs.h"
+#include "cascade/split.h"
+#include "cascade/summary.h"
+#include "cascade/sweep.h"
+
+enum { MAX_RANGES = 32 };
+
+typedef struct range {
+    double lo, hi;
+} range;
+
+/* One bound of --range: a fraction, or a percentage with '%'. */
+static int parse_bound(const char *text, size_t len, double *out)
+{
+    char buf[64];
+    if (len == 0 || len >= sizeof buf)
+        return 0;
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    double scale = 1.0;
+    if (buf[len - 1] == '%') {
+        buf[--len] = '\0';
+        scale = 100.0;
+    }
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(buf, &end);
+    if (len == 0 || end == buf || *end != '\0' || errno == ERANGE || !(v >= 0 && v <= scale))
+        return 0;
+    *out = v / scale;
+    return 1;
+}
+
+static int parse_range(const char *text, range *out)
+{
+    const char *colon = strchr(text, ':');
+    if (!colon || !parse_bound(text, (size_t)(colon - text), &out->lo) ||
+        !parse_bound(colon + 1, strlen(colon + 1), &out->hi) || out->lo > out->hi) {
+        cli_error("--range takes LO:HI, accuracies as fractions (0.80:0.86) or percentages "
+                  "(80%%:86%%) with LO <= HI, not \"%s\"", text);
+        return 0;
+    }
+    return 1;
+}
+
+/* ---- JSON ---- */
+
+static cJSON *point_json(const cascade_dataset *d, const cascade_point *p)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *models = cJSON_AddArrayToObject(o, "models");
+    cJSON *thresholds = cJSON_AddArrayToObject(o, "thresholds");
+    for (unsigned s = 0; s < p->stages; s++) {
+        cJSON_AddItemToArray(models, cJSON_CreateString(d->models[p->model[s]].name));
+        if (s + 1 < p->stages)
+            cJSON_AddItemToArray(thresholds, cJSON_CreateNumber(p->threshold[s]));
+    }
+    cJSON_AddNumberToObject(o, "accuracy", p->accuracy);
+    cJSON_AddNumberToObject(o, "cost", p->cost);
+    return o;
+}
+
+/* A number, or null when it is NaN (no figure) or infinite. */
+static void add_figure(cJSON *o, const char *name, double v)
+{
+    if (isfinite(v))
+        cJSON_AddNumberToObject(o, name, v);
+    else
+        cJSON_AddNullToObject(o, name);
+}
+
+/* Ranges and single-model matches for one set of figures (fit or eval). */
+static cJSON *section_json(const cascade_dataset *d, const cascade_point *singles,
+                           size_t single_count, const cascade_point *front, size_t front_count,
+                           const range *ranges, size_t range_count, cascade_error *error)
+{
+    cJSON *section = cJSON_CreateObject();
+    cJSON *list = cJSON_AddArrayToObject(section, "ranges");
+    for (size_t r = 0; r < range_count; r++) {
+        cascade_range_summary s;
+        if (cascade_summary_range(singles, single_count, front, front_count, ranges[r].lo,
+                                  ranges[r].hi, 0, &s, error) != CASCADE_OK) {
+            cJSON_Delete(section);
+            return NULL;
+        }
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "lo", s.lo);
+        cJSON_AddNumberToObject(o, "hi", s.hi);
+        add_figure(o, "top", s.top);
+        cJSON_AddNumberToObject(o, "levels", (double)s.levels);
+        add_figure(o, "mean_reduction", s.mean_reduction);
+        add_figure(o, "geomean_reduction", s.geomean_reduction);
+        add_figure(o, "max_reduction", s.max_reduction);
+        if (s.levels) {
+            cJSON *best = cJSON_AddObjectToObject(o, "best");
+            cJSON_AddNumberToObject(best, "level", s.best_level);
+            add_figure(best, "reduction", s.max_reduction);
+            cJSON_AddItemToObject(best, "point", point_json(d, &front[s.best_point]));
+            cJSON_AddItemToObject(best, "single", point_json(d, &singles[s.best_single]));
+        } else {
+            cJSON_AddNullToObject(o, "best");
+        }
+        cJSON_AddItemToArray(list, o);
+    }
+    cascade_single_match *matches = NULL;
+    size_t count = 0;
+    if (cascade_summary_singles(singles, single_count, front, front_count, &matches, &count,
+                                error) != CASCADE_OK) {
+        cJSON_Delete(section);
+        return NULL;
+    }
+    cJSON *single_list = cJSON_AddArrayToObject(section, "singles");
+    for (size_t i = 0; i < count; i++) {
+        const cascade_point *single = &singles[matches[i].single];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "model", d->models[single->model[0]].name);
+        cJSON_AddNumberToObject(o, "accuracy", single->accuracy);
+        cJSON_AddNumberToObject(o, "cost", single->cost);
+        if (matches[i].point == SIZE_MAX)
+            cJSON_AddNullToObject(o, "match");
+        else
+            cJSON_AddItemToObject(o, "match", point_json(d, &front[matches[i].point]));
+        add_figure(o, "speedup", matches[i].speedup);
+        cJSON_AddItemToArray(single_list, o);
+    }
+    free(matches);
+    return section;
+}
+
+/* Every candidate model alone, measured on DATASET. */
+static cascade_status single_points(const cascade_dataset *dataset,
+                                    const unsigned char *candidates, cascade_point *out,
+                                    size_t *count, cascade_error *error)
+{
+    *count = 0;
+    for (size_t m = 0; m < dataset->model_count; m++) {
+        if (candidates && !candidates[m])
+            continue;
+        unsigned model = (unsigned)m;
+        cascade_status status = cascade_evaluate(dataset, 1, &model, NULL, &out[*count], error);
+        if (status != CASCADE_OK)
+            return status;
+        (*count)++;
+    }
+    return CASCADE_OK;
+}
+
+typedef struct summary_inputs {
+    const char *source, *costs, *cost;
+    const cascade_dataset *dataset;
+    const cli_held_out *held_out;
+    const unsigned char *candidates;
+    const cascade_front *front;
+    const range *ranges;
+    size_t range_count;
+} summary_inputs;
+
+static int write_summary(const summary_inputs *in, FILE *file)
+{
+    const cascade_dataset *fit = in->held_out->fit, *eval = in->held_out->eval;
+    size_t models = in->dataset->model_count, n = in->front->count;
+    cascade_point *singles = malloc((models ? models : 1) * sizeof *singles);
+    cascade_point *eval_singles = malloc((models ? models : 1) * sizeof *eval_singles);
+    cascade_point *eval_front = malloc((n ? n : 1) * sizeof *eval_front);
+    cJSON *root = cJSON_CreateObject();
+    cascade_error error;
+    cascade_error_clear(&error);
+    int code = EXIT_OK;
+    if (!singles || !eval_singles || !eval_front || !root) {
+        cli_error("out of memory");
+        code = EXIT_DATA;
+        goto done;
+    }
+    cJSON_AddStringToObject(root, "source", in->source);
+    if (in->costs)
+        cJSON_AddStringToObject(root, "costs", in->costs);
+    else
+        cJSON_AddNullToObject(root, "costs");
+    cJSON_AddStringToObject(root, "cost", in->cost);
+    cJSON_AddNumberToObject(root, "samples", (double)in->dataset->samples);
+    cJSON_AddNumberToObject(root, "samples_left_out", (double)in->dataset->samples_left_out);
+    if (eval) {
+        cJSON_AddNumberToObject(root, "fit_samples", (double)fit->samples);
+        cJSON_AddNumberToObject(root, "eval_samples", (double)eval->samples);
+    }
+    cJSON_AddNumberToObject(root, "levels_per_range", CASCADE_SUMMARY_LEVELS);
+    cJSON_AddNumberToObject(root, "front_points", (double)n);
+    size_t single_count;
+    if (single_points(fit, in->candidates, singles, &single_count, &error) != CASCADE_OK) {
+        code = cli_report(&error);
+        goto done;
+    }
+    cJSON *section = section_json(fit, singles, single_count, in->front->points, n, in->ranges,
+                                  in->range_count, &error);
+    if (!section) {
+        code = cli_report(&error);
+        goto done;
+    }
+    cJSON_AddItemToObject(root, "fit", section);
+    if (eval) {
+        /* The points chosen on fit, measured on eval: their figures, not a
+         * front chosen again. */
+        size_t eval_count;
+        if (single_points(eval, in->candidates, eval_singles, &eval_count, &error) != CASCADE_OK ||
+            cascade_evaluate_points(eval, in->front->points, n, eval_front, &error) != CASCADE_OK) {
+            code = cli_report(&error);
+            goto done;
+        }
+        section = section_json(eval, eval_singles, eval_count, eval_front, n, in->ranges,
+                               in->range_count, &error);
+        if (!section) {
+            code = cli_report(&error);
+            goto done;
+        }
+        cJSON_AddItemToObject(root, "eval", section);
+    }
+    char *text = cJSON_Print(root);
+    if (!text) {
+        cli_error("out of memory");
+        code = EXIT_DATA;
+        goto done;
+    }
+    fputs(text, file);
+    fputc('\n', file);
+    free(text);
+done:
+    cJSON_Delete(root);
+    free(singles);
+    free(eval_singles);
+    free(eval_front);
+    return code;
+}
+
+int cmd_summary(int argc, char **argv)
+{
+    static const struct option long_options[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"range", required_argument, NULL, CLI_OPT_RANGE},
+        {"accuracy", required_argument, NULL, CLI_OPT_ACCURACY},
+        {"cost", required_argument, NULL, 'c'},
+        {"stages", required_argument, NULL, 's'},
+        {"grid", required_argument, NULL, 'g'},
+        {"models", required_argument, NULL, 'm'},
+        {"front-only", no_argument, NULL, 'f'},
+        {"no-skip", no_argument, NULL, 'n'},
+        {"threads", required_argument, NULL, 't'},
+        CLI_COST_TABLE_LONG_OPTIONS,
+        CLI_HELD_OUT_LONG_OPTIONS,
+        {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *output_path = NULL, *results = NULL, *model_list = NULL;
+    cascade_dataset_options load = {.cost_field = "gmacs", .require_labels = 0};
+    cascade_sweep_options sweep = {.max_stages = 2};
+    cli_eval_options eval = {0};
+    range ranges[MAX_RANGES];
+    size_t range_count = 0;
+    int quiet = 0, verbose = 0, option, code;
+    long number;
+    opterr = 0;
+    optind = 1;
+    while ((option = getopt_long(argc, argv, "o:qvh", long_options, NULL)) != -1) {
+        switch (option) {
+        case 'o': output_path = optarg; break;
+        case 'c': load.cost_field = optarg; break;
+        case CLI_OPT_ACCURACY: results = optarg; break;
+        case CLI_OPT_RANGE:
+            if (range_count == MAX_RANGES)
+                return cli_usage_error("summary", "takes at most %d --range options", MAX_RANGES);
+            if (!parse_range(optarg, &ranges[range_count]))
+                return EXIT_USAGE;
+            range_count++;
+            break;
+        case 's':
+            if (!cli_parse_long("--stages", optarg, 1, CASCADE_MAX_STAGES, &number))
+                return EXIT_USAGE;
+            sweep.max_stages = (unsigned)number;
+            break;
+        case 'g':
+            if (!cli_parse_long("--grid", optarg, 1, 65534, &number))
+                return EXIT_USAGE;
+            sweep.grid = (unsigned)number;
+            break;
+        case 't':
+            if (!cli_parse_long("--threads", optarg, 1, 1024, &number))
+                return EXIT_USAGE;
+            sweep.threads = (unsigned)number;
+            break;
+        case 'm': model_list = optarg; break;
+        case 'f': sweep.front_only = 1; break;
+        case 'n': sweep.no_skip = 1; break;
+        case 'q': quiet = 1; break;
+        case 'v': verbose = 1; break;
+        case 'h':
+            cli_print_help(stdout, cli_find_command("summary"));
+            return cli_finish_stdout();
+        default:
+            if (!cli_eval_option(&eval, option, optarg, &code))
+                return cli_bad_option("summary", argc, argv);
+            if (code != EXIT_OK)
+                return code;
+        }
+    }
+    if ((code = cli_eval_check(&eval, "summary")) != EXIT_OK)
+        return code;
+    if (results) {
+        if (optind != argc)
+            return cli_usage_error("summary", "takes --accuracy or a MANIFEST, not both");
+        if (!eval.costs)
+            return cli_usage_error("summary", "--accuracy needs --costs BENCHMARK.csv");
+        if (eval.split > 0 || eval.fit_index || eval.eval_index)
+            return cli_usage_error("summary", "tables have no samples to split");
+        if (model_list)
+            return cli_usage_error("summary", "--models needs a MANIFEST");
+    } else if (optind != argc - 1) {
+        return cli_usage_error("summary", optind >= argc ? "needs a MANIFEST (or --accuracy)"
+                                                          : "takes one MANIFEST, got %d arguments",
+                               argc - optind);
+    }
+    if (range_count == 0) {
+        /* The paper's two ranges. */
+        ranges[0] = (range){0.80, 0.86};
+        ranges[1] = (range){0.86, 1.0};
+        range_count = 2;
+    }
+    cli_eval_load_options(&eval, &load);
+    cascade_dataset *dataset = NULL;
+    cascade_error error;
+    cascade_error_clear(&error);
+    if (results) {
+        cascade_costs_options options = {.cost = load.cost_field, .table_path = eval.costs,
+                                         .strip_tag = eval.strip_tag, .img_size = eval.img_size,
+                                         .warning = quiet ? NULL : cli_print_warning};
+        if (cascade_dataset_from_tables(results, &options, &dataset, NULL, &error) != CASCADE_OK)
+            return cli_report(&error);
+    } else if ((code = cli_load_dataset(argv[optind], &load, quiet, &dataset)) != EXIT_OK) {
+        return code;
+    }
+    cli_held_out held_out;
+    if ((code = cli_held_out_start(&eval, dataset, quiet, verbose, &held_out)) != EXIT_OK) {
+        cascade_dataset_free(dataset);
+        return code;
+    }
+    unsigned char *candidates = NULL;
+    if (model_list && (code = cli_select_models(dataset, model_list, "summary", &candidates)) != EXIT_OK) {
+        cli_held_out_end(&held_out);
+        cascade_dataset_free(dataset);
+        return code;
+    }
+    sweep.candidates = candidates;
+    cascade_front front;
+    cascade_front_init(&front);
+    cli_progress progress;
+    cli_progress_start(&progress, quiet);
+    sweep.progress = cli_progress_show;
+    sweep.progress_context = &progress;
+    cascade_status status = cascade_sweep(held_out.fit, &sweep, &front, NULL, &error);
+    cli_progress_end(&progress);
+    if (status != CASCADE_OK) {
+        code = cli_report(&error);
+    } else {
+        summary_inputs in = {.source = results ? results : argv[optind], .costs = eval.costs,
+                             .cost = load.cost_field, .dataset = dataset, .held_out = &held_out,
+                             .candidates = candidates, .front = &front, .ranges = ranges,
+                             .range_count = range_count};
+        cascade_output output;
+        status = cascade_output_open(output_path, &output, &error);
+        if (status != CASCADE_OK) {
+            code = cli_report(&error);
+        } else if ((code = write_summary(&in, output.file)) != EXIT_OK) {
+            cascade_output_abort(&output);
+        } else if (ferror(output.file)) {
+            cascade_output_abort(&output);
+            cli_error("%s: write error", output_path ? output_path : "standard output");
+            code = EXIT_DATA;
+        } else if (cascade_output_commit(&output, &error) != CASCADE_OK) {
+            code = cli_report(&error);
+        }
+    }
+    cascade_front_free(&front);
+    free(candidates);
+    cli_held_out_end(&held_out);
+    cascade_dataset_free(dataset);
+    return code;
+}
