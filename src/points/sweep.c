@@ -79,7 +79,7 @@ typedef struct worker {
     size_t reductions;    /* how many times the front was reduced: stale walks */
     /* first-stage scratch, [columns] each */
     int32_t *suffix, *best;
-    size_t *at_most, *below, *walk_reductions;
+    struct front_walk *walks;
     size_t scratch_columns;
     size_t since_reduce;
     cascade_sweep_stats stats;
@@ -482,6 +482,64 @@ static size_t advance(const double *cost, size_t n, size_t start, double c, int 
     return lo;
 }
 
+/* Where one pair's walk stands in the worker's reduced front: the reduced
+ * front is sorted by cost, and a pair's points come in rising cost, so the
+ * look-ups advance instead of searching afresh. */
+typedef struct front_walk {
+    size_t at_most;    /* points with cost <= the current cost */
+    size_t below;      /* points with cost < the current cost */
+    size_t reductions; /* w->reductions when the positions were found */
+} front_walk;
+
+static front_walk walk_start(const worker *w, double cost)
+{
+    size_t at = lower_bound(w->reduced_cost, w->reduced, cost, 0);
+    return (front_walk){at, at, w->reductions};
+}
+
+static void walk_to(const worker *w, front_walk *walk, double cost)
+{
+    if (walk->reductions != w->reductions) { /* reduced meanwhile: find our place again */
+        walk->reductions = w->reductions;
+        walk->at_most = lower_bound(w->reduced_cost, w->reduced, cost, 1);
+        walk->below = lower_bound(w->reduced_cost, w->reduced, cost, 0);
+    }
+    walk->at_most = advance(w->reduced_cost, w->reduced, walk->at_most, cost, 1);
+    walk->below = advance(w->reduced_cost, w->reduced, walk->below, cost, 0);
+}
+
+/* The best accuracy found at a cost no higher than the walk's; -1 if none. */
+static double walk_best(const worker *w, const front_walk *walk)
+{
+    return walk->at_most ? w->reduced_accuracy[walk->at_most - 1] : -1;
+}
+
+/* Whether a point found is strictly better than ACCURACY at the walk's cost. */
+static int walk_dominated(const worker *w, const front_walk *walk, double accuracy)
+{
+    return walk_best(w, walk) > accuracy ||
+           (walk->below && w->reduced_accuracy[walk->below - 1] >= accuracy);
+}
+
+/* Adds pair (a, b) with the top N_EXIT samples exiting at a. */
+static cascade_status add_pair_point(worker *w, unsigned a, unsigned b, size_t n_exit,
+                                     double cost, double accuracy)
+{
+    const sweep_shared *sh = w->shared;
+    size_t k = sh->dataset->samples;
+    cascade_point p;
+    memset(&p, 0, sizeof p);
+    p.stages = 2;
+    p.model[0] = a;
+    p.model[1] = b;
+    p.threshold[0] = threshold_for_exits(&sh->dataset->models[a].records, &sh->prep[a], n_exit);
+    p.accuracy = accuracy;
+    p.cost = cost;
+    p.answered[0] = (double)n_exit / (double)k;
+    p.answered[1] = (double)(k - n_exit) / (double)k;
+    return worker_add(w, &p);
+}
+
 static cascade_status sweep_pair(worker *w, unsigned a, unsigned b)
 {
     const cascade_dataset *d = w->shared->dataset;
@@ -495,8 +553,7 @@ static cascade_status sweep_pair(worker *w, unsigned a, unsigned b)
     long long correct = (long long)ra->correct_count; /* correct(k) */
     long long only_b = (long long)rb->correct_count - (long long)joint_at(w->shared, a, b);
     long long best = -1;
-    size_t reduced = w->reduced;
-    size_t at_most = lower_bound(w->reduced_cost, reduced, cost_a, 0), below = at_most;
+    front_walk walk = walk_start(w, cost_a);
     size_t pos = k, evaluated = 0;
     for (size_t g = o->groups; g-- > 0;) {
         size_t n_exit = o->group_end[g];
@@ -514,36 +571,16 @@ static cascade_status sweep_pair(worker *w, unsigned a, unsigned b)
         double cost = cost_a + cost_b * ((double)(k - n_exit) / (double)k);
         double accuracy = (double)correct / (double)k;
         if (!keep_all) {
-            if (w->reduced != reduced) { /* reduced meanwhile: find our place again */
-                reduced = w->reduced;
-                at_most = lower_bound(w->reduced_cost, reduced, cost, 1);
-                below = lower_bound(w->reduced_cost, reduced, cost, 0);
-            }
-            const double *ref_cost = w->reduced_cost, *ref_accuracy = w->reduced_accuracy;
-            while (at_most < reduced && ref_cost[at_most] <= cost)
-                at_most++;
-            while (below < reduced && ref_cost[below] < cost)
-                below++;
+            walk_to(w, &walk, cost);
             /* The bound only falls along the walk and the front only rises:
              * once a found point is strictly more accurate than it, this
              * point and every costlier one of the pair are dominated. */
-            if (at_most && ref_accuracy[at_most - 1] > (double)(correct + only_b) / (double)k)
+            if (walk_best(w, &walk) > (double)(correct + only_b) / (double)k)
                 break;
-            if ((at_most && ref_accuracy[at_most - 1] > accuracy) ||
-                (below && ref_accuracy[below - 1] >= accuracy))
+            if (walk_dominated(w, &walk, accuracy))
                 continue;
         }
-        cascade_point p;
-        memset(&p, 0, sizeof p);
-        p.stages = 2;
-        p.model[0] = a;
-        p.model[1] = b;
-        p.threshold[0] = threshold_for_exits(ra, o, n_exit);
-        p.accuracy = accuracy;
-        p.cost = cost;
-        p.answered[0] = (double)n_exit / (double)k;
-        p.answered[1] = (double)(k - n_exit) / (double)k;
-        if (worker_add(w, &p) != CASCADE_OK)
+        if (add_pair_point(w, a, b, n_exit, cost, accuracy) != CASCADE_OK)
             return CASCADE_ERR_NOMEM;
     }
     w->stats.candidates += evaluated;
@@ -703,16 +740,10 @@ static int grow_scratch(worker *w, size_t columns)
     int32_t *best = realloc(w->best, columns * sizeof *best);
     if (best)
         w->best = best;
-    size_t *at_most = realloc(w->at_most, columns * sizeof *at_most);
-    if (at_most)
-        w->at_most = at_most;
-    size_t *below = realloc(w->below, columns * sizeof *below);
-    if (below)
-        w->below = below;
-    size_t *walks = realloc(w->walk_reductions, columns * sizeof *walks);
+    front_walk *walks = realloc(w->walks, columns * sizeof *walks);
     if (walks)
-        w->walk_reductions = walks;
-    if (!suffix || !best || !at_most || !below || !walks)
+        w->walks = walks;
+    if (!suffix || !best || !walks)
         return 0;
     w->scratch_columns = columns;
     return 1;
@@ -747,7 +778,7 @@ static int sweep_first_stage(worker *w, const uint16_t *pairs, size_t count, int
         uint16_t chain[2] = {(uint16_t)a, pairs[2 * j + 1]};
         suffix[j] = 0;
         best[j] = -1;
-        w->walk_reductions[j] = (size_t)-1;
+        w->walks[j] = walk_start(w, cost_a);
         if (skip && w->reduced &&
             dominated(w, cost_a, oracle_bound(sh, chain, 2) / (double)k)) {
             best[j] = INT32_MAX; /* never beaten: the pair is skipped */
@@ -790,30 +821,10 @@ static int sweep_first_stage(worker *w, const uint16_t *pairs, size_t count, int
             /* = cascade_chain_cost with reached (k, k - n_exit), bit for bit */
             double cost = cost_a + d->models[b].cost * ((double)(k - n_exit) / (double)k);
             double accuracy = (double)correct / (double)k;
-            size_t reduced = w->reduced;
-            if (w->walk_reductions[j] != w->reductions) {
-                w->walk_reductions[j] = w->reductions;
-                w->at_most[j] = lower_bound(w->reduced_cost, reduced, cost, 1);
-                w->below[j] = lower_bound(w->reduced_cost, reduced, cost, 0);
-            }
-            size_t at_most = advance(w->reduced_cost, reduced, w->at_most[j], cost, 1);
-            size_t below = advance(w->reduced_cost, reduced, w->below[j], cost, 0);
-            w->at_most[j] = at_most;
-            w->below[j] = below;
-            if ((at_most && w->reduced_accuracy[at_most - 1] > accuracy) ||
-                (below && w->reduced_accuracy[below - 1] >= accuracy))
+            walk_to(w, &w->walks[j], cost);
+            if (walk_dominated(w, &w->walks[j], accuracy))
                 continue;
-            cascade_point p;
-            memset(&p, 0, sizeof p);
-            p.stages = 2;
-            p.model[0] = a;
-            p.model[1] = b;
-            p.threshold[0] = threshold_for_exits(ra, o, n_exit);
-            p.accuracy = accuracy;
-            p.cost = cost;
-            p.answered[0] = (double)n_exit / (double)k;
-            p.answered[1] = (double)(k - n_exit) / (double)k;
-            if (worker_add(w, &p) != CASCADE_OK) {
+            if (add_pair_point(w, a, b, n_exit, cost, accuracy) != CASCADE_OK) {
                 w->status = CASCADE_ERR_NOMEM;
                 return 1;
             }
@@ -1052,9 +1063,7 @@ static cascade_status run_workers(sweep_shared *sh, cascade_front *front,
         free(w->reduced_accuracy);
         free(w->suffix);
         free(w->best);
-        free(w->at_most);
-        free(w->below);
-        free(w->walk_reductions);
+        free(w->walks);
     }
     free(workers);
     free(ids);
