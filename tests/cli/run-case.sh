@@ -3,7 +3,7 @@
 # binary), $SOURCE (the project root), $SHARED (../shared/data) and $TMP (a
 # fresh folder) set. Compares the exit status with CASE_DIR/exit and, when
 # present, stderr and stdout with the grep -E patterns in CASE_DIR/stderr and
-# CASE_DIR/stdout. A case that needs ../shared exits 77 when it is absent;
+# CASE_DIR/stdout (each line a pattern that must match). A case that needs ../shared exits 77 when it is absent;
 # so does a cmd that itself exits 77 (a tool it needs is missing), after
 # saying why on stdout.
 case_dir=$1
@@ -29,11 +29,16 @@ if [ "$status" != "$expected" ]; then
     echo "exit status $status, expected $expected"
     failed=1
 fi
+# Every line of a pattern file must match somewhere in the stream.
 for stream in stderr stdout; do
-    if [ -f "$case_dir/$stream" ] && ! grep -Eq -f "$case_dir/$stream" "$TMP/.$stream"; then
-        echo "$stream does not match the pattern in $case_dir/$stream"
-        failed=1
-    fi
+    [ -f "$case_dir/$stream" ] || continue
+    while IFS= read -r pattern || [ -n "$pattern" ]; do
+        [ -n "$pattern" ] || continue
+        if ! grep -Eq -e "$pattern" "$TMP/.$stream"; then
+            echo "$stream does not match the pattern: $pattern"
+            failed=1
+        fi
+    done <"$case_dir/$stream"
 done
 if [ "$failed" = 1 ]; then
     echo "--- stdout"; cat "$TMP/.stdout"; echo "--- stderr"; cat "$TMP/.stderr"
