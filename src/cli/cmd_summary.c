@@ -245,15 +245,17 @@ static int check_expectations(const summary_inputs *in, const char *text)
     int code = EXIT_OK;
     for (size_t i = 0; i < in->expect_count; i++) {
         const cascade_expectation *e = &in->expect[i];
-        char resolved[512], value[32], got_text[32], tol[32];
+        char resolved[512], value[32], got_text[32], tol[40];
         double got;
         cascade_error error;
         cascade_error_clear(&error);
         cascade_format_double(e->value, value);
-        if (e->has_tolerance)
-            snprintf(tol, sizeof tol, ":%.17g%s", e->tolerance, e->relative ? "%" : "");
-        else
-            tol[0] = '\0';
+        tol[0] = '\0';
+        if (e->has_tolerance) {
+            char number[32];
+            cascade_format_double(e->tolerance, number);
+            snprintf(tol, sizeof tol, ":%s%s", number, e->relative ? "%" : "");
+        }
         if (cascade_summary_figure(text, e->key, &got, resolved, sizeof resolved, &error) !=
             CASCADE_OK) {
             char message[2200];
