@@ -73,6 +73,7 @@ int cmd_records(int argc, char **argv);
 int cmd_pick(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 /* Printing helpers shared by the subcommands (cli_util.c). */
 void cli_error(const char *format, ...)

@@ -2,10 +2,117 @@
 #include "cli/cli.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cascade/expect.h"
 #include "cascade/output.h"
+
+enum { OPT_EXPECT_ACCURACY = 0x200, OPT_TOLERANCE, OPT_REQUIRE_ALL };
+
+/* --expect-accuracy: the report, one line per model, and the exit code. */
+static int expect_accuracy(const cascade_dataset *dataset, const char *table_path,
+                           const cascade_expect_accuracy_options *options, int require_all,
+                           int csv, const char *output_path)
+{
+    cascade_error error;
+    cascade_error_clear(&error);
+    cascade_table *table = NULL;
+    cascade_accuracy_check *checks = calloc(dataset->model_count ? dataset->model_count : 1,
+                                            sizeof *checks);
+    if (!checks) {
+        cli_error("out of memory");
+        return EXIT_DATA;
+    }
+    cascade_status status = cascade_table_load(table_path, &table, &error);
+    if (status == CASCADE_OK)
+        status = cascade_expect_accuracy(dataset, table, options, checks, &error);
+    if (status != CASCADE_OK) {
+        free(checks);
+        cascade_table_free(table);
+        return cli_report(&error);
+    }
+    size_t ok = 0, outside = 0, missing = 0, width = 5;
+    for (size_t m = 0; m < dataset->model_count; m++) {
+        size_t len = strlen(checks[m].model);
+        width = len > width ? len : width;
+    }
+    cascade_output output;
+    if (cascade_output_open(output_path, &output, &error) != CASCADE_OK) {
+        free(checks);
+        cascade_table_free(table);
+        return cli_report(&error);
+    }
+    FILE *f = output.file;
+    if (csv)
+        fputs("model,measured,published,difference,verdict\n", f);
+    else
+        fprintf(f, "%-*s  %9s  %9s  %12s  %s\n", (int)width, "model", "measured", "published",
+                "difference", "verdict");
+    for (size_t m = 0; m < dataset->model_count; m++) {
+        const cascade_accuracy_check *c = &checks[m];
+        const char *verdict = c->verdict == CASCADE_ACCURACY_OK ? "ok"
+                              : c->verdict == CASCADE_ACCURACY_OUTSIDE ? "FAILED"
+                              : require_all ? "missing (FAILED)" : "missing";
+        ok += c->verdict == CASCADE_ACCURACY_OK;
+        outside += c->verdict == CASCADE_ACCURACY_OUTSIDE;
+        missing += c->verdict == CASCADE_ACCURACY_MISSING;
+        if (csv) {
+            cascade_csv_field(f, c->model, 0);
+            if (c->verdict == CASCADE_ACCURACY_MISSING)
+                fprintf(f, "%.4f,,,%s\n", c->measured, verdict);
+            else
+                fprintf(f, "%.4f,%.4f,%.4f,%s\n", c->measured, c->published, c->difference,
+                        verdict);
+        } else if (c->verdict == CASCADE_ACCURACY_MISSING) {
+            fprintf(f, "%-*s  %8.3f%%  %9s  %12s  %s\n", (int)width, c->model, c->measured, "-",
+                    "-", verdict);
+        } else {
+            /* Shown to 4 decimals; the verdict uses every digit. */
+            fprintf(f, "%-*s  %8.3f%%  %8.3f%%  %+9.4f pp  %s\n", (int)width, c->model,
+                    c->measured, c->published, c->difference, verdict);
+        }
+    }
+    if (!csv)
+        fprintf(f, "%zu models: %zu ok, %zu outside %g pp, %zu missing from %s\n",
+                dataset->model_count, ok, outside, options->tolerance, missing, table_path);
+    if (ferror(f)) {
+        cascade_output_abort(&output);
+        cascade_error_set(&error, CASCADE_ERR_IO, output_path ? output_path : "standard output",
+                          -1, -1, "write error");
+        status = CASCADE_ERR_IO;
+    } else {
+        status = cascade_output_commit(&output, &error);
+    }
+    int code = status == CASCADE_OK ? EXIT_OK : cli_report(&error);
+    /* One error line per failing model, so that a CI log names it. */
+    for (size_t m = 0; code == EXIT_OK && m < dataset->model_count; m++)
+        if (checks[m].verdict == CASCADE_ACCURACY_OUTSIDE)
+            cli_error("%s: model %s: measured top-1 %.3f%% is %.4f pp %s the published %.3f%% "
+                      "(line %ld; tolerance %g pp)", table_path, checks[m].model,
+                      checks[m].measured, fabs(checks[m].difference),
+                      checks[m].difference < 0 ? "below" : "above", checks[m].published,
+                      checks[m].table_line, options->tolerance);
+    if (code == EXIT_OK && require_all)
+        for (size_t m = 0; m < dataset->model_count; m++)
+            if (checks[m].verdict == CASCADE_ACCURACY_MISSING)
+                cli_error("%s: model %s is not in the table (--require-all)%s", table_path,
+                          checks[m].model,
+                          options->strip_tag ? "" : "; --strip-tag compares names before the first '.'");
+    if (code == EXIT_OK && ok + outside == 0 && dataset->model_count > 0)
+        cli_error("%s: no model of the manifest is in the table, so nothing was checked "
+                  "(names are compared %s)", table_path,
+                  options->strip_tag ? "before their first '.'"
+                                     : "exactly; --strip-tag compares them before the first '.'");
+    if (code == EXIT_OK && (outside > 0 || (require_all && missing > 0) ||
+                            (ok + outside == 0 && dataset->model_count > 0)))
+        code = EXIT_DATA;
+    free(checks);
+    cascade_table_free(table);
+    return code;
+}
 
 int cmd_models(int argc, char **argv)
 {
@@ -17,12 +124,17 @@ int cmd_models(int argc, char **argv)
         {"calibrate", required_argument, NULL, 'C'},
         {"quiet", no_argument, NULL, 'q'},
         CLI_COST_TABLE_LONG_OPTIONS,
+        {"expect-accuracy", required_argument, NULL, OPT_EXPECT_ACCURACY},
+        {"tolerance", required_argument, NULL, OPT_TOLERANCE},
+        {"require-all", no_argument, NULL, OPT_REQUIRE_ALL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *output_path = NULL;
     cascade_dataset_options load = {.cost_field = "gmacs", .require_labels = 0};
-    int quiet = 0, json = 0, option, code;
+    int quiet = 0, json = 0, format_given = 0, require_all = 0, tolerance_given = 0, option, code;
     cli_eval_options eval = {0};
+    const char *expect_table = NULL;
+    cascade_expect_accuracy_options expect = {.tolerance = CASCADE_EXPECT_ACCURACY_TOLERANCE};
     opterr = 0;
     optind = 1;
     while ((option = getopt_long(argc, argv, "o:qh", long_options, NULL)) != -1) {
@@ -33,7 +145,15 @@ int cmd_models(int argc, char **argv)
             if (strcmp(optarg, "csv") != 0 && strcmp(optarg, "json") != 0)
                 return cli_usage_error("models", "--format takes csv or json, not \"%s\"", optarg);
             json = strcmp(optarg, "json") == 0;
+            format_given = 1;
             break;
+        case OPT_EXPECT_ACCURACY: expect_table = optarg; break;
+        case OPT_TOLERANCE:
+            if (!cli_parse_double("--tolerance", optarg, 0.0, 100.0, &expect.tolerance))
+                return EXIT_USAGE;
+            tolerance_given = 1;
+            break;
+        case OPT_REQUIRE_ALL: require_all = 1; break;
         case 'M':
             if (cli_parse_metric("models", optarg, &load) != EXIT_OK)
                 return EXIT_USAGE;
@@ -54,17 +174,35 @@ int cmd_models(int argc, char **argv)
                 return code;
         }
     }
-    if ((code = cli_eval_check(&eval, "models")) != EXIT_OK)
+    /* --strip-tag also names how TABLE is matched, so it needs no --costs then. */
+    cli_eval_options checked = eval;
+    if (expect_table)
+        checked.strip_tag = 0;
+    if ((code = cli_eval_check(&checked, "models")) != EXIT_OK)
         return code;
+    if (!expect_table && (tolerance_given || require_all))
+        return cli_usage_error("models", "--tolerance and --require-all go with --expect-accuracy");
+    if (expect_table && json)
+        return cli_usage_error("models", "--expect-accuracy prints text or --format csv, not json");
     cli_eval_load_options(&eval, &load);
     if (optind != argc - 1)
         return cli_usage_error("models", optind >= argc ? "needs a MANIFEST"
                                                          : "takes one MANIFEST, got %d arguments",
                                argc - optind);
     cascade_dataset *dataset = NULL;
+    /* --strip-tag names the table's matching rule for both tables. */
+    expect.strip_tag = eval.strip_tag;
+    if (expect_table)
+        load.require_labels = 1;
     code = cli_load_dataset(argv[optind], &load, quiet, &dataset);
     if (code != EXIT_OK)
         return code;
+    if (expect_table) {
+        code = expect_accuracy(dataset, expect_table, &expect, require_all, format_given && !json,
+                               output_path);
+        cascade_dataset_free(dataset);
+        return code;
+    }
     cascade_error error;
     cascade_error_clear(&error);
     cascade_output output;

@@ -12,11 +12,14 @@
 #include <string.h>
 
 #include "cascade/costs.h"
+#include "cascade/expect.h"
+#include "cascade/output.h"
 #include "cascade/split.h"
 #include "cascade/summary.h"
 #include "cascade/sweep.h"
 
-enum { MAX_RANGES = 32 };
+enum { MAX_RANGES = 32, MAX_EXPECT = 64 };
+enum { OPT_EXPECT = 0x200, OPT_FORMAT };
 
 typedef struct range {
     double lo, hi;
@@ -166,9 +169,118 @@ typedef struct summary_inputs {
     const cascade_front *front;
     const range *ranges;
     size_t range_count;
+    int csv;                             /* --format csv */
+    const cascade_expectation *expect;   /* [expect_count] */
+    size_t expect_count;
 } summary_inputs;
 
-static int write_summary(const summary_inputs *in, FILE *file)
+/* ---- --format csv: one row per range, read back from the JSON ---- */
+
+static void csv_number(FILE *file, const cJSON *item, int last)
+{
+    char buf[32] = "";
+    if (cJSON_IsNumber(item))
+        cascade_format_double(item->valuedouble, buf);
+    fputs(buf, file);
+    fputc(last ? '\n' : ',', file);
+}
+
+/* A point's models joined by '>' and thresholds by ';', as in a front CSV. */
+static void csv_joined(FILE *file, const cJSON *array, const char *separator, int strings)
+{
+    char text[4096] = "", buf[32];
+    size_t used = 0;
+    int first = 1;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, array) {
+        const char *piece = strings ? cJSON_GetStringValue(item) : NULL;
+        if (!strings) {
+            cascade_format_double(item->valuedouble, buf);
+            piece = buf;
+        }
+        used += (size_t)snprintf(text + used, used < sizeof text ? sizeof text - used : 0,
+                                 "%s%s", first ? "" : separator, piece ? piece : "");
+        first = 0;
+    }
+    cascade_csv_field(file, text, 0);
+}
+
+static void write_csv(const cJSON *root, FILE *file)
+{
+    fputs("section,range,lo,hi,top,levels,mean_reduction,geomean_reduction,max_reduction,"
+          "best_level,best_models,best_thresholds,best_accuracy,best_cost,best_single,"
+          "best_single_cost\n", file);
+    static const char *const sections[] = {"fit", "eval"};
+    for (int s = 0; s < 2; s++) {
+        const cJSON *ranges = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(root, sections[s]), "ranges");
+        const cJSON *r;
+        int index = 0;
+        cJSON_ArrayForEach(r, ranges) {
+            fprintf(file, "%s,%d,", sections[s], index++);
+            static const char *const figures[] = {"lo", "hi", "top", "levels", "mean_reduction",
+                                                  "geomean_reduction", "max_reduction"};
+            for (size_t f = 0; f < sizeof figures / sizeof figures[0]; f++)
+                csv_number(file, cJSON_GetObjectItemCaseSensitive(r, figures[f]), 0);
+            const cJSON *best = cJSON_GetObjectItemCaseSensitive(r, "best");
+            const cJSON *point = cJSON_GetObjectItemCaseSensitive(best, "point");
+            const cJSON *single = cJSON_GetObjectItemCaseSensitive(best, "single");
+            csv_number(file, cJSON_GetObjectItemCaseSensitive(best, "level"), 0);
+            csv_joined(file, cJSON_GetObjectItemCaseSensitive(point, "models"), ">", 1);
+            csv_joined(file, cJSON_GetObjectItemCaseSensitive(point, "thresholds"), ";", 0);
+            csv_number(file, cJSON_GetObjectItemCaseSensitive(point, "accuracy"), 0);
+            csv_number(file, cJSON_GetObjectItemCaseSensitive(point, "cost"), 0);
+            csv_joined(file, cJSON_GetObjectItemCaseSensitive(single, "models"), ">", 1);
+            csv_number(file, cJSON_GetObjectItemCaseSensitive(single, "cost"), 1);
+        }
+    }
+}
+
+/* ---- --expect ---- */
+
+/* Checks every expectation against the JSON TEXT, one line each on stderr;
+ * returns EXIT_DATA when one fails. */
+static int check_expectations(const summary_inputs *in, const char *text)
+{
+    int code = EXIT_OK;
+    for (size_t i = 0; i < in->expect_count; i++) {
+        const cascade_expectation *e = &in->expect[i];
+        char resolved[512], value[32], got_text[32], tol[40];
+        double got;
+        cascade_error error;
+        cascade_error_clear(&error);
+        cascade_format_double(e->value, value);
+        tol[0] = '\0';
+        if (e->has_tolerance) {
+            char number[32];
+            cascade_format_double(e->tolerance, number);
+            snprintf(tol, sizeof tol, ":%s%s", number, e->relative ? "%" : "");
+        }
+        if (cascade_summary_figure(text, e->key, &got, resolved, sizeof resolved, &error) !=
+            CASCADE_OK) {
+            char message[2200];
+            cascade_error_format(&error, message, sizeof message);
+            fprintf(stderr, "expect %s=%s%s: %s: FAILED\n", e->key, value, tol, message);
+            code = EXIT_DATA;
+            continue;
+        }
+        int met = cascade_expectation_met(e, got);
+        if (isnan(got))
+            snprintf(got_text, sizeof got_text, "null");
+        else
+            cascade_format_double(got, got_text);
+        fprintf(stderr, "expect %s=%s%s: got %s (%s, difference %.6g, tolerance %.6g): %s\n",
+                e->key, value, tol, got_text, resolved, got - e->value,
+                cascade_expectation_tolerance(e), met ? "ok" : "FAILED");
+        if (!met)
+            code = EXIT_DATA;
+    }
+    return code;
+}
+
+/* Writes the summary to FILE; *EXPECTED gets the expectations' verdict
+ * (EXIT_OK or EXIT_DATA), so that the summary is written either way. */
+static int write_summary(const summary_inputs *in, FILE *file, int *expected)
 {
     const cascade_dataset *fit = in->held_out->fit, *eval = in->held_out->eval;
     size_t models = in->dataset->model_count, n = in->front->count;
@@ -233,8 +345,13 @@ static int write_summary(const summary_inputs *in, FILE *file)
         code = EXIT_DATA;
         goto done;
     }
-    fputs(text, file);
-    fputc('\n', file);
+    if (in->csv)
+        write_csv(root, file);
+    else {
+        fputs(text, file);
+        fputc('\n', file);
+    }
+    *expected = check_expectations(in, text);
     free(text);
 done:
     cJSON_Delete(root);
@@ -249,6 +366,8 @@ int cmd_summary(int argc, char **argv)
     static const struct option long_options[] = {
         {"output", required_argument, NULL, 'o'},
         {"range", required_argument, NULL, CLI_OPT_RANGE},
+        {"expect", required_argument, NULL, OPT_EXPECT},
+        {"format", required_argument, NULL, OPT_FORMAT},
         {"accuracy", required_argument, NULL, CLI_OPT_ACCURACY},
         {"cost", required_argument, NULL, 'c'},
         {"stages", required_argument, NULL, 's'},
@@ -269,7 +388,9 @@ int cmd_summary(int argc, char **argv)
     cli_eval_options eval = {0};
     range ranges[MAX_RANGES];
     size_t range_count = 0;
-    int quiet = 0, verbose = 0, option, code;
+    cascade_expectation expect[MAX_EXPECT];
+    size_t expect_count = 0;
+    int quiet = 0, verbose = 0, csv = 0, option, code;
     long number;
     opterr = 0;
     optind = 1;
@@ -284,6 +405,21 @@ int cmd_summary(int argc, char **argv)
             if (!parse_range(optarg, &ranges[range_count]))
                 return EXIT_USAGE;
             range_count++;
+            break;
+        case OPT_EXPECT: {
+            if (expect_count == MAX_EXPECT)
+                return cli_usage_error("summary", "takes at most %d --expect options", MAX_EXPECT);
+            cascade_error error;
+            cascade_error_clear(&error);
+            if (cascade_expectation_parse(optarg, &expect[expect_count], &error) != CASCADE_OK)
+                return cli_usage_error("summary", "--expect: %s", error.message);
+            expect_count++;
+            break;
+        }
+        case OPT_FORMAT:
+            if (strcmp(optarg, "csv") != 0 && strcmp(optarg, "json") != 0)
+                return cli_usage_error("summary", "--format takes json or csv, not \"%s\"", optarg);
+            csv = strcmp(optarg, "csv") == 0;
             break;
         case 's':
             if (!cli_parse_long("--stages", optarg, 1, CASCADE_MAX_STAGES, &number))
@@ -376,12 +512,14 @@ int cmd_summary(int argc, char **argv)
         summary_inputs in = {.source = results ? results : argv[optind], .costs = eval.costs,
                              .cost = load.cost_field, .dataset = dataset, .held_out = &held_out,
                              .candidates = candidates, .front = &front, .ranges = ranges,
-                             .range_count = range_count};
+                             .range_count = range_count, .csv = csv, .expect = expect,
+                             .expect_count = expect_count};
         cascade_output output;
+        int expected = EXIT_OK;
         status = cascade_output_open(output_path, &output, &error);
         if (status != CASCADE_OK) {
             code = cli_report(&error);
-        } else if ((code = write_summary(&in, output.file)) != EXIT_OK) {
+        } else if ((code = write_summary(&in, output.file, &expected)) != EXIT_OK) {
             cascade_output_abort(&output);
         } else if (ferror(output.file)) {
             cascade_output_abort(&output);
@@ -389,6 +527,8 @@ int cmd_summary(int argc, char **argv)
             code = EXIT_DATA;
         } else if (cascade_output_commit(&output, &error) != CASCADE_OK) {
             code = cli_report(&error);
+        } else {
+            code = expected;
         }
     }
     cascade_front_free(&front);

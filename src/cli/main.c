@@ -45,6 +45,18 @@ static const cli_option_doc models_options[] = {
     {"--calibrate temperature", "Fit each model's temperature and add the columns temperature, nll_before, nll_after, ece_before and ece_after (needs labels)."},
     {"-q, --quiet", "Print nothing on standard error except errors."},
     COST_TABLE_DOCS,
+    {"--expect-accuracy TABLE.csv", "Instead of the table, compare each model's measured top-1 with the published one in TABLE (\"model\" and \"top1\" in percent, or \"accuracy\" as a fraction; --strip-tag applies) and exit 1 when one is outside the tolerance."},
+    {"--tolerance PP", "With --expect-accuracy: the largest difference that passes, in percentage points (default 0.1; a difference exactly PP passes)."},
+    {"--require-all", "With --expect-accuracy: a model missing from TABLE fails the check too."},
+    {"-h, --help", "Show this help."},
+    {NULL, NULL}};
+
+static const cli_option_doc check_options[] = {
+    {"--baseline BASELINE.csv", "The pinned front to compare with (required)."},
+    {"--tol-accuracy A", "Fail when, at some cost, the new front's best accuracy is more than A below the baseline's (a fraction; default 0.001; a drop of exactly A passes)."},
+    {"--tol-cost R", "Relative cost tolerance: the new front may reach a baseline step costing c at up to c * (1 + R) (default 1e-6)."},
+    {"--update", "After reporting, replace BASELINE with FRONT (atomically) and exit 0; creates BASELINE when it does not exist."},
+    {"-q, --quiet", "Print the report only when the check fails."},
     {"-h, --help", "Show this help."},
     {NULL, NULL}};
 
@@ -123,6 +135,8 @@ static const cli_option_doc summary_options[] = {
     {"--range LO:HI", "An accuracy range, as fractions (0.80:0.86) or percentages (80%:86%); repeatable. Default: the paper's 0.80:0.86 and 0.86:1."},
     {"--accuracy RESULTS.csv", "Instead of a MANIFEST: single models from a results table joined with --costs (as 'cascade front')."},
     {"-o, --output FILE", "Write the JSON to FILE (atomically) instead of standard output."},
+    {"--format json|csv", "json (default), or csv: one row per range (section, range, lo, hi, top, levels, the reductions and the best point)."},
+    {"--expect KEY=VALUE[:TOL]", "Exit 1 when the figure KEY is further than TOL from VALUE (TOL absolute, or TOL% of VALUE; default 1e-9 of VALUE); repeatable. KEY is a path in the JSON (fit.ranges[1].mean_reduction, front_points); shortcuts: mean_reduction is the first range's, range[1].mean_reduction the second's, eval.mean_reduction the first eval range's."},
     {"--cost NAME", "Per-sample cost: a manifest field, or with --costs gmacs, time or a column (default gmacs)."},
     {"--stages N, --grid G, --models A,B, --front-only, --no-skip, --threads N", "As for 'cascade sweep'."},
     COST_TABLE_DOCS,
@@ -153,7 +167,7 @@ const cli_command cli_commands[] = {
      "softmax outputs as \"probs\". Files are .npy (float16/32/64) or .csv.",
      sweep_options},
     {"models", cmd_models, "print each model's accuracy, confidence and cost (CSV or JSON)",
-     "cascade models MANIFEST [-o FILE] [--cost FIELD] [--format csv|json] [--metric NAME] [--calibrate temperature]",
+     "cascade models MANIFEST [-o FILE] [--cost FIELD] [--format csv|json] [--metric NAME] [--calibrate temperature] [--expect-accuracy TABLE.csv [--tolerance PP] [--require-all]]",
      "Prints one CSV row per model: name, samples, classes, accuracy,\n"
      "mean_confidence and cost; with --calibrate temperature also temperature,\n"
      "nll_before, nll_after (mean negative log-likelihood at T = 1 and at T),\n"
@@ -161,8 +175,30 @@ const cli_command cli_commands[] = {
      "(i/15, (i+1)/15] of max softmax, weighted |accuracy - confidence|).\n"
      "With --format json, a JSON array of objects with the name, samples,\n"
      "classes, accuracy, mean_confidence and cost fields; accuracy is null when\n"
-     "the manifest has no labels.",
+     "the manifest has no labels.\n\n"
+     "With --expect-accuracy TABLE.csv it prints instead one line per model: name,\n"
+     "measured top-1, published top-1 and the difference in percentage points,\n"
+     "then ok, FAILED (further than --tolerance) or missing (not in TABLE), and a\n"
+     "count (--format csv: model,measured,published,difference,verdict). It exits\n"
+     "1 when a model is outside the tolerance, when --require-all is given and a\n"
+     "model is missing, or when no model is in TABLE at all.",
      models_options},
+    {"check", cmd_check, "compare a front with a pinned baseline front; exit 1 on a regression",
+     "cascade check FRONT.csv --baseline BASELINE.csv [--tol-accuracy A] [--tol-cost R] [--update]",
+     "Reads both fronts (CSVs as cascade sweep or cascade front write them) as step\n"
+     "functions: F(c) = the best accuracy among the rows costing at most c. At\n"
+     "each step of the baseline, cost c and accuracy B(c), the new front fails the\n"
+     "check when B(c) - N(c * (1 + R)) > A, a front with no row that cheap counting\n"
+     "as accuracy 0. Between steps B is flat and N never falls, so this covers\n"
+     "every cost.\n\n"
+     "Prints the worst regression (cost, baseline accuracy, new accuracy and the\n"
+     "baseline row), the largest improvement (the same with the fronts swapped,\n"
+     "so that a baseline can be refreshed deliberately), how many steps are beyond\n"
+     "A either way, and ok or FAILED. Exit status: 0 when no step is more than A\n"
+     "below, 1 on a regression (with a one-line error naming the cost) or bad\n"
+     "input, 2 on a usage error. With --update the baseline is replaced by FRONT\n"
+     "after the report, and the status is 0.",
+     check_options},
     {"front", cmd_front, "the single-model front from a results table and a cost table (CSV)",
      "cascade front --accuracy RESULTS.csv --costs BENCHMARK.csv [--cost gmacs|time|COLUMN] [--strip-tag] [--img-size N]",
      "Joins a results table (timm's results-imagenet*.csv) with a benchmark table\n"
@@ -183,7 +219,10 @@ const cli_command cli_commands[] = {
      "the point with the largest S/C. For each model on the single-model front it\n"
      "gives the cheapest point at least as accurate and the speed-up.\n\n"
      "With a split, \"fit\" has the figures on the samples the front was chosen on\n"
-     "and \"eval\" the same points measured on the held-out samples.",
+     "and \"eval\" the same points measured on the held-out samples.\n\n"
+     "Each --expect prints a line on standard error, 'expect KEY=VALUE[:TOL]: got X\n"
+     "(PATH, difference D, tolerance T): ok' or ': FAILED'; the summary is still\n"
+     "written, and the status is 1 when any expectation fails.",
      summary_options},
     {"pick", cmd_pick, "choose one point of a front and print it as a JSON config",
      "cascade pick FRONT (--min-accuracy A | --max-cost C) [-o FILE]",
