@@ -426,15 +426,6 @@ static cascade_status worker_add(worker *w, const cascade_point *p)
 
 /* True when a point found so far is strictly better than anything a chain
  * costing at least COST with at most ACCURACY can offer. */
-static int dominated(const worker *w, double cost, double accuracy)
-{
-    cascade_front reduced = w->front;
-    reduced.count = w->reduced;
-    if (cascade_front_best_accuracy(&reduced, cost) > accuracy)
-        return 1;
-    return cascade_front_best_accuracy(&reduced, nextafter(cost, -INFINITY)) >= accuracy;
-}
-
 /* First index of COST[0..n) (ascending) that is >= C, or strictly > C when
  * STRICT. */
 static size_t lower_bound(const double *cost, size_t n, double c, int strict)
@@ -459,6 +450,17 @@ static size_t lower_bound(const double *cost, size_t n, double c, int strict)
  * found already beats that bound at the current cost, every remaining
  * (costlier) point is strictly dominated and the walk stops: weak pairs end
  * after a small part of the samples. */
+/* True when a point found so far is strictly better than anything costing
+ * at least COST with at most ACCURACY. */
+static int dominated(const worker *w, double cost, double accuracy)
+{
+    size_t at_most = lower_bound(w->reduced_cost, w->reduced, cost, 1), below = at_most;
+    while (below && w->reduced_cost[below - 1] == cost)
+        below--;
+    return (at_most && w->reduced_accuracy[at_most - 1] > accuracy) ||
+           (below && w->reduced_accuracy[below - 1] >= accuracy);
+}
+
 /* From START (where COST[START-1] already qualifies), the first index whose
  * cost exceeds C (or is >= C when !STRICT): galloping, so a long jump costs
  * O(log distance) and a short one O(1). */
@@ -685,8 +687,16 @@ static cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigne
     }
     w->stats.candidates += combos;
     int keep_all = w->shared->options->all_points != NULL;
-    if (!keep_all)
+    if (!keep_all) {
+        /* Most combinations are beaten by a point found already: drop them
+         * before sorting what is left into the chain's own front. */
+        size_t kept = 0;
+        for (size_t c = 0; c < combos; c++)
+            if (!dominated(w, w->points[c].cost, (double)w->points[c].correct / (double)d->samples))
+                w->points[kept++] = w->points[c];
+        combos = kept;
         qsort(w->points, combos, sizeof *w->points, by_grid_cost);
+    }
     long long best = -1;
     for (size_t c = 0; c < combos; c++) {
         grid_point *gp = &w->points[c];
@@ -695,7 +705,7 @@ static cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigne
         if ((long long)gp->correct > best)
             best = gp->correct;
         double accuracy = (double)gp->correct / (double)d->samples;
-        if (!keep_all && w->reduced && dominated(w, gp->cost, accuracy))
+        if (!keep_all && dominated(w, gp->cost, accuracy))
             continue;
         /* Decode the combination and count the answers per stage again:
          * only for the few points kept. */
@@ -779,7 +789,7 @@ static int sweep_first_stage(worker *w, const uint16_t *pairs, size_t count, int
         suffix[j] = 0;
         best[j] = -1;
         w->walks[j] = walk_start(w, cost_a);
-        if (skip && w->reduced &&
+        if (skip &&
             dominated(w, cost_a, oracle_bound(sh, chain, 2) / (double)k)) {
             best[j] = INT32_MAX; /* never beaten: the pair is skipped */
             w->stats.chains_skipped++;
@@ -896,7 +906,7 @@ static void *worker_main(void *arg)
         }
         for (size_t c = start; c < start + count && w->status == CASCADE_OK; c++) {
             const uint16_t *chain = list->models + c * length;
-            if (skip && w->reduced) {
+            if (skip) {
                 double bound = oracle_bound(sh, chain, length) / (double)sh->dataset->samples;
                 if (dominated(w, sh->dataset->models[chain[0]].cost, bound)) {
                     w->stats.chains_skipped++;
