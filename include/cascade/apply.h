@@ -7,7 +7,9 @@
  * exactly as cascade_evaluate() computes it, so applying the thresholds of a
  * front row to the data that front came from reproduces its accuracy, cost
  * and answered fractions bit for bit. The dataset need not have labels;
- * without them, correct[] is all 0 and the summary's accuracy is 0.
+ * without them, correct[] is all 0 and the summary's accuracy is 0. The
+ * confidences are the dataset's records, in the metric and at the
+ * temperatures it was loaded with (cascade_dataset_options).
  *
  * Ownership: cascade_apply() fills a caller-owned cascade_decisions whose
  * arrays the library allocates; cascade_decisions_free() releases them (a
@@ -42,6 +44,19 @@ cascade_status cascade_apply(const cascade_dataset *dataset, unsigned stages,
                              const unsigned *models, const double *thresholds,
                              cascade_decisions *decisions, cascade_point *summary,
                              cascade_error *error);
+
+/* cascade_apply() for an ensembled chain (cascade/ensemble.h): stage s
+ * answers with the prediction and the dataset's metric of the mean
+ * probabilities of stages 0..s, each softmax(z / T) at its model's
+ * temperature in DATASET (given or fitted; 1 otherwise), from
+ * cascade_ensemble_records(). So applying the thresholds of a front row of
+ * an ensembled sweep to the data it came from, loaded with the same metric
+ * and temperatures, reproduces the row bit for bit. Needs every stage's
+ * scores: models given as saved records are refused. */
+cascade_status cascade_apply_ensemble(const cascade_dataset *dataset, unsigned stages,
+                                      const unsigned *models, const double *thresholds,
+                                      cascade_decisions *decisions, cascade_point *summary,
+                                      cascade_error *error);
 
 void cascade_decisions_free(cascade_decisions *decisions);
 

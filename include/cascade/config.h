@@ -2,12 +2,20 @@
  * pick` to `cascade apply`:
  *
  *   {"models": ["lenet5", "vgg16"], "thresholds": [0.857508999],
- *    "metric": "max_softmax", "accuracy": 0.93, "cost": 0.1, "answered": [0.7, 0.3]}
+ *    "metric": "margin+temperature+ensemble", "accuracy": 0.93, "cost": 0.1,
+ *    "answered": [0.7, 0.3], "temperatures": [1.396778987169297, 1.686309009780255]}
  *
- * Only models, thresholds and metric decide anything; the other members
+ * What decides: models, thresholds, metric and temperatures. The metric is
+ * the front's metric column: max_softmax, margin or entropy
+ * (cascade/metrics.h), then "+temperature" when each stage's confidence is
+ * taken from z / T with T from "temperatures" (one per stage, in stage
+ * order, as the sweep fitted them: applying never refits, so unlabelled
+ * data works), then "+ensemble" when stage i answers from the mean of the
+ * probabilities of stages 1..i (cascade/ensemble.h). "temperatures" must be
+ * present exactly when the metric says +temperature. The other members
  * record what the front promised. Numbers are written as the shortest
- * decimal that reads back as the same double, so a threshold survives the
- * trip exactly.
+ * decimal that reads back as the same double, so a threshold or a
+ * temperature survives the trip exactly.
  *
  * Ownership: cascade_config_load() fills a caller-owned cascade_config whose
  * strings the library allocates; cascade_config_free() releases them (a
@@ -30,16 +38,29 @@ typedef struct cascade_config {
     unsigned stages;                           /* 1..CASCADE_MAX_STAGES */
     char *model[CASCADE_MAX_STAGES];           /* [stages] model names */
     double threshold[CASCADE_MAX_STAGES - 1];  /* [stages - 1] */
-    char *metric;                              /* "max_softmax" when absent */
+    char *metric;                              /* as written; "max_softmax" when absent */
+    cascade_metric confidence;                 /* METRIC's base metric */
+    int calibrated;                            /* METRIC has +temperature */
+    int ensemble;                              /* METRIC ends in +ensemble */
+    double temperature[CASCADE_MAX_STAGES];    /* [stages] when calibrated */
 } cascade_config;
 
 /* Reads a config: a JSON object with "models" (1 to CASCADE_MAX_STAGES
- * names), "thresholds" (one number per stage but the last) and an optional
- * "metric" that must be one this version computes (only "max_softmax"). */
+ * names), "thresholds" (one number per stage but the last), an optional
+ * "metric" (see above), and "temperatures" (one finite T > 0 per stage)
+ * when the metric has +temperature. Anything else is refused with a
+ * one-line message naming the member and what was expected. */
 cascade_status cascade_config_load(const char *path, cascade_config *out,
                                    cascade_error *error);
 
 void cascade_config_free(cascade_config *config);
+
+/* Sets OPTIONS' metric, calibration and given temperatures (by model name)
+ * so that a dataset loaded with them holds the confidences CONFIG's stages
+ * use; the other options are left alone. OPTIONS borrows CONFIG's names and
+ * temperatures: keep CONFIG until the load is done. */
+void cascade_config_dataset_options(const cascade_config *config,
+                                    cascade_dataset_options *options);
 
 /* The dataset index of each stage's model, into MODELS[stages]. A name the
  * dataset lacks is CASCADE_ERR_NOT_FOUND, naming it and the models that
@@ -51,8 +72,9 @@ cascade_status cascade_config_resolve(const cascade_config *config,
 
 /* Row INDEX of TABLE as a config (pretty-printed JSON, ending in a newline):
  * models, thresholds, metric, accuracy, cost, answered, then every extra
- * column (eval_accuracy, ...) but on_front: a number as a number, a list
- * joined by ';' as an array, an empty cell as null, other text as a
+ * column (eval_accuracy, ..., temperatures) but on_front: a number as a
+ * number, a list joined by ';' as an array (temperatures always as an
+ * array, even for one stage), an empty cell as null, other text as a
  * string. NULL when out of memory. */
 char *cascade_config_json(const cascade_front_table *table, size_t index);
 

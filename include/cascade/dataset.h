@@ -33,7 +33,10 @@ typedef struct cascade_model {
      * takes part as a single model, never in a chain; its records are empty. */
     int table_only;
     double accuracy;           /* table_only: the given accuracy, a fraction */
-    cascade_calibration calibration; /* fitted when loaded with a calibration */
+    /* Fitted when loaded with a calibration. A temperature that was given
+     * (options' temperature list, or saved records) sets only fitted = 1
+     * and temperature; the NLL and ECE fields stay 0. */
+    cascade_calibration calibration;
 } cascade_model;
 
 typedef struct cascade_dataset {
@@ -46,7 +49,8 @@ typedef struct cascade_dataset {
     const char *cost_field;
     cascade_manifest *manifest; /* NULL for a dataset built from tables */
     cascade_metric metric;     /* what records.confidence holds */
-    int calibrated;            /* confidences are temperature-scaled */
+    int calibrated;            /* confidences are temperature-scaled (fitted
+                                  or given) */
     /* Samples whose label list is empty are left out of every model. */
     size_t samples_left_out;
     size_t *sample_row;        /* [samples] each sample's row in the score files;
@@ -78,13 +82,23 @@ typedef struct cascade_dataset_options {
     cascade_metric metric;     /* confidence metric; max_softmax when 0 */
     cascade_calibration_method calibrate; /* fit each model's temperature on
                                              every labelled sample first */
+    /* Given temperatures instead of a fit (CALIBRATE must be NONE): model
+     * TEMPERATURE_MODEL[j] takes confidences from z / TEMPERATURE[j], with
+     * no labels needed; models not listed stay at T = 1. Every name must be
+     * in the manifest, once (with one T). This is how a chosen cascade is
+     * reproduced on new data (cascade/config.h). */
+    size_t temperature_count;
+    const char *const *temperature_model;  /* [temperature_count] */
+    const double *temperature;             /* [temperature_count] finite, > 0 */
     unsigned threads;          /* for the per-model pass; 0 means one per online CPU */
 } cascade_dataset_options;
 
 /* Loads the manifest, the labels and every model's records. With
  * CALIBRATE, fits each model's temperature (which needs labels) while its
- * scores are mapped, then computes its confidences from z / T; METRIC
- * chooses the confidence (cascade/metrics.h). Checks that all
+ * scores are mapped, then computes its confidences from z / T; with given
+ * temperatures, uses those; METRIC chooses the confidence
+ * (cascade/metrics.h). A model given as saved records must have been saved
+ * with the same metric and calibration, and at exactly a given T. Checks that all
  * models and the labels agree on the sample count, that all models agree on
  * the class count, that labels are in range, and that every cost is a finite
  * number >= 0. OPTIONS may be NULL for the defaults.

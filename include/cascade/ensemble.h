@@ -1,8 +1,8 @@
 /* cascade/ensemble.h: cascades that ensemble the stages already run.
  *
  * In an ensembled chain m_1..m_n, stage i answers from the mean of the
- * probability vectors softmax(z / T) of m_1..m_i (T each model's fitted
- * temperature, 1 without calibration): its prediction is the argmax of that
+ * probability vectors softmax(z / T) of m_1..m_i (T each model's fitted or
+ * given temperature, 1 without calibration): its prediction is the argmax of that
  * mean (first class on ties) and its confidence is the dataset's metric of
  * it. Stage 1 is the first model alone, with its own records. The cost is
  * that of the plain chain: every earlier stage has run already.
@@ -40,8 +40,9 @@ extern "C" {
 /* The records of every stage of the ensembled chain CHAIN[0..STAGES-1]
  * (dataset model indices, 1 <= STAGES <= CASCADE_MAX_STAGES) into
  * OUT[STAGES]: OUT[0] a copy of CHAIN[0]'s records, OUT[s] those of the mean
- * of stages 0..s. DATASET must have labels and its manifest's score files
- * must still hold what it was loaded from (their shapes are checked). */
+ * of stages 0..s. DATASET's manifest's score files must still hold what it
+ * was loaded from (their shapes are checked); without labels, every
+ * correct[] is 0. */
 cascade_status cascade_ensemble_records(const cascade_dataset *dataset, const unsigned *chain,
                                         unsigned stages, cascade_records *out,
                                         cascade_error *error);

@@ -5,8 +5,8 @@
  * models (stage names joined by '>'), thresholds (joined by ';'), accuracy,
  * cost, stages, answered (joined by ';'). Optional: metric (the confidence
  * metric; "max_softmax" when absent) and on_front (1/0, written with every
- * candidate point). Any other column (eval_accuracy, accuracy_lo, ...) is
- * kept as text, by name, so a pick can carry it along.
+ * candidate point). Any other column (eval_accuracy, accuracy_lo, ...,
+ * temperatures) is kept as text, by name, so a pick can carry it along.
  *
  * Ownership: cascade_front_table_load() returns a table the caller releases
  * with cascade_front_table_free() (NULL is fine). Every string and array

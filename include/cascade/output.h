@@ -47,7 +47,10 @@ void cascade_csv_field(FILE *file, const char *text, int last);
 /* The front as CSV: a header row, then one row per point, cost ascending.
  * Columns: models (stage names joined by '>'), thresholds (joined by ';'),
  * accuracy, cost, stages, answered (fraction answered by each stage, joined
- * by ';'), metric (see cascade_metric_label). Returns CASCADE_ERR_IO when a
+ * by ';'), metric (see cascade_metric_label); for a temperature-calibrated
+ * dataset, a last column temperatures: each stage's T joined by ';' (empty
+ * for a table-only model), which cascade pick copies into the config so
+ * that cascade apply can reproduce the row. Returns CASCADE_ERR_IO when a
  * write fails. */
 cascade_status cascade_write_front_csv(FILE *file, const cascade_dataset *dataset,
                                        const cascade_front *front);
@@ -78,8 +81,8 @@ typedef struct cascade_extra_columns {
 } cascade_extra_columns;
 
 /* cascade_write_front_csv() with EXTRA's columns after the standard ones
- * (EXTRA NULL or with count 0: the same table). Row i of EXTRA belongs to
- * front->points[i]. */
+ * and before temperatures (EXTRA NULL or with count 0: the same table). Row
+ * i of EXTRA belongs to front->points[i]. */
 cascade_status cascade_write_front_csv_extra(FILE *file, const cascade_dataset *dataset,
                                              const cascade_front *front,
                                              const cascade_extra_columns *extra);

@@ -39,6 +39,14 @@ static void print_summary(const cascade_config *config, const cascade_dataset *d
     }
 }
 
+/* The metric, temperatures and ensembling come from CONFIG, not from the
+ * command line, so a library refusal of them (a records manifest saved
+ * with another metric, an ensemble over saved records) is a data error. */
+static int data_error(int code)
+{
+    return code == EXIT_USAGE ? EXIT_DATA : code;
+}
+
 int cmd_apply(int argc, char **argv)
 {
     static const struct option long_options[] = {
@@ -73,19 +81,21 @@ int cmd_apply(int argc, char **argv)
     cascade_status status = cascade_config_load(config_path, &config, &error);
     if (status != CASCADE_OK)
         return cli_report(&error);
+    /* The confidences the config's stages use, at the config's temperatures. */
+    cascade_config_dataset_options(&config, &load);
     cascade_dataset *dataset = NULL;
     int code = cli_load_dataset(manifest, &load, quiet, &dataset);
     if (code != EXIT_OK) {
         cascade_config_free(&config);
-        return code;
+        return data_error(code);
     }
     unsigned models[CASCADE_MAX_STAGES];
     cascade_decisions decisions = {0};
     cascade_point summary;
     status = cascade_config_resolve(&config, dataset, config_path, models, &error);
     if (status == CASCADE_OK)
-        status = cascade_apply(dataset, config.stages, models, config.threshold, &decisions,
-                               &summary, &error);
+        status = (config.ensemble ? cascade_apply_ensemble : cascade_apply)(
+            dataset, config.stages, models, config.threshold, &decisions, &summary, &error);
     if (status == CASCADE_OK) {
         cascade_output output;
         status = cascade_output_open(output_path, &output, &error);
@@ -102,7 +112,7 @@ int cmd_apply(int argc, char **argv)
     }
     if (status == CASCADE_OK && !quiet)
         print_summary(&config, dataset, &summary);
-    code = status == CASCADE_OK ? EXIT_OK : cli_report(&error);
+    code = status == CASCADE_OK ? EXIT_OK : data_error(cli_report(&error));
     cascade_decisions_free(&decisions);
     cascade_dataset_free(dataset);
     cascade_config_free(&config);

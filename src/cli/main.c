@@ -232,8 +232,10 @@ const cli_command cli_commands[] = {
      "point, then to the earlier row.\n\n"
      "The config holds models (stage names), thresholds, metric, accuracy, cost\n"
      "and answered (fraction answered by each stage), plus every other column of\n"
-     "the front such as eval_accuracy and eval_cost. Numbers are printed so that\n"
-     "they read back exactly. cascade apply takes this config.\n\n"
+     "the front such as eval_accuracy and eval_cost. A front swept with\n"
+     "--calibrate temperature has a temperatures column (each stage's fitted T,\n"
+     "joined by ';'), which becomes the array \"temperatures\". Numbers are printed\n"
+     "so that they read back exactly. cascade apply takes this config.\n\n"
      "When no point meets the constraint, it names the best reachable value and\n"
      "exits with status 1.",
      pick_options},
@@ -247,7 +249,13 @@ const cli_command cli_commands[] = {
      "Prints the realised accuracy (with labels), mean cost and fraction answered\n"
      "by each stage on standard error. On the data a front was swept on, these\n"
      "equal the front's row exactly.\n\n"
-     "Every model in CONFIG must be in MANIFEST. The metric must be max_softmax.",
+     "The config's metric says how confidences are computed, as in the front:\n"
+     "max_softmax, margin or entropy; then +temperature: stage i uses\n"
+     "softmax(z / T_i) with T_i from the config's \"temperatures\" (never refitted,\n"
+     "so unlabelled data works); then +ensemble: stage i answers from the mean of\n"
+     "the probabilities of stages 1..i. Every model in CONFIG must be in\n"
+     "MANIFEST. A manifest of saved records (cascade records) works when its\n"
+     "metric and temperatures are exactly the config's, and never with +ensemble.",
      apply_options},
     {"synth", cmd_synth, "write a realistic synthetic dataset (labels, logits, manifest)",
      "cascade synth -o DIR --models M --samples K --classes C --seed S [options]",

@@ -10,10 +10,68 @@
 
 #include "cascade/output.h"
 
-/* The confidence metrics this version computes; the dataset's records hold
- * max softmax, so a config naming another metric must be refused. */
-static const char *const supported_metrics[] = {"max_softmax"};
-#define METRIC_COUNT (sizeof supported_metrics / sizeof supported_metrics[0])
+/* What a metric string may hold after its base metric, in the order
+ * cascade_metric_label() writes them. */
+static const char temperature_suffix[] = "+temperature";
+static const char ensemble_suffix[] = "+ensemble";
+
+/* Splits NAME ("entropy+temperature+ensemble") into its parts; 0 when it is
+ * not a base metric followed by the suffixes in that order. */
+static int parse_metric(const char *name, cascade_config *out)
+{
+    size_t base = strcspn(name, "+");
+    char head[32];
+    if (base >= sizeof head)
+        return 0;
+    memcpy(head, name, base);
+    head[base] = '\0';
+    if (cascade_metric_parse(head, &out->confidence, NULL) != CASCADE_OK)
+        return 0;
+    const char *rest = name + base;
+    out->calibrated = strncmp(rest, temperature_suffix, sizeof temperature_suffix - 1) == 0;
+    if (out->calibrated)
+        rest += sizeof temperature_suffix - 1;
+    out->ensemble = strcmp(rest, ensemble_suffix) == 0;
+    return out->ensemble || rest[0] == '\0';
+}
+
+/* "temperatures": required with +temperature, one finite T > 0 per stage;
+ * refused without it (null counts as absent: pick writes it for an empty
+ * cell). */
+static cascade_status parse_temperatures(const cJSON *root, const char *path,
+                                         cascade_config *out, cascade_error *error)
+{
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "temperatures");
+    if (cJSON_IsNull(list))
+        list = NULL;
+    if (!out->calibrated) {
+        if (list)
+            return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+                "\"temperatures\" is given but the metric \"%s\" has no +temperature "
+                "(expected both or neither)", out->metric);
+        return CASCADE_OK;
+    }
+    int given = cJSON_IsArray(list) ? cJSON_GetArraySize(list) : -1;
+    if (given < 0)
+        return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+            "the metric \"%s\" needs \"temperatures\", which is %s (expected an array of "
+            "%u numbers T > 0, one per stage, as pick copies from a front swept with "
+            "--calibrate temperature)", out->metric, list ? "not an array" : "missing",
+            out->stages);
+    if ((unsigned)given != out->stages)
+        return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+            "\"temperatures\" has the wrong length: %d for %u models (expected one "
+            "temperature T > 0 per stage, in stage order)", given, out->stages);
+    const cJSON *item;
+    unsigned s = 0;
+    cJSON_ArrayForEach(item, list) {
+        if (!cJSON_IsNumber(item) || !(item->valuedouble > 0) || !isfinite(item->valuedouble))
+            return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+                "\"temperatures\"[%u] is not a temperature (expected a finite number > 0)", s);
+        out->temperature[s++] = item->valuedouble;
+    }
+    return CASCADE_OK;
+}
 
 static cascade_status read_text(const char *path, char **out, cascade_error *error)
 {
@@ -95,23 +153,21 @@ static cascade_status parse_config(const cJSON *root, const char *path, cascade_
         out->threshold[s++] = item->valuedouble;
     }
     const cJSON *metric = cJSON_GetObjectItemCaseSensitive(root, "metric");
-    const char *name = supported_metrics[0];
+    const char *name = "max_softmax";
     if (metric) {
         if (!cJSON_IsString(metric))
             return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
-                "\"metric\" is not a string (expected \"max_softmax\")");
+                "\"metric\" is not a string (expected a name such as \"max_softmax\")");
         name = metric->valuestring;
-        size_t m = 0;
-        while (m < METRIC_COUNT && strcmp(name, supported_metrics[m]) != 0)
-            m++;
-        if (m == METRIC_COUNT)
-            return cascade_error_set(error, CASCADE_ERR_VALUE, path, -1, -1,
-                "the metric \"%s\" is not supported by this version (expected \"max_softmax\")",
-                name);
     }
+    if (!parse_metric(name, out))
+        return cascade_error_set(error, CASCADE_ERR_VALUE, path, -1, -1,
+            "the metric \"%s\" is not supported by this version (expected max_softmax, "
+            "margin or entropy, then optionally +temperature, then optionally +ensemble)",
+            name);
     if (!(out->metric = strdup(name)))
         return cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1, "out of memory");
-    return CASCADE_OK;
+    return parse_temperatures(root, path, out, error);
 }
 
 cascade_status cascade_config_load(const char *path, cascade_config *out, cascade_error *error)
@@ -140,6 +196,16 @@ cascade_status cascade_config_load(const char *path, cascade_config *out, cascad
     if (status != CASCADE_OK)
         cascade_config_free(out);
     return status;
+}
+
+void cascade_config_dataset_options(const cascade_config *config,
+                                    cascade_dataset_options *options)
+{
+    options->metric = config->confidence;
+    options->calibrate = CASCADE_CALIBRATE_NONE;
+    options->temperature_count = config->calibrated ? config->stages : 0;
+    options->temperature_model = config->calibrated ? (const char *const *)config->model : NULL;
+    options->temperature = config->calibrated ? config->temperature : NULL;
 }
 
 cascade_status cascade_config_resolve(const cascade_config *config,
@@ -190,16 +256,17 @@ static int whole_double(const char *text, double *out)
     return end != text && *end == '\0' && errno != ERANGE && isfinite(*out);
 }
 
-/* An extra column's cell: number, ';'-joined numbers, null or string. */
-static cJSON *extra_value(const char *text)
+/* An extra column's cell: number, ';'-joined numbers, null or string. A
+ * LIST column (one value per stage) is an array even with one value. */
+static cJSON *extra_value(const char *text, int list)
 {
     double value;
     if (!text[0])
         return cJSON_CreateNull();
-    if (whole_double(text, &value))
+    if (!list && whole_double(text, &value))
         return exact_number(value);
     char copy[CASCADE_MAX_STAGES * 40];
-    if (strchr(text, ';') && strlen(text) < sizeof copy) {
+    if ((list || strchr(text, ';')) && strlen(text) < sizeof copy) {
         double values[CASCADE_MAX_STAGES];
         unsigned count = 0;
         strcpy(copy, text);
@@ -233,7 +300,9 @@ char *cascade_config_json(const cascade_front_table *table, size_t index)
     ok = ok && cJSON_AddItemToObject(root, "cost", exact_number(row->cost));
     ok = ok && cJSON_AddItemToObject(root, "answered", number_array(row->answered, row->stages));
     for (size_t e = 0; ok && e < table->extra_count; e++)
-        ok = cJSON_AddItemToObject(root, table->extra_name[e], extra_value(row->extra[e]));
+        ok = cJSON_AddItemToObject(root, table->extra_name[e],
+                                   extra_value(row->extra[e],
+                                               strcmp(table->extra_name[e], "temperatures") == 0));
     char *text = ok ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
     if (!text)

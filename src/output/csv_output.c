@@ -82,8 +82,26 @@ void cascade_metric_label(const cascade_dataset *dataset, int ensemble, char *bu
              dataset->calibrated ? "+temperature" : "", ensemble ? "+ensemble" : "");
 }
 
+/* The temperatures cell of P: each stage's T joined by ';', or empty when a
+ * stage has none (a table-only model). */
+static void temperatures_field(FILE *file, const cascade_dataset *dataset,
+                               const cascade_point *p)
+{
+    double t[CASCADE_MAX_STAGES];
+    for (unsigned s = 0; s < p->stages; s++) {
+        const cascade_calibration *c = &dataset->models[p->model[s]].calibration;
+        if (!c->fitted) {
+            cascade_csv_field(file, "", 1);
+            return;
+        }
+        t[s] = c->temperature;
+    }
+    joined_numbers(file, t, p->stages, 1);
+}
+
 /* FRONT_MARKS: NULL for a plain front, else the front to mark points on.
- * EXTRA: NULL, or columns to append after the metric. */
+ * EXTRA: NULL, or columns to append after the metric. A calibrated dataset
+ * adds temperatures last, so that every other column keeps its place. */
 static cascade_status write_points(FILE *file, const cascade_dataset *dataset,
                                    const cascade_front *points,
                                    const cascade_front *front_marks, int ensemble,
@@ -92,11 +110,14 @@ static cascade_status write_points(FILE *file, const cascade_dataset *dataset,
     char metric[64];
     cascade_metric_label(dataset, ensemble, metric);
     size_t extras = extra ? extra->count : 0;
+    int temperatures = dataset->calibrated;
     fputs(front_marks ? "models,thresholds,accuracy,cost,stages,answered,on_front,metric"
                       : "models,thresholds,accuracy,cost,stages,answered,metric", file);
-    fputc(extras ? ',' : '\n', file);
+    fputc(extras || temperatures ? ',' : '\n', file);
     for (size_t c = 0; c < extras; c++)
-        cascade_csv_field(file, extra->names[c], c + 1 == extras);
+        cascade_csv_field(file, extra->names[c], c + 1 == extras && !temperatures);
+    if (temperatures)
+        cascade_csv_field(file, "temperatures", 1);
     for (size_t i = 0; i < points->count; i++) {
         const cascade_point *p = &points->points[i];
         size_t len = 1;
@@ -120,14 +141,17 @@ static cascade_status write_points(FILE *file, const cascade_dataset *dataset,
         joined_numbers(file, p->answered, p->stages, 0);
         if (front_marks)
             fprintf(file, "%d,", on_front(front_marks, p));
-        cascade_csv_field(file, metric, !extras);
+        cascade_csv_field(file, metric, !extras && !temperatures);
         for (size_t c = 0; c < extras; c++) {
             double v = extra->values[i * extras + c];
+            int last = c + 1 == extras && !temperatures;
             if (isnan(v))
-                cascade_csv_field(file, "", c + 1 == extras);
+                cascade_csv_field(file, "", last);
             else
-                number_field(file, v, c + 1 == extras);
+                number_field(file, v, last);
         }
+        if (temperatures)
+            temperatures_field(file, dataset, p);
     }
     return ferror(file) ? CASCADE_ERR_IO : CASCADE_OK;
 }

@@ -1,5 +1,6 @@
 /* Applying a chosen cascade: per-sample decisions plus the summary. */
 #include "cascade/apply.h"
+#include "cascade/ensemble.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,10 +16,8 @@ void cascade_decisions_free(cascade_decisions *decisions)
     memset(decisions, 0, sizeof *decisions);
 }
 
-cascade_status cascade_apply(const cascade_dataset *dataset, unsigned stages,
-                             const unsigned *models, const double *thresholds,
-                             cascade_decisions *decisions, cascade_point *summary,
-                             cascade_error *error)
+static cascade_status check_chain(const cascade_dataset *dataset, unsigned stages,
+                                  const unsigned *models, cascade_error *error)
 {
     if (stages < 1 || stages > CASCADE_MAX_STAGES)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
@@ -32,6 +31,17 @@ cascade_status cascade_apply(const cascade_dataset *dataset, unsigned stages,
             return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
                 "model \"%s\" is table-only (expected per-sample scores to apply)",
                 dataset->models[models[s]].name);
+    return CASCADE_OK;
+}
+
+/* The decision rule over RECORDS[stages], the records each stage answers
+ * from (a model's own, or an ensemble's); MODELS only give the costs. */
+static cascade_status apply_records(const cascade_dataset *dataset, unsigned stages,
+                                    const unsigned *models,
+                                    const cascade_records *const *records,
+                                    const double *thresholds, cascade_decisions *decisions,
+                                    cascade_point *summary, cascade_error *error)
+{
     size_t n = dataset->samples;
     cascade_decisions d = {.samples = n};
     if (decisions) {
@@ -50,7 +60,7 @@ cascade_status cascade_apply(const cascade_dataset *dataset, unsigned stages,
     size_t correct = 0;
     for (size_t i = 0; i < n; i++) {
         for (unsigned s = 0; s < stages; s++) {
-            const cascade_records *r = &dataset->models[models[s]].records;
+            const cascade_records *r = records[s];
             reached[s]++;
             /* The same test as cascade_evaluate(): ties exit. */
             if (s + 1 == stages || r->confidence[i] >= thresholds[s]) {
@@ -81,4 +91,41 @@ cascade_status cascade_apply(const cascade_dataset *dataset, unsigned stages,
     if (decisions)
         *decisions = d;
     return CASCADE_OK;
+}
+
+cascade_status cascade_apply(const cascade_dataset *dataset, unsigned stages,
+                             const unsigned *models, const double *thresholds,
+                             cascade_decisions *decisions, cascade_point *summary,
+                             cascade_error *error)
+{
+    cascade_status status = check_chain(dataset, stages, models, error);
+    if (status != CASCADE_OK)
+        return status;
+    const cascade_records *records[CASCADE_MAX_STAGES] = {NULL};
+    for (unsigned s = 0; s < stages; s++)
+        records[s] = &dataset->models[models[s]].records;
+    return apply_records(dataset, stages, models, records, thresholds, decisions, summary,
+                         error);
+}
+
+cascade_status cascade_apply_ensemble(const cascade_dataset *dataset, unsigned stages,
+                                      const unsigned *models, const double *thresholds,
+                                      cascade_decisions *decisions, cascade_point *summary,
+                                      cascade_error *error)
+{
+    cascade_status status = check_chain(dataset, stages, models, error);
+    if (status != CASCADE_OK)
+        return status;
+    cascade_records stage[CASCADE_MAX_STAGES]; /* [stages] */
+    status = cascade_ensemble_records(dataset, models, stages, stage, error);
+    if (status != CASCADE_OK)
+        return status;
+    const cascade_records *records[CASCADE_MAX_STAGES] = {NULL};
+    for (unsigned s = 0; s < stages; s++)
+        records[s] = &stage[s];
+    status = apply_records(dataset, stages, models, records, thresholds, decisions, summary,
+                           error);
+    for (unsigned s = 0; s < stages; s++)
+        cascade_records_free(&stage[s]);
+    return status;
 }

@@ -50,9 +50,6 @@ static cascade_status sources_load(const cascade_dataset *d, const unsigned char
     if (!d->manifest)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
             "the dataset has no manifest (expected one loaded with cascade_dataset_load)");
-    if (!d->has_labels)
-        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, d->manifest->path, -1, -1,
-            "no labels (expected \"labels\" in the manifest to ensemble)");
     for (size_t m = 0; m < d->model_count; m++)
         if (used[m] && d->manifest->models[m].kind == CASCADE_SCORES_RECORDS)
             return cascade_error_set(error, CASCADE_ERR_ARGUMENT, d->manifest->path, -1, -1,
@@ -175,7 +172,8 @@ static cascade_status stage_records(const sources *src, const unsigned *chain,
                 r->prediction[sample] = (int32_t)top;
                 r->confidence[sample] =
                     cascade_metric_of_probabilities(d->metric, s->row, classes);
-                r->correct[sample] = (uint8_t)cascade_labels_match(&d->labels, sample, (int32_t)top);
+                r->correct[sample] =
+                    (uint8_t)(d->has_labels && cascade_labels_match(&d->labels, sample, (int32_t)top));
                 r->correct_count += r->correct[sample];
             }
         }

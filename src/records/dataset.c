@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cascade/costs.h"
+#include "cascade/output.h"
 
 /* The first model with per-sample scores before M, or -1: the one the
  * others must agree with. */
@@ -37,6 +38,18 @@ static size_t label_out_of_range(const cascade_labels *labels, size_t classes,
     return labels->count;
 }
 
+/* The temperature OPTIONS give model NAME into *T; 0 when none is given. */
+static int given_temperature(const cascade_dataset_options *options, const char *name,
+                             double *t)
+{
+    for (size_t j = 0; j < options->temperature_count; j++)
+        if (strcmp(options->temperature_model[j], name) == 0) {
+            *t = options->temperature[j];
+            return 1;
+        }
+    return 0;
+}
+
 /* A model given as saved records: no scores to read, so the metric and
  * calibration must be the ones the records were made with. */
 static cascade_status load_saved_records(cascade_dataset *d, size_t m,
@@ -50,11 +63,11 @@ static cascade_status load_saved_records(cascade_dataset *d, size_t m,
     size_t base = strcspn(saved, "+");
     int saved_calibrated = strstr(saved, "+temperature") != NULL;
     if (strlen(wanted) != base || strncmp(saved, wanted, base) != 0 ||
-        saved_calibrated != (options->calibrate == CASCADE_CALIBRATE_TEMPERATURE))
+        saved_calibrated != d->calibrated)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, d->manifest->path, -1, -1,
             "records hold %s confidences but %s%s was asked for (expected the same "
             "--metric and --calibrate as when the records were saved)", saved, wanted,
-            options->calibrate == CASCADE_CALIBRATE_TEMPERATURE ? "+temperature" : "");
+            d->calibrated ? "+temperature" : "");
     double classes = 0;
     cascade_status status = cascade_manifest_number(d->manifest, m, "classes", &classes, error);
     if (status != CASCADE_OK)
@@ -81,6 +94,20 @@ static cascade_status load_saved_records(cascade_dataset *d, size_t m,
             model->calibration.fitted = 1;
             model->calibration.temperature = temperature;
         }
+    }
+    /* Saved confidences cannot be rescaled: a given T must be the saved one,
+     * bit for bit (both are written as round-trip decimals). */
+    double given;
+    if (given_temperature(options, spec->name, &given) &&
+        (!model->calibration.fitted || model->calibration.temperature != given)) {
+        char want[32], have[32] = "none";
+        cascade_format_double(given, want);
+        if (model->calibration.fitted)
+            cascade_format_double(model->calibration.temperature, have);
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, d->manifest->path, -1, -1,
+            "model \"%s\": records were saved at temperature %s but %s was asked for "
+            "(expected records saved at the same temperature, or the model's scores)",
+            spec->name, have, want);
     }
     d->samples = model->records.samples;
     d->classes = model->records.classes;
@@ -158,6 +185,9 @@ static cascade_status load_model(cascade_dataset *d, size_t m, double cost,
     if (status == CASCADE_OK && options->calibrate == CASCADE_CALIBRATE_TEMPERATURE)
         status = cascade_temperature_fit(&scores, spec->kind, &d->labels, NULL, 0,
                                          spec->name, spec->path, &model->calibration, error);
+    if (status == CASCADE_OK &&
+        given_temperature(options, spec->name, &model->calibration.temperature))
+        model->calibration.fitted = 1;
     double temperature = model->calibration.fitted ? model->calibration.temperature : 1.0;
     if (status == CASCADE_OK && (options->metric != CASCADE_METRIC_MAX_SOFTMAX ||
                                  temperature != 1.0))
@@ -222,6 +252,35 @@ static cascade_status leave_out_empty_labels(cascade_dataset *d, cascade_error *
     return CASCADE_OK;
 }
 
+/* Given temperatures: not with a fit, each T finite and > 0, and a model
+ * listed twice only with the same T. */
+static cascade_status check_given_temperatures(const cascade_dataset_options *options,
+                                               const char *path, cascade_error *error)
+{
+    if (options->temperature_count == 0)
+        return CASCADE_OK;
+    if (options->calibrate != CASCADE_CALIBRATE_NONE)
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, path, -1, -1,
+            "temperatures are both given and to be fitted (expected one or the other)");
+    if (!options->temperature_model || !options->temperature)
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, path, -1, -1,
+            "%zu temperatures without their models or values (expected both arrays)",
+            options->temperature_count);
+    for (size_t j = 0; j < options->temperature_count; j++) {
+        const char *name = options->temperature_model[j];
+        double t = options->temperature[j];
+        if (!(t > 0) || !isfinite(t))
+            return cascade_error_set(error, CASCADE_ERR_VALUE, path, -1, -1,
+                "model \"%s\": temperature %g (expected a finite T > 0)", name, t);
+        for (size_t k = 0; k < j; k++)
+            if (strcmp(options->temperature_model[k], name) == 0 && options->temperature[k] != t)
+                return cascade_error_set(error, CASCADE_ERR_VALUE, path, -1, -1,
+                    "model \"%s\" is given two temperatures, %.17g and %.17g (expected one)",
+                    name, options->temperature[k], t);
+    }
+    return CASCADE_OK;
+}
+
 cascade_status cascade_dataset_load(const char *manifest_path,
                                     const cascade_dataset_options *options,
                                     cascade_dataset **out,
@@ -238,7 +297,8 @@ cascade_status cascade_dataset_load(const char *manifest_path,
                                  "out of memory");
     d->cost_field = options->cost_field ? options->cost_field : "gmacs";
     d->metric = options->metric;
-    d->calibrated = options->calibrate == CASCADE_CALIBRATE_TEMPERATURE;
+    int fitting = options->calibrate == CASCADE_CALIBRATE_TEMPERATURE;
+    d->calibrated = fitting || options->temperature_count > 0;
     if ((unsigned)options->metric >= CASCADE_METRIC_COUNT ||
         (unsigned)options->calibrate > CASCADE_CALIBRATE_TEMPERATURE) {
         free(d);
@@ -246,9 +306,26 @@ cascade_status cascade_dataset_load(const char *manifest_path,
             "unknown metric %d or calibration %d (expected the cascade_metric and "
             "cascade_calibration_method values)", (int)options->metric, (int)options->calibrate);
     }
-    cascade_status status = cascade_manifest_load(manifest_path, &d->manifest, error);
+    cascade_status status = check_given_temperatures(options, manifest_path, error);
+    if (status != CASCADE_OK) {
+        free(d);
+        return status;
+    }
+    status = cascade_manifest_load(manifest_path, &d->manifest, error);
     if (status != CASCADE_OK)
         goto fail;
+    for (size_t j = 0; j < options->temperature_count; j++) {
+        size_t m = 0;
+        while (m < d->manifest->model_count &&
+               strcmp(d->manifest->models[m].name, options->temperature_model[j]) != 0)
+            m++;
+        if (m == d->manifest->model_count) {
+            status = cascade_error_set(error, CASCADE_ERR_NOT_FOUND, manifest_path, -1, -1,
+                "a temperature is given for the model \"%s\", which is not in the manifest "
+                "(expected temperatures of its models only)", options->temperature_model[j]);
+            goto fail;
+        }
+    }
     if (d->manifest->labels_path) {
         status = has_json_extension(d->manifest->labels_path)
                      ? cascade_labels_load_json(d->manifest->labels_path, &d->labels, error)
@@ -261,17 +338,17 @@ cascade_status cascade_dataset_load(const char *manifest_path,
             goto fail;
         }
         d->has_labels = 1;
-        if (d->labels.offsets && d->calibrated) {
+        if (d->labels.offsets && fitting) {
             /* The fit's likelihood needs the one true class of each sample. */
             status = cascade_error_set(error, CASCADE_ERR_ARGUMENT, d->manifest->labels_path,
                 -1, -1, "multi-labels cannot fit temperatures (expected one label per sample "
                 "to calibrate)");
             goto fail;
         }
-    } else if (options->require_labels || d->calibrated) {
+    } else if (options->require_labels || fitting) {
         status = cascade_error_set(error, CASCADE_ERR_FORMAT, manifest_path, -1, -1,
             "no \"labels\" (expected \"labels\": \"FILE\" to %s)",
-            d->calibrated ? "fit temperatures" : "measure accuracy");
+            fitting ? "fit temperatures" : "measure accuracy");
         goto fail;
     }
     d->models = calloc(d->manifest->model_count, sizeof *d->models);

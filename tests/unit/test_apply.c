@@ -3,6 +3,7 @@
 #include "tiny_dataset.h"
 
 #include "cascade/apply.h"
+#include "cascade/ensemble.h"
 #include "cascade/sweep.h"
 
 static cascade_dataset *load(const char *manifest)
@@ -155,6 +156,100 @@ TEST_CASE(apply_should_make_the_decisions_worked_out_by_hand)
     }
 }
 
+/* One way the sweep can compute confidences. */
+typedef struct variant {
+    cascade_metric metric;
+    int calibrate;
+    int ensemble;
+    unsigned stages;
+} variant;
+
+/* Sweeps CIFAR-10 as VARIANT says, then loads it again the way apply does
+ * (the metric, and the fitted temperatures given by model name: no fit, no
+ * labels needed) and applies the front rows; returns how many differ. */
+static size_t rows_not_reproduced(const variant *v, size_t *rows, unsigned *longest)
+{
+    char manifest[512];
+    snprintf(manifest, sizeof manifest, "%s/cifar10/manifest.json", shared_data_dir());
+    cascade_error error;
+    cascade_error_clear(&error);
+    cascade_dataset_options fit = {.metric = v->metric,
+                                   .calibrate = v->calibrate ? CASCADE_CALIBRATE_TEMPERATURE
+                                                             : CASCADE_CALIBRATE_NONE};
+    cascade_dataset *swept = NULL;
+    REQUIRE(cascade_dataset_load(manifest, &fit, &swept, &error) == CASCADE_OK);
+    cascade_front front;
+    cascade_front_init(&front);
+    cascade_sweep_options options = {.max_stages = v->stages};
+    REQUIRE((v->ensemble ? cascade_sweep_ensemble(swept, &options, &front, NULL, &error)
+                         : cascade_sweep(swept, &options, &front, NULL, &error)) == CASCADE_OK);
+
+    const char *names[3];
+    double temperatures[3];
+    REQUIRE(swept->model_count == 3);
+    for (size_t m = 0; m < 3; m++) {
+        names[m] = swept->models[m].name;
+        temperatures[m] = swept->models[m].calibration.temperature;
+    }
+    cascade_dataset_options given = {.metric = v->metric,
+                                     .temperature_count = v->calibrate ? 3 : 0,
+                                     .temperature_model = names,
+                                     .temperature = temperatures};
+    cascade_dataset *applied_to = NULL;
+    REQUIRE(cascade_dataset_load(manifest, &given, &applied_to, &error) == CASCADE_OK);
+    CHECK_EQ_INT(applied_to->calibrated, v->calibrate);
+    size_t differ = 0;
+    *longest = 0;
+    double worst_accuracy = 0.0, worst_cost = 0.0;
+    /* An ensembled apply maps and averages the chain's scores again for
+     * each row: check every 25th row, and every 25th of the longest rows,
+     * rather than all four thousand. */
+    size_t stride = v->ensemble ? 25 : 1, checked = 0, longest_seen = 0;
+    for (size_t i = 0; i < front.count; i++) {
+        const cascade_point *p = &front.points[i];
+        int longest_row = p->stages == v->stages;
+        size_t nth_longest = longest_row ? longest_seen++ : 1;
+        if (i % stride != 0 && nth_longest % stride != 0)
+            continue;
+        checked++;
+        cascade_point applied;
+        REQUIRE((v->ensemble ? cascade_apply_ensemble : cascade_apply)(
+                    applied_to, p->stages, p->model, p->threshold, NULL, &applied,
+                    &error) == CASCADE_OK);
+        differ += !same_point(&applied, p);
+        worst_accuracy = fmax(worst_accuracy, fabs(applied.accuracy - p->accuracy));
+        worst_cost = fmax(worst_cost, fabs(applied.cost - p->cost));
+        if (p->stages > *longest)
+            *longest = p->stages;
+    }
+    printf("%s%s%s, up to %u stages: %zu of %zu front rows applied, %zu differ (accuracy "
+           "by up to %.3g, cost by %.3g)\n", cascade_metric_name(v->metric),
+           v->calibrate ? "+temperature" : "", v->ensemble ? "+ensemble" : "", v->stages,
+           checked, front.count, differ, worst_accuracy, worst_cost);
+    *rows = checked;
+    cascade_front_free(&front);
+    cascade_dataset_free(applied_to);
+    cascade_dataset_free(swept);
+    return differ;
+}
+
+TEST_CASE(apply_should_reproduce_every_front_row_of_every_metric_calibration_and_ensemble_on_cifar10)
+{
+    static const variant variants[] = {
+        {CASCADE_METRIC_MARGIN, 0, 0, 2},      {CASCADE_METRIC_ENTROPY, 0, 0, 2},
+        {CASCADE_METRIC_MAX_SOFTMAX, 1, 0, 2}, {CASCADE_METRIC_MAX_SOFTMAX, 0, 1, 2},
+        {CASCADE_METRIC_MARGIN, 1, 1, 2},      {CASCADE_METRIC_ENTROPY, 1, 0, 3},
+        {CASCADE_METRIC_MARGIN, 0, 1, 3},      {CASCADE_METRIC_ENTROPY, 1, 1, 3}};
+    for (size_t k = 0; k < sizeof variants / sizeof variants[0]; k++) {
+        size_t rows = 0;
+        unsigned longest = 0;
+        CHECK_EQ_INT(rows_not_reproduced(&variants[k], &rows, &longest), 0);
+        CHECK(rows > 10);
+        CHECK_EQ_INT(longest, variants[k].stages);
+    }
+}
+
 RUN_TESTS(CASE(apply_should_reproduce_every_front_row_on_cifar10),
+          CASE(apply_should_reproduce_every_front_row_of_every_metric_calibration_and_ensemble_on_cifar10),
           CASE(apply_should_agree_with_evaluate_and_with_its_own_decisions_on_cifar10),
           CASE(apply_should_make_the_decisions_worked_out_by_hand))

@@ -4,6 +4,7 @@
 
 #include "check.h"
 #include "test_data.h"
+#include "tiny_dataset.h"
 
 #include "cascade/array.h"
 #include "cascade/calibration.h"
@@ -314,8 +315,81 @@ TEST_CASE(a_calibrated_dataset_should_hold_the_fit_and_rescaled_confidences_on_c
     free_cifar(&c);
 }
 
+/* Loads MANIFEST with OPTIONS, expecting STATUS; returns the message. */
+static const char *load_message(const char *manifest, const cascade_dataset_options *options,
+                                cascade_status status)
+{
+    static char message[2200];
+    cascade_dataset *d = NULL;
+    cascade_error error;
+    cascade_error_clear(&error);
+    CHECK_EQ_INT(cascade_dataset_load(manifest, options, &d, &error), status);
+    CHECK(d == NULL);
+    cascade_error_format(&error, message, sizeof message);
+    return message;
+}
+
+TEST_CASE(a_dataset_should_use_given_temperatures_without_labels_and_refuse_bad_ones)
+{
+    const char *manifest = tiny_dataset(0);
+    /* a's logits (2, 0) at T = 2 and b's (0, 1) at T = 0.5: max softmax
+     * 1 / (1 + e^-1) and 1 / (1 + e^-2); b's margin 2 / (1 + e^-2) - 1. */
+    const char *names[] = {"b", "a"};
+    const double given[] = {0.5, 2.0};
+    cascade_dataset_options options = {.temperature_count = 2, .temperature_model = names,
+                                       .temperature = given};
+    cascade_dataset *d = NULL;
+    cascade_error error;
+    cascade_error_clear(&error);
+    REQUIRE(cascade_dataset_load(manifest, &options, &d, &error) == CASCADE_OK);
+    CHECK(d->calibrated && !d->has_labels);
+    const cascade_model *a = &d->models[cascade_dataset_find(d, "a")];
+    const cascade_model *b = &d->models[cascade_dataset_find(d, "b")];
+    CHECK(a->calibration.fitted && a->calibration.temperature == 2.0);
+    CHECK(b->calibration.fitted && b->calibration.temperature == 0.5);
+    CHECK_NEAR(a->records.confidence[0], 1.0 / (1.0 + exp(-1.0)), 1e-15);
+    CHECK_NEAR(b->records.confidence[0], 1.0 / (1.0 + exp(-2.0)), 1e-15);
+    cascade_dataset_free(d);
+
+    options.metric = CASCADE_METRIC_MARGIN;
+    REQUIRE(cascade_dataset_load(manifest, &options, &d, &error) == CASCADE_OK);
+    b = &d->models[cascade_dataset_find(d, "b")];
+    CHECK_NEAR(b->records.confidence[0], 2.0 / (1.0 + exp(-2.0)) - 1.0, 1e-15);
+    cascade_dataset_free(d);
+
+    /* Only listed models are scaled. */
+    options.temperature_count = 1;
+    options.metric = CASCADE_METRIC_MAX_SOFTMAX;
+    REQUIRE(cascade_dataset_load(manifest, &options, &d, &error) == CASCADE_OK);
+    a = &d->models[cascade_dataset_find(d, "a")];
+    CHECK(!a->calibration.fitted);
+    CHECK_NEAR(a->records.confidence[0], 1.0 / (1.0 + exp(-2.0)), 1e-15);
+    cascade_dataset_free(d);
+
+    options.temperature_count = 2;
+    options.calibrate = CASCADE_CALIBRATE_TEMPERATURE;
+    CHECK_STR_CONTAINS(load_message(manifest, &options, CASCADE_ERR_ARGUMENT),
+                       "temperatures are both given and to be fitted");
+    options.calibrate = CASCADE_CALIBRATE_NONE;
+    const double zero[] = {0.5, 0.0};
+    options.temperature = zero;
+    CHECK_STR_CONTAINS(load_message(manifest, &options, CASCADE_ERR_VALUE),
+                       "model \"a\": temperature 0 (expected a finite T > 0)");
+    const char *unknown[] = {"b", "resnet"};
+    options.temperature = given;
+    options.temperature_model = unknown;
+    CHECK_STR_CONTAINS(load_message(manifest, &options, CASCADE_ERR_NOT_FOUND),
+                       "a temperature is given for the model \"resnet\", which is not in the manifest");
+    const char *twice[] = {"b", "b"};
+    options.temperature_model = twice;
+    CHECK_STR_CONTAINS(load_message(manifest, &options, CASCADE_ERR_VALUE),
+                       "model \"b\" is given two temperatures, 0.5 and 2");
+    tiny_remove();
+}
+
 RUN_TESTS(CASE(fitted_temperature_should_match_a_brute_force_scan_on_cifar10),
           CASE(a_fit_on_a_subset_should_match_a_scan_over_that_subset),
           CASE(ece_should_match_a_direct_computation_by_hand_and_on_cifar10),
           CASE(temperature_should_stop_at_its_limits_without_raising_the_nll),
-          CASE(a_calibrated_dataset_should_hold_the_fit_and_rescaled_confidences_on_cifar10))
+          CASE(a_calibrated_dataset_should_hold_the_fit_and_rescaled_confidences_on_cifar10),
+          CASE(a_dataset_should_use_given_temperatures_without_labels_and_refuse_bad_ones))

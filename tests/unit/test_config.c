@@ -89,11 +89,132 @@ TEST_CASE(config_should_carry_a_front_row_to_apply_exactly)
 
 TEST_CASE(config_should_refuse_a_metric_it_cannot_compute_naming_it)
 {
-    const char *m = config_error(
-        "{\"models\": [\"a\", \"b\"], \"thresholds\": [0.5], \"metric\": \"entropy\"}",
-        CASCADE_ERR_VALUE);
-    CHECK_STR_CONTAINS(m, "the metric \"entropy\" is not supported");
-    CHECK_STR_CONTAINS(m, "expected \"max_softmax\"");
+    static const char *const bad[] = {"energy", "entropy+ensemble+temperature", "margin+",
+                                      "max_softmax+temperature+ensemble+x", "Margin",
+                                      "margin+isotonic"};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        char text[256], expected[128];
+        snprintf(text, sizeof text,
+                 "{\"models\": [\"a\", \"b\"], \"thresholds\": [0.5], \"metric\": \"%s\"}",
+                 bad[k]);
+        const char *m = config_error(text, CASCADE_ERR_VALUE);
+        snprintf(expected, sizeof expected, "the metric \"%s\" is not supported", bad[k]);
+        CHECK_STR_CONTAINS(m, expected);
+        CHECK_STR_CONTAINS(m, "expected max_softmax, margin or entropy, then optionally "
+                              "+temperature, then optionally +ensemble");
+    }
+}
+
+/* Loads TEXT as a config that must be valid. */
+static void load_config(const char *text, cascade_config *config)
+{
+    const char *path = write_temp(text);
+    cascade_error error;
+    cascade_error_clear(&error);
+    if (cascade_config_load(path, config, &error) != CASCADE_OK)
+        fprintf(stderr, "%s\n", error.message);
+    unlink(path);
+    REQUIRE(config->stages > 0);
+}
+
+TEST_CASE(config_should_read_each_metric_its_temperatures_and_ensembling)
+{
+    cascade_config config;
+    load_config("{\"models\": [\"a\", \"b\"], \"thresholds\": [-0.5], \"metric\": \"entropy\"}",
+                &config);
+    CHECK(config.confidence == CASCADE_METRIC_ENTROPY && !config.calibrated && !config.ensemble);
+    CHECK(config.threshold[0] == -0.5);
+    cascade_config_free(&config);
+
+    load_config("{\"models\": [\"a\", \"b\"], \"thresholds\": [0.5], \"metric\": \"max_softmax+ensemble\","
+                " \"temperatures\": null}", &config);
+    CHECK(config.confidence == CASCADE_METRIC_MAX_SOFTMAX && !config.calibrated && config.ensemble);
+    cascade_config_free(&config);
+
+    load_config("{\"models\": [\"a\", \"b\", \"c\"], \"thresholds\": [0.1, 0.2],"
+                " \"metric\": \"margin+temperature+ensemble\","
+                " \"temperatures\": [1.396778987169297, 0.30000000000000004, 2]}", &config);
+    CHECK(config.confidence == CASCADE_METRIC_MARGIN && config.calibrated && config.ensemble);
+    CHECK(strcmp(config.metric, "margin+temperature+ensemble") == 0);
+    /* Bit for bit. */
+    CHECK(config.temperature[0] == 1.396778987169297 && config.temperature[1] == 0.1 + 0.2 &&
+          config.temperature[2] == 2.0);
+    cascade_dataset_options options = {.cost_field = "flops"};
+    cascade_config_dataset_options(&config, &options);
+    CHECK(options.metric == CASCADE_METRIC_MARGIN && options.calibrate == CASCADE_CALIBRATE_NONE);
+    CHECK_EQ_INT(options.temperature_count, 3);
+    CHECK(strcmp(options.temperature_model[2], "c") == 0 && options.temperature[2] == 2.0);
+    CHECK(strcmp(options.cost_field, "flops") == 0);
+    cascade_config_free(&config);
+
+    load_config("{\"models\": [\"a\"], \"thresholds\": [], \"metric\": \"entropy+temperature\","
+                " \"temperatures\": [0.75]}", &config);
+    CHECK(config.calibrated && !config.ensemble && config.temperature[0] == 0.75);
+    cascade_config_free(&config);
+}
+
+TEST_CASE(config_should_refuse_temperatures_that_do_not_fit_its_stages_naming_the_problem)
+{
+    CHECK_STR_CONTAINS(config_error("{\"models\": [\"a\", \"b\"], \"thresholds\": [0.5], "
+                                    "\"metric\": \"margin+temperature\", \"temperatures\": [1.5]}",
+                                    CASCADE_ERR_FORMAT),
+                       "\"temperatures\" has the wrong length: 1 for 2 models (expected one "
+                       "temperature T > 0 per stage");
+    CHECK_STR_CONTAINS(config_error("{\"models\": [\"a\", \"b\"], \"thresholds\": [0.5], "
+                                    "\"metric\": \"margin+temperature\", \"temperatures\": [1, 2, 3]}",
+                                    CASCADE_ERR_FORMAT),
+                       "\"temperatures\" has the wrong length: 3 for 2 models");
+    CHECK_STR_CONTAINS(config_error("{\"models\": [\"a\", \"b\"], \"thresholds\": [0.5], "
+                                    "\"metric\": \"max_softmax+temperature\"}", CASCADE_ERR_FORMAT),
+                       "the metric \"max_softmax+temperature\" needs \"temperatures\", which is missing");
+    CHECK_STR_CONTAINS(config_error("{\"models\": [\"a\", \"b\"], \"thresholds\": [0.5], "
+                                    "\"metric\": \"max_softmax+temperature\", \"temperatures\": 1.5}",
+                                    CASCADE_ERR_FORMAT),
+                       "needs \"temperatures\", which is not an array");
+    CHECK_STR_CONTAINS(config_error("{\"models\": [\"a\", \"b\"], \"thresholds\": [0.5], "
+                                    "\"metric\": \"margin\", \"temperatures\": [1.5, 2]}",
+                                    CASCADE_ERR_FORMAT),
+                       "\"temperatures\" is given but the metric \"margin\" has no +temperature");
+    CHECK_STR_CONTAINS(config_error("{\"models\": [\"a\", \"b\"], \"thresholds\": [0.5], "
+                                    "\"metric\": \"margin+temperature\", \"temperatures\": [1.5, 0]}",
+                                    CASCADE_ERR_FORMAT),
+                       "\"temperatures\"[1] is not a temperature (expected a finite number > 0)");
+    CHECK_STR_CONTAINS(config_error("{\"models\": [\"a\", \"b\"], \"thresholds\": [0.5], "
+                                    "\"metric\": \"margin+temperature\", \"temperatures\": [\"1\", 2]}",
+                                    CASCADE_ERR_FORMAT),
+                       "\"temperatures\"[0] is not a temperature");
+}
+
+TEST_CASE(config_should_carry_the_temperatures_column_as_an_array_even_for_one_stage)
+{
+    const char *csv_path = write_temp(
+        "models,thresholds,accuracy,cost,stages,answered,metric,temperatures\n"
+        "a,,0.5,1,1,1,entropy+temperature,1.396778987169297\n"
+        "a>b,-0.25,0.7,2,2,0.5;0.5,entropy+temperature,1.396778987169297;0.30000000000000004\n");
+    char csv_copy[64];
+    snprintf(csv_copy, sizeof csv_copy, "%s", csv_path);
+    cascade_front_table *table = NULL;
+    cascade_error error;
+    cascade_error_clear(&error);
+    REQUIRE(cascade_front_table_load(csv_copy, &table, &error) == CASCADE_OK);
+    for (size_t row = 0; row < 2; row++) {
+        char *json = cascade_config_json(table, row);
+        REQUIRE(json);
+        cJSON *root = cJSON_Parse(json);
+        REQUIRE(root);
+        cJSON *t = cJSON_GetObjectItem(root, "temperatures");
+        CHECK(cJSON_IsArray(t) && cJSON_GetArraySize(t) == (int)row + 1);
+        cJSON_Delete(root);
+        cascade_config config;
+        load_config(json, &config);
+        CHECK(config.calibrated && config.stages == row + 1);
+        CHECK(config.temperature[0] == 1.396778987169297);
+        CHECK(row == 0 || config.temperature[1] == 0.1 + 0.2);
+        cascade_config_free(&config);
+        free(json);
+    }
+    cascade_front_table_free(table);
+    unlink(csv_copy);
 }
 
 TEST_CASE(config_should_say_what_is_wrong_with_a_malformed_config)
@@ -147,5 +268,8 @@ TEST_CASE(config_should_default_to_max_softmax_and_resolve_names_in_the_manifest
 
 RUN_TESTS(CASE(config_should_carry_a_front_row_to_apply_exactly),
           CASE(config_should_refuse_a_metric_it_cannot_compute_naming_it),
+          CASE(config_should_read_each_metric_its_temperatures_and_ensembling),
+          CASE(config_should_refuse_temperatures_that_do_not_fit_its_stages_naming_the_problem),
+          CASE(config_should_carry_the_temperatures_column_as_an_array_even_for_one_stage),
           CASE(config_should_say_what_is_wrong_with_a_malformed_config),
           CASE(config_should_default_to_max_softmax_and_resolve_names_in_the_manifest))

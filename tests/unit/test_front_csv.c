@@ -258,8 +258,64 @@ TEST_CASE(pick_should_name_the_best_reachable_value_when_nothing_qualifies)
     unlink(path);
 }
 
+TEST_CASE(front_csv_should_end_with_the_temperature_of_each_stage_when_calibrated)
+{
+    char manifest[512];
+    snprintf(manifest, sizeof manifest, "%s/cifar10/manifest.json", shared_data_dir());
+    cascade_dataset_options options = {.calibrate = CASCADE_CALIBRATE_TEMPERATURE};
+    cascade_dataset *dataset = NULL;
+    cascade_error error;
+    cascade_error_clear(&error);
+    REQUIRE(cascade_dataset_load(manifest, &options, &dataset, &error) == CASCADE_OK);
+    cascade_front front;
+    cascade_front_init(&front);
+    cascade_sweep_options sweep = {.max_stages = 3};
+    REQUIRE(cascade_sweep(dataset, &sweep, &front, NULL, &error) == CASCADE_OK);
+    const char *path = temp_csv("");
+    FILE *file = fopen(path, "w");
+    REQUIRE(file);
+    REQUIRE(cascade_write_front_csv(file, dataset, &front) == CASCADE_OK);
+    REQUIRE(fclose(file) == 0);
+    char header[256] = "";
+    file = fopen(path, "r");
+    REQUIRE(file && fgets(header, sizeof header, file));
+    fclose(file);
+    /* Every earlier column keeps its place; temperatures comes last. */
+    CHECK(strcmp(header, "models,thresholds,accuracy,cost,stages,answered,metric,"
+                         "temperatures\n") == 0);
+
+    cascade_front_table *table = NULL;
+    REQUIRE(cascade_front_table_load(path, &table, &error) == CASCADE_OK);
+    REQUIRE(table->count == front.count && table->extra_count == 1);
+    CHECK(strcmp(table->extra_name[0], "temperatures") == 0);
+    size_t wrong = 0, three = 0;
+    for (size_t i = 0; i < front.count; i++) {
+        const cascade_point *p = &front.points[i];
+        const char *cell = table->rows[i].extra[0];
+        three += p->stages == 3;
+        CHECK(strcmp(table->rows[i].metric, "max_softmax+temperature") == 0);
+        for (unsigned s = 0; s < p->stages; s++) {
+            char *end = NULL;
+            double t = strtod(cell, &end);
+            /* Exactly the fitted T, each followed by ';' but the last. */
+            wrong += t != dataset->models[p->model[s]].calibration.temperature ||
+                     *end != (s + 1 < p->stages ? ';' : '\0');
+            cell = end + (*end == ';');
+        }
+    }
+    if (wrong)
+        fprintf(stderr, "%zu temperatures differ from the fitted ones\n", wrong);
+    CHECK_EQ_INT(wrong, 0);
+    CHECK(three > 0);
+    cascade_front_table_free(table);
+    cascade_front_free(&front);
+    cascade_dataset_free(dataset);
+    unlink(path);
+}
+
 RUN_TESTS(CASE(front_csv_should_read_back_what_sweep_writes_on_cifar10),
           CASE(front_csv_should_find_columns_by_name_in_any_order),
+          CASE(front_csv_should_end_with_the_temperature_of_each_stage_when_calibrated),
           CASE(front_csv_should_name_the_line_column_and_expectation_of_a_bad_cell),
           CASE(pick_should_choose_the_cheapest_row_reaching_the_accuracy),
           CASE(pick_should_choose_the_most_accurate_row_within_the_cost),
