@@ -1,0 +1,123 @@
+/* Private to src/points: the sweep's shared state, split over
+ * sweep.c (the driver: chains, work queue, threads), sweep_prepare.c (per
+ * model: order, groups, grid), sweep_worker.c (a worker's front so far and
+ * the bounds), sweep_pairs.c (exact pairs) and sweep_grid.c (longer chains
+ * over the threshold grid). */
+#ifndef CASCADE_POINTS_SWEEP_INTERNAL_H
+#define CASCADE_POINTS_SWEEP_INTERNAL_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cascade/sweep.h"
+
+enum {
+    DEFAULT_GRID = 100,
+    JOINT_BLOCK = 4096,            /* samples per SYRK block */
+    MAX_TABLE_CELLS = 1 << 24,     /* per channel, for chains of 3+ stages */
+    REDUCE_EVERY = 1 << 14,        /* worker candidates between front reductions */
+    PREFETCH_ROWS = 16             /* rows of the correctness matrix fetched ahead */
+};
+
+typedef struct model_prep {
+    uint32_t *order;      /* [samples] sample indices by confidence, descending */
+    uint8_t *sorted_correct; /* [samples] correct[order[pos]] */
+    uint32_t *group_end;  /* [groups] n_exit after each run of equal confidence, < samples */
+    size_t groups;
+    double *grid;         /* [grid_size] grid thresholds, descending */
+    uint32_t *grid_exit;  /* [grid_size] samples exiting at each grid threshold */
+    unsigned grid_size;
+    uint16_t *bin;        /* [samples] number of grid thresholds the sample reaches */
+} model_prep;
+
+typedef struct chain_list {
+    uint16_t *models;     /* [count][length] */
+    size_t count;
+    unsigned length;
+} chain_list;
+
+typedef struct sweep_shared {
+    const cascade_dataset *dataset;
+    const cascade_sweep_options *options;
+    model_prep *prep;     /* [model_count] */
+    double *joint;        /* [model_count][model_count] samples correct for both, upper part */
+    chain_list *lists;    /* [max_stages + 1], index = chain length */
+    uint8_t *by_sample;   /* [samples][columns] correctness, columns = candidates by cost */
+    size_t columns;
+    uint32_t *column;     /* [model_count] column of a candidate model */
+    unsigned max_stages;
+    size_t total_chains;
+    /* the work queue and progress, under lock */
+    pthread_mutex_t lock;
+    unsigned list_index;
+    size_t next_chain;
+    size_t chains_done;
+    size_t last_report;
+    cascade_status status;
+} sweep_shared;
+
+typedef struct worker {
+    sweep_shared *shared;
+    cascade_front front;  /* local candidates; [0, reduced) is a reduced front */
+    size_t reduced;
+    double *reduced_cost; /* [reduced] the reduced front's costs and accuracies, */
+    double *reduced_accuracy; /* compact for the walks in sweep_pair */
+    size_t reduced_capacity;
+    size_t reductions;    /* how many times the front was reduced: stale walks */
+    /* first-stage scratch, [columns] each */
+    int32_t *suffix, *best;
+    struct front_walk *walks;
+    size_t scratch_columns;
+    size_t since_reduce;
+    cascade_sweep_stats stats;
+    /* scratch */
+    uint32_t *table;      /* [channels][cells] for grid chains */
+    size_t table_capacity;
+    struct grid_point *points;
+    size_t points_capacity;
+    cascade_status status;
+} worker;
+
+typedef struct grid_point {
+    double cost;
+    uint32_t correct;
+    uint32_t index;       /* the threshold combination, mixed radix */
+} grid_point;
+
+/* Where one pair's walk stands in the worker's reduced front: the reduced
+ * front is sorted by cost, and a pair's points come in rising cost, so the
+ * look-ups advance instead of searching afresh. */
+typedef struct front_walk {
+    size_t at_most;    /* points with cost <= the current cost */
+    size_t below;      /* points with cost < the current cost */
+    size_t reductions; /* w->reductions when the positions were found */
+} front_walk;
+
+/* sweep_prepare.c */
+cascade_status sweep_prepare_model(const cascade_records *r, unsigned grid, model_prep *out);
+void sweep_free_prep(model_prep *p);
+/* The threshold that lets exactly N samples (N at a group end) exit. */
+double sweep_threshold_for_exits(const cascade_records *r, const model_prep *p, size_t n);
+
+/* sweep_worker.c */
+cascade_status sweep_worker_add(worker *w, const cascade_point *p);
+cascade_status sweep_worker_reduce(worker *w);
+/* First index of COST[0..n) (ascending) that is >= C, or > C when STRICT. */
+size_t sweep_lower_bound(const double *cost, size_t n, double c, int strict);
+/* True when a point found so far is strictly better than anything costing
+ * at least COST with at most ACCURACY. */
+int sweep_dominated(const worker *w, double cost, double accuracy);
+cascade_status sweep_joint_correct(const cascade_dataset *d, double *joint);
+double sweep_joint_at(const sweep_shared *sh, unsigned a, unsigned b);
+/* Upper bound on the samples any stage of CHAIN[0..n) gets right. */
+double sweep_oracle_bound(const sweep_shared *sh, const uint16_t *chain, unsigned n);
+
+/* sweep_pairs.c */
+cascade_status sweep_pair(worker *w, unsigned a, unsigned b);
+int sweep_first_stage(worker *w, const uint16_t *pairs, size_t count, int skip);
+
+/* sweep_grid.c */
+cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n);
+
+#endif

@@ -1,0 +1,242 @@
+/* Exact pairs: every distinct confidence of the first stage a threshold.
+ *
+ * For a first stage a, sort samples by a's confidence, descending. Exiting
+ * at a threshold between two adjacent distinct confidences sends the top n
+ * samples to a's answer and the rest to b's, so correct(n) and
+ * cost(n) = cost_a + cost_b (k - n) / k come from running sums over a's
+ * order: one O(k) pass per pair. */
+#include "points/sweep_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* From START (where COST[START-1] already qualifies), the first index whose
+ * cost exceeds C (or is >= C when !STRICT): galloping, so a long jump costs
+ * O(log distance) and a short one O(1). */
+static size_t advance(const double *cost, size_t n, size_t start, double c, int strict)
+{
+    size_t step = 1, lo = start, hi = start;
+    while (hi < n && (strict ? cost[hi] <= c : cost[hi] < c)) {
+        lo = hi + 1;
+        hi += step;
+        step *= 2;
+    }
+    if (hi > n)
+        hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strict ? cost[mid] <= c : cost[mid] < c)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static front_walk walk_start(const worker *w, double cost)
+{
+    size_t at = sweep_lower_bound(w->reduced_cost, w->reduced, cost, 0);
+    return (front_walk){at, at, w->reductions};
+}
+
+static void walk_to(const worker *w, front_walk *walk, double cost)
+{
+    if (walk->reductions != w->reductions) { /* reduced meanwhile: find our place again */
+        walk->reductions = w->reductions;
+        walk->at_most = sweep_lower_bound(w->reduced_cost, w->reduced, cost, 1);
+        walk->below = sweep_lower_bound(w->reduced_cost, w->reduced, cost, 0);
+    }
+    walk->at_most = advance(w->reduced_cost, w->reduced, walk->at_most, cost, 1);
+    walk->below = advance(w->reduced_cost, w->reduced, walk->below, cost, 0);
+}
+
+/* The best accuracy found at a cost no higher than the walk's; -1 if none. */
+static double walk_best(const worker *w, const front_walk *walk)
+{
+    return walk->at_most ? w->reduced_accuracy[walk->at_most - 1] : -1;
+}
+
+/* Whether a point found is strictly better than ACCURACY at the walk's cost. */
+static int walk_dominated(const worker *w, const front_walk *walk, double accuracy)
+{
+    return walk_best(w, walk) > accuracy ||
+           (walk->below && w->reduced_accuracy[walk->below - 1] >= accuracy);
+}
+
+/* Adds pair (a, b) with the top N_EXIT samples exiting at a. */
+static cascade_status add_pair_point(worker *w, unsigned a, unsigned b, size_t n_exit,
+                                     double cost, double accuracy)
+{
+    const sweep_shared *sh = w->shared;
+    size_t k = sh->dataset->samples;
+    cascade_point p;
+    memset(&p, 0, sizeof p);
+    p.stages = 2;
+    p.model[0] = a;
+    p.model[1] = b;
+    p.threshold[0] = sweep_threshold_for_exits(&sh->dataset->models[a].records, &sh->prep[a], n_exit);
+    p.accuracy = accuracy;
+    p.cost = cost;
+    p.answered[0] = (double)n_exit / (double)k;
+    p.answered[1] = (double)(k - n_exit) / (double)k;
+    return sweep_worker_add(w, &p);
+}
+
+/* One pair, walked from the cheap end: n = k exits at a, then fewer and
+ * fewer. With suffix sums over a's order,
+ *   correct(n) = total_a + sum_{pos >= n} (correct_b - correct_a),
+ * and no point with fewer exits can get right more than correct(n) plus the
+ * samples before n that only b gets right, R(n) = R(k) - (those at or after
+ * n), where R(k) = total_b - joint(a, b) comes from the SYRK. Once a point
+ * found already beats that bound at the current cost, every remaining
+ * (costlier) point is strictly sweep_dominated and the walk stops: weak pairs end
+ * after a small part of the samples. */
+cascade_status sweep_pair(worker *w, unsigned a, unsigned b)
+{
+    const cascade_dataset *d = w->shared->dataset;
+    const model_prep *o = &w->shared->prep[a];
+    const cascade_records *ra = &d->models[a].records, *rb = &d->models[b].records;
+    const uint8_t *sorted_a = o->sorted_correct, *cb = rb->correct;
+    const uint32_t *order = o->order;
+    int keep_all = w->shared->options->all_points != NULL;
+    size_t k = d->samples;
+    double cost_a = d->models[a].cost, cost_b = d->models[b].cost;
+    long long correct = (long long)ra->correct_count; /* correct(k) */
+    long long only_b = (long long)rb->correct_count - (long long)sweep_joint_at(w->shared, a, b);
+    long long best = -1;
+    front_walk walk = walk_start(w, cost_a);
+    size_t pos = k, evaluated = 0;
+    for (size_t g = o->groups; g-- > 0;) {
+        size_t n_exit = o->group_end[g];
+        for (; pos > n_exit; pos--) {
+            int right_a = sorted_a[pos - 1], right_b = cb[order[pos - 1]];
+            correct += right_b - right_a;
+            only_b -= right_b & !right_a;
+        }
+        evaluated++;
+        if (correct <= best && !keep_all)
+            continue;
+        if (correct > best)
+            best = correct;
+        /* = cascade_chain_cost with reached (k, k - n_exit), bit for bit */
+        double cost = cost_a + cost_b * ((double)(k - n_exit) / (double)k);
+        double accuracy = (double)correct / (double)k;
+        if (!keep_all) {
+            walk_to(w, &walk, cost);
+            /* The bound only falls along the walk and the front only rises:
+             * once a found point is strictly more accurate than it, this
+             * point and every costlier one of the pair are sweep_dominated. */
+            if (walk_best(w, &walk) > (double)(correct + only_b) / (double)k)
+                break;
+            if (walk_dominated(w, &walk, accuracy))
+                continue;
+        }
+        if (add_pair_point(w, a, b, n_exit, cost, accuracy) != CASCADE_OK)
+            return CASCADE_ERR_NOMEM;
+    }
+    w->stats.candidates += evaluated;
+    return CASCADE_OK;
+}
+
+static int grow_scratch(worker *w, size_t columns)
+{
+    if (columns <= w->scratch_columns)
+        return 1;
+    int32_t *suffix = realloc(w->suffix, columns * sizeof *suffix);
+    if (suffix)
+        w->suffix = suffix;
+    int32_t *best = realloc(w->best, columns * sizeof *best);
+    if (best)
+        w->best = best;
+    front_walk *walks = realloc(w->walks, columns * sizeof *walks);
+    if (walks)
+        w->walks = walks;
+    if (!suffix || !best || !walks)
+        return 0;
+    w->scratch_columns = columns;
+    return 1;
+}
+
+/* All pairs (a, b) with one first stage a at once: the same walk as
+ * sweep_pair, from the cheap end, but each step adds the row of the
+ * sample-major correctness matrix to every b's suffix sum, and only the b
+ * whose count beats its own best so far is looked at further. That
+ * replaces a gather per pair and sample with a short contiguous add the
+ * compiler vectorises. PAIRS are COUNT (a, b) pairs with a common a whose b
+ * are consecutive candidates by cost. Returns 0 when they are not (the
+ * caller then sweeps them one by one), 1 when done (see w->status). */
+int sweep_first_stage(worker *w, const uint16_t *pairs, size_t count, int skip)
+{
+    const sweep_shared *sh = w->shared;
+    const cascade_dataset *d = sh->dataset;
+    unsigned a = pairs[0];
+    size_t lo = sh->column[pairs[1]], hi = sh->column[pairs[2 * (count - 1) + 1]] + 1;
+    if (hi - lo != count || w->shared->options->all_points)
+        return 0;
+    if (!grow_scratch(w, count)) {
+        w->status = CASCADE_ERR_NOMEM;
+        return 1;
+    }
+    const model_prep *o = &sh->prep[a];
+    const cascade_records *ra = &d->models[a].records;
+    size_t k = d->samples, n_columns = sh->columns;
+    double cost_a = d->models[a].cost;
+    int32_t *suffix = w->suffix, *best = w->best;
+    for (size_t j = 0; j < count; j++) {
+        uint16_t chain[2] = {(uint16_t)a, pairs[2 * j + 1]};
+        suffix[j] = 0;
+        best[j] = -1;
+        w->walks[j] = walk_start(w, cost_a);
+        if (skip &&
+            sweep_dominated(w, cost_a, sweep_oracle_bound(sh, chain, 2) / (double)k)) {
+            best[j] = INT32_MAX; /* never beaten: the pair is skipped */
+            w->stats.chains_skipped++;
+        } else {
+            w->stats.chains_swept++;
+            w->stats.candidates += o->groups;
+        }
+    }
+    int32_t total_a = (int32_t)ra->correct_count, suffix_a = 0;
+    size_t pos = k;
+    for (size_t g = o->groups; g-- > 0;) {
+        size_t n_exit = o->group_end[g];
+        for (; pos > n_exit; pos--) {
+            const uint8_t *row = sh->by_sample + (size_t)o->order[pos - 1] * n_columns + lo;
+            /* rows come in a's order, which no cache predicts: fetch ahead */
+            if (pos > PREFETCH_ROWS) {
+                const uint8_t *ahead =
+                    sh->by_sample + (size_t)o->order[pos - 1 - PREFETCH_ROWS] * n_columns + lo;
+                for (size_t line = 0; line < count; line += 64)
+                    __builtin_prefetch(ahead + line);
+            }
+            suffix_a += o->sorted_correct[pos - 1];
+            for (size_t j = 0; j < count; j++)
+                suffix[j] += row[j];
+        }
+        /* correct(n) = total_a - (a's right answers from n on) + b's */
+        int32_t base = total_a - suffix_a;
+        int any = 0;
+        for (size_t j = 0; j < count; j++)
+            any |= base + suffix[j] > best[j];
+        if (!any)
+            continue;
+        for (size_t j = 0; j < count; j++) {
+            int32_t correct = base + suffix[j];
+            if (correct <= best[j])
+                continue;
+            best[j] = correct;
+            unsigned b = pairs[2 * j + 1];
+            /* = cascade_chain_cost with reached (k, k - n_exit), bit for bit */
+            double cost = cost_a + d->models[b].cost * ((double)(k - n_exit) / (double)k);
+            double accuracy = (double)correct / (double)k;
+            walk_to(w, &w->walks[j], cost);
+            if (walk_dominated(w, &w->walks[j], accuracy))
+                continue;
+            if (add_pair_point(w, a, b, n_exit, cost, accuracy) != CASCADE_OK) {
+                w->status = CASCADE_ERR_NOMEM;
+                return 1;
+            }
+        }
+    }
+    return 1;
+}
