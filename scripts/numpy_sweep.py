@@ -16,7 +16,7 @@ sample with conf_a >= t exits at a, the others go on to b, so
   accuracy = (correct_a among exits + correct_b among the rest) / k
   cost     = cost_a + cost_b * (share of samples that reach b).
 a's confidences are sorted once per first-stage model; each pair then costs
-O(k) with cumulative sums. (The threshold above every confidence sends all to
+O(k) with cumulative sums, and only the pair's own front is kept. (The threshold above every confidence sends all to
 b and is always dominated by b alone, so it is left out.)
 
 Output: the Pareto front of all points as CSV, cost ascending, columns
@@ -93,11 +93,20 @@ def sweep(manifest_path, dtype=np.float32):
         cum_a = np.concatenate(([0], np.cumsum(corrects[a][order])))
         for b in seconds:
             cum_b = np.concatenate(([0], np.cumsum(corrects[b][order])))
-            p_first.append(np.full(exits.shape, a))
-            p_second.append(np.full(exits.shape, b))
-            p_threshold.append(thresholds)
-            p_correct.append(cum_a[exits] + cum_b[k] - cum_b[exits])
-            p_cost.append(costs[a] + costs[b] * ((k - exits) / k))
+            correct = cum_a[exits] + cum_b[k] - cum_b[exits]
+            # Keep only the pair's own front before collecting (with 200
+            # models, all points of all pairs would not fit in memory): in
+            # cost order (exits falling), each point must beat every cheaper one.
+            by_cost = correct[::-1]
+            best_cheaper = np.maximum.accumulate(np.concatenate(([-1], by_cost[:-1])))
+            keep = np.flatnonzero(by_cost > best_cheaper)
+            keep = len(exits) - 1 - keep[::-1]  # back to exits order
+            kept = exits[keep]
+            p_first.append(np.full(kept.shape, a))
+            p_second.append(np.full(kept.shape, b))
+            p_threshold.append(thresholds[keep])
+            p_correct.append(correct[keep])
+            p_cost.append(costs[a] + costs[b] * ((k - kept) / k))
 
     first = np.concatenate(p_first)
     second = np.concatenate(p_second)

@@ -201,6 +201,8 @@ cascade_status cascade_sweep_chain(const cascade_dataset *dataset, const unsigne
     if (status == CASCADE_OK)
         status = stages == 2 ? sweep_pair(&w, chain[0], chain[1])
                              : sweep_grid_chain(&w, chain, stages);
+    if (status == CASCADE_OK)
+        sweep_finish_pair_thresholds(&sh, &w.front);
     for (size_t i = 0; i < w.front.count && status == CASCADE_OK; i++)
         status = cascade_front_add(out, &w.front.points[i]);
     if (sh.prep)
@@ -410,6 +412,11 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
             pthread_mutex_init(&sh.lock, NULL);
             status = run_workers(&sh, front, &local);
             pthread_mutex_destroy(&sh.lock);
+            if (status == CASCADE_OK) {
+                sweep_finish_pair_thresholds(&sh, front);
+                if (options->all_points)
+                    sweep_finish_pair_thresholds(&sh, options->all_points);
+            }
             if (status == CASCADE_ERR_ARGUMENT)
                 cascade_error_set(error, status, NULL, -1, -1,
                     "a %u-stage threshold table over a grid of %u exceeds %d cells (expected a smaller --grid)",

@@ -116,6 +116,9 @@ double sweep_oracle_bound(const sweep_shared *sh, const uint16_t *chain, unsigne
 /* sweep_pairs.c */
 cascade_status sweep_pair(worker *w, unsigned a, unsigned b);
 int sweep_first_stage(worker *w, const uint16_t *pairs, size_t count, int skip);
+/* Pair points carry a placeholder threshold until this turns it into the
+ * real one, between the two confidences around the exit count. */
+void sweep_finish_pair_thresholds(const sweep_shared *sh, cascade_front *front);
 
 /* sweep_grid.c */
 cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n);

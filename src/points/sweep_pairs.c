@@ -7,6 +7,7 @@
  * order: one O(k) pass per pair. */
 #include "points/sweep_internal.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,7 +64,10 @@ static int walk_dominated(const worker *w, const front_walk *walk, double accura
            (walk->below && w->reduced_accuracy[walk->below - 1] >= accuracy);
 }
 
-/* Adds pair (a, b) with the top N_EXIT samples exiting at a. */
+/* Adds pair (a, b) with the top N_EXIT samples exiting at a. Its threshold
+ * is left as the lowest exiting confidence, which orders points as the
+ * final threshold does: formatting the final one (a few snprintf/strtod
+ * rounds) waits for the few points that stay on the front. */
 static cascade_status add_pair_point(worker *w, unsigned a, unsigned b, size_t n_exit,
                                      double cost, double accuracy)
 {
@@ -74,7 +78,7 @@ static cascade_status add_pair_point(worker *w, unsigned a, unsigned b, size_t n
     p.stages = 2;
     p.model[0] = a;
     p.model[1] = b;
-    p.threshold[0] = sweep_threshold_for_exits(&sh->dataset->models[a].records, &sh->prep[a], n_exit);
+    p.threshold[0] = sh->dataset->models[a].records.confidence[sh->prep[a].order[n_exit - 1]];
     p.accuracy = accuracy;
     p.cost = cost;
     p.answered[0] = (double)n_exit / (double)k;
@@ -239,4 +243,18 @@ int sweep_first_stage(worker *w, const uint16_t *pairs, size_t count, int skip)
         }
     }
     return 1;
+}
+
+void sweep_finish_pair_thresholds(const sweep_shared *sh, cascade_front *front)
+{
+    size_t k = sh->dataset->samples;
+    for (size_t i = 0; i < front->count; i++) {
+        cascade_point *p = &front->points[i];
+        if (p->stages != 2)
+            continue;
+        unsigned a = p->model[0];
+        size_t n_exit = (size_t)llround(p->answered[0] * (double)k); /* exact: n_exit / k */
+        p->threshold[0] = sweep_threshold_for_exits(&sh->dataset->models[a].records,
+                                                    &sh->prep[a], n_exit);
+    }
 }
