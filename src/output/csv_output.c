@@ -8,18 +8,14 @@
 
 void cascade_format_double(double value, char *buf)
 {
-    /* If d digits read back exactly, so do d + 1 (the nearer rounding), so
-     * the fewest digits can be found by bisection: 4 or 5 tries, not 17. */
-    int lo = 1, hi = 17;
-    while (lo < hi) {
-        int mid = (lo + hi) / 2;
-        snprintf(buf, 32, "%.*g", mid, value);
+    /* Doubles carry 15 significant decimal digits safely: when the value
+     * reads back from 15, %g's rounding to 15 digits is its shortest form
+     * padded with zeros that %g drops. Otherwise 16 or 17 digits. */
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, 32, "%.*g", digits, value);
         if (strtod(buf, NULL) == value)
-            hi = mid;
-        else
-            lo = mid + 1;
+            break;
     }
-    snprintf(buf, 32, "%.*g", lo, value);
     /* %g writes a whole number with fewer significant digits than its
      * length as an exponent (10 as "1e+01"); below 1e17 write it plainly. */
     if (strchr(buf, 'e') && fabs(value) < 1e17 && value == trunc(value))
