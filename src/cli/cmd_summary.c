@@ -434,7 +434,7 @@ int cmd_summary(int argc, char **argv)
         case 't':
             if (!cli_parse_long("--threads", optarg, 1, 1024, &number))
                 return EXIT_USAGE;
-            sweep.threads = (unsigned)number;
+            sweep.threads = load.threads = (unsigned)number;
             break;
         case 'm': model_list = optarg; break;
         case 'f': sweep.front_only = 1; break;
