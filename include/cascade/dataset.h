@@ -91,6 +91,8 @@ typedef struct cascade_dataset_options {
     const char *const *temperature_model;  /* [temperature_count] */
     const double *temperature;             /* [temperature_count] finite, > 0 */
     unsigned threads;          /* for the per-model pass; 0 means one per online CPU */
+    int precise;               /* confidences of float16/32 logits in double precision
+                                  (see cascade_records_options) */
 } cascade_dataset_options;
 
 /* Loads the manifest, the labels and every model's records. With

@@ -88,15 +88,23 @@ cascade_status cascade_records_compute(const cascade_array *scores,
                                        const char *model, const char *path,
                                        cascade_records *out,
                                        cascade_error *error);
-/* The same, on THREADS worker threads over rows (0: one per online CPU).
- * float32 and float16 logits take a vectorised path (exp accurate to about
- * 1e-7 relative, sums in double); other inputs a double-precision one. */
-cascade_status cascade_records_compute_threads(const cascade_array *scores,
-                                               cascade_score_kind kind,
-                                               const cascade_labels *labels,
-                                               const char *model, const char *path,
-                                               unsigned threads, cascade_records *out,
-                                               cascade_error *error);
+typedef struct cascade_records_options {
+    unsigned threads;   /* worker threads over rows; 0 means one per online CPU */
+    int precise;        /* float16/float32 logits through the double-precision
+                           path too (libm exp): slower, for bit-level agreement
+                           with a float64 reference */
+} cascade_records_options;
+
+/* The same with OPTIONS (NULL for the defaults). By default float32 and
+ * float16 logits take a vectorised path (exp accurate to about 1e-7
+ * relative, sums in double); other inputs, and every input with `precise`,
+ * a double-precision one. */
+cascade_status cascade_records_compute_with(const cascade_array *scores,
+                                            cascade_score_kind kind,
+                                            const cascade_labels *labels,
+                                            const char *model, const char *path,
+                                            const cascade_records_options *options,
+                                            cascade_records *out, cascade_error *error);
 
 void cascade_records_free(cascade_records *records);
 

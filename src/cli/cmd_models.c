@@ -127,6 +127,7 @@ int cmd_models(int argc, char **argv)
         {"expect-accuracy", required_argument, NULL, OPT_EXPECT_ACCURACY},
         {"tolerance", required_argument, NULL, OPT_TOLERANCE},
         {"require-all", no_argument, NULL, OPT_REQUIRE_ALL},
+        {"precise", no_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *output_path = NULL;
@@ -162,6 +163,7 @@ int cmd_models(int argc, char **argv)
             if (cli_parse_calibrate("models", optarg, &load) != EXIT_OK)
                 return EXIT_USAGE;
             break;
+        case 'P': load.precise = 1; break;
         case 'q': quiet = 1; break;
         case 'h':
             cli_print_help(stdout, cli_find_command("models"));

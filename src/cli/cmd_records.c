@@ -15,6 +15,7 @@ int cmd_records(int argc, char **argv)
         {"calibrate", required_argument, NULL, 'C'},
         {"threads", required_argument, NULL, 't'},
         {"quiet", no_argument, NULL, 'q'},
+        {"precise", no_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *output_dir = NULL;
@@ -40,6 +41,7 @@ int cmd_records(int argc, char **argv)
                 return EXIT_USAGE;
             load.threads = (unsigned)number;
             break;
+        case 'P': load.precise = 1; break;
         case 'q': quiet = 1; break;
         case 'h':
             cli_print_help(stdout, cli_find_command("records"));

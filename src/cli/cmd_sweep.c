@@ -31,6 +31,7 @@ int cmd_sweep(int argc, char **argv)
         {"metric", required_argument, NULL, 'M'},
         {"calibrate", required_argument, NULL, 'C'},
         {"ensemble", no_argument, NULL, 'e'},
+        {"precise", no_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *output_path = NULL;
@@ -82,6 +83,7 @@ int cmd_sweep(int argc, char **argv)
                 return EXIT_USAGE;
             break;
         case 'e': ensemble = 1; break;
+        case 'P': load.precise = 1; break;
         case 'q': quiet = 1; break;
         case 'v': verbose = 1; break;
         case 'h':

@@ -176,10 +176,10 @@ static cascade_status load_model(cascade_dataset *d, size_t m, double cost,
             "label %d at row %zu is out of range (expected 0..%zu: model \"%s\" has %zu classes)",
             (int)label, row, cols - 1, spec->name, cols);
     }
-    status = cascade_records_compute_threads(&scores, spec->kind,
-                                             d->has_labels ? &d->labels : NULL, spec->name,
-                                             spec->path, options->threads, &model->records,
-                                             error);
+    cascade_records_options pass = {.threads = options->threads, .precise = options->precise};
+    status = cascade_records_compute_with(&scores, spec->kind,
+                                          d->has_labels ? &d->labels : NULL, spec->name,
+                                          spec->path, &pass, &model->records, error);
     /* The default max softmax at T = 1 comes from the pass above; a fit or
      * another metric needs the scores again while they are still mapped. */
     if (status == CASCADE_OK && options->calibrate == CASCADE_CALIBRATE_TEMPERATURE)

@@ -167,15 +167,15 @@ cascade_status cascade_records_compute(const cascade_array *scores,
                                        cascade_records *out,
                                        cascade_error *error)
 {
-    return cascade_records_compute_threads(scores, kind, labels, model, path, 0, out, error);
+    return cascade_records_compute_with(scores, kind, labels, model, path, NULL, out, error);
 }
 
-cascade_status cascade_records_compute_threads(const cascade_array *scores,
-                                               cascade_score_kind kind,
-                                               const cascade_labels *labels,
-                                               const char *model, const char *path,
-                                               unsigned threads, cascade_records *out,
-                                               cascade_error *error)
+cascade_status cascade_records_compute_with(const cascade_array *scores,
+                                            cascade_score_kind kind,
+                                            const cascade_labels *labels,
+                                            const char *model, const char *path,
+                                            const cascade_records_options *options,
+                                            cascade_records *out, cascade_error *error)
 {
     memset(out, 0, sizeof *out);
     if (scores->ndim != 2)
@@ -213,9 +213,12 @@ cascade_status cascade_records_compute_threads(const cascade_array *scores,
         row_to_double(scores, i, row);
         distributions = distributions && row_is_distribution(row, classes);
     }
-    int fast = kind == CASCADE_SCORES_LOGITS &&
+    cascade_records_options defaults = {0};
+    if (!options)
+        options = &defaults;
+    int fast = kind == CASCADE_SCORES_LOGITS && !options->precise &&
                (scores->dtype == CASCADE_DTYPE_F32 || scores->dtype == CASCADE_DTYPE_F16) &&
-               fast_max_softmax(scores, threads, out->prediction, out->confidence);
+               fast_max_softmax(scores, options->threads, out->prediction, out->confidence);
     for (size_t i = 0; i < samples && !fast; i++) {
         row_to_double(scores, i, row);
         row_result r = kind == CASCADE_SCORES_PROBS ? probs_row_f64(row, classes)

@@ -138,6 +138,8 @@ TEST_CASE(labels_should_load_from_npy_and_csv_and_refuse_negatives)
     free(dir);
 }
 
+static const cascade_records_options two_threads = {.threads = 2};
+
 TEST_CASE(vectorised_softmax_should_agree_with_double_precision_to_1e_7)
 {
     /* 300 rows of 1000 classes (and a ragged 13-class set), wide logits. */
@@ -155,7 +157,7 @@ TEST_CASE(vectorised_softmax_should_agree_with_double_precision_to_1e_7)
         a32.dtype = CASCADE_DTYPE_F32;
         a32.data = z32;
         cascade_records fast, exact;
-        REQUIRE(cascade_records_compute_threads(&a32, CASCADE_SCORES_LOGITS, NULL, "m", "m", 2, &fast, NULL) == CASCADE_OK);
+        REQUIRE(cascade_records_compute_with(&a32, CASCADE_SCORES_LOGITS, NULL, "m", "m", &two_threads, &fast, NULL) == CASCADE_OK);
         REQUIRE(cascade_records_compute(&a64, CASCADE_SCORES_LOGITS, NULL, "m", "m", &exact, NULL) == CASCADE_OK);
         double worst = 0;
         size_t predictions_differ = 0;
@@ -166,6 +168,15 @@ TEST_CASE(vectorised_softmax_should_agree_with_double_precision_to_1e_7)
         printf("%zu x %zu: largest relative confidence difference %.3g\n", rows, cols, worst);
         CHECK(worst < 1e-7);
         CHECK_EQ_INT(predictions_differ, 0);
+        /* precise: the double-precision path, identical to float64 input */
+        cascade_records_options precise = {.threads = 2, .precise = 1};
+        cascade_records again;
+        REQUIRE(cascade_records_compute_with(&a32, CASCADE_SCORES_LOGITS, NULL, "m", "m", &precise, &again, NULL) == CASCADE_OK);
+        size_t differ = 0;
+        for (size_t i = 0; i < rows; i++)
+            differ += again.confidence[i] != exact.confidence[i];
+        CHECK_EQ_INT(differ, 0);
+        cascade_records_free(&again);
         cascade_records_free(&fast);
         cascade_records_free(&exact);
         free(z32);
@@ -182,7 +193,7 @@ TEST_CASE(vectorised_softmax_should_still_name_the_row_and_column_of_a_nan)
     a.data = z;
     cascade_records r;
     cascade_error error;
-    CHECK(cascade_records_compute_threads(&a, CASCADE_SCORES_LOGITS, NULL, "m", "m.npy", 2, &r, &error) == CASCADE_ERR_VALUE);
+    CHECK(cascade_records_compute_with(&a, CASCADE_SCORES_LOGITS, NULL, "m", "m.npy", &two_threads, &r, &error) == CASCADE_ERR_VALUE);
     CHECK_EQ_INT(error.row, 3);
     CHECK_EQ_INT(error.column, 7);
 }
