@@ -48,6 +48,25 @@ int cascade_point_compare(const cascade_point *a, const cascade_point *b)
     return 0;
 }
 
+/* Sorting 176-byte points moves a lot of memory: sort small keys that
+ * point at them, and compare whole points only on a tie of cost and
+ * accuracy. */
+typedef struct point_key {
+    double cost;
+    double accuracy;
+    const cascade_point *point;
+} point_key;
+
+static int compare_keys(const void *pa, const void *pb)
+{
+    const point_key *a = pa, *b = pb;
+    if (a->cost != b->cost)
+        return a->cost < b->cost ? -1 : 1;
+    if (a->accuracy != b->accuracy)
+        return a->accuracy > b->accuracy ? -1 : 1;
+    return cascade_point_compare(a->point, b->point);
+}
+
 static int compare_points(const void *a, const void *b)
 {
     return cascade_point_compare(a, b);
@@ -57,17 +76,39 @@ void cascade_front_reduce(cascade_front *front)
 {
     if (front->count == 0)
         return;
-    qsort(front->points, front->count, sizeof *front->points, compare_points);
+    point_key *keys = malloc(front->count * sizeof *keys);
+    cascade_point *gathered = malloc(front->count * sizeof *gathered);
+    if (!keys || !gathered) {
+        /* short of memory: sort the points themselves */
+        free(keys);
+        free(gathered);
+        keys = NULL;
+        gathered = NULL;
+        qsort(front->points, front->count, sizeof *front->points, compare_points);
+    } else {
+        for (size_t i = 0; i < front->count; i++)
+            keys[i] = (point_key){front->points[i].cost, front->points[i].accuracy,
+                                  &front->points[i]};
+        qsort(keys, front->count, sizeof *keys, compare_keys);
+    }
+    /* Earlier points cost no more; keep a point only if strictly more
+     * accurate than all of them (an equal one is dominated or identical). */
     size_t kept = 0;
     double best = -1.0;
     for (size_t i = 0; i < front->count; i++) {
-        /* Earlier points cost no more; keep this one only if strictly more
-         * accurate than all of them (an equal one is dominated or identical). */
-        if (front->points[i].accuracy > best) {
-            best = front->points[i].accuracy;
-            front->points[kept++] = front->points[i];
+        const cascade_point *p = keys ? keys[i].point : &front->points[i];
+        if (p->accuracy > best) {
+            best = p->accuracy;
+            if (gathered)
+                gathered[kept++] = *p;
+            else
+                front->points[kept++] = *p; /* sorted in place: kept <= i */
         }
     }
+    if (gathered)
+        memcpy(front->points, gathered, kept * sizeof *gathered);
+    free(gathered);
+    free(keys);
     front->count = kept;
 }
 

@@ -64,6 +64,23 @@ static int walk_dominated(const worker *w, const front_walk *walk, double accura
            (walk->below && w->reduced_accuracy[walk->below - 1] >= accuracy);
 }
 
+/* Raises *FLOOR (in correct answers) to what a point found already reaches
+ * at cost COST (<= COST when AT_MOST, else strictly below): later points of
+ * the pair cost more than COST, so they are beaten unless they get more
+ * right. floor() keeps it conservative when accuracies are not whole
+ * multiples of 1/k (table-only models). */
+static void raise_floor(const worker *w, front_walk *walk, double cost, int at_most,
+                        int32_t *floor_correct)
+{
+    walk_to(w, walk, cost);
+    size_t n = at_most ? walk->at_most : walk->below;
+    if (!n || *floor_correct == INT32_MAX)
+        return;
+    double units = floor(w->reduced_accuracy[n - 1] * (double)w->shared->dataset->samples);
+    if (units > *floor_correct)
+        *floor_correct = (int32_t)units;
+}
+
 /* Adds pair (a, b) with the top N_EXIT samples exiting at a. Its threshold
  * is left as the lowest exiting confidence, which orders points as the
  * final threshold does: formatting the final one (a few snprintf/strtod
@@ -200,10 +217,26 @@ int sweep_first_stage(worker *w, const uint16_t *pairs, size_t count, int skip)
             w->stats.candidates += o->groups;
         }
     }
+    /* Floors: a pair point costs more than cost_a, so one no more accurate
+     * than the front already is at cost_a is beaten. Every point of pair j
+     * must beat best[j] (its own cheaper points and this floor), and the
+     * floor rises along the walk: far fewer points get looked at. */
+    for (size_t j = 0; j < count; j++)
+        raise_floor(w, &w->walks[j], cost_a, 1, &best[j]);
     int32_t total_a = (int32_t)ra->correct_count, suffix_a = 0;
-    size_t pos = k;
+    size_t pos = k, since_floor = 0;
     for (size_t g = o->groups; g-- > 0;) {
         size_t n_exit = o->group_end[g];
+        if (++since_floor == FLOOR_EVERY) {
+            /* Later points of pair j cost more than now: beaten unless more
+             * accurate than the best found strictly cheaper than now. */
+            since_floor = 0;
+            for (size_t j = 0; j < count; j++) {
+                unsigned b = pairs[2 * j + 1];
+                double now = cost_a + d->models[b].cost * ((double)(k - n_exit) / (double)k);
+                raise_floor(w, &w->walks[j], now, 0, &best[j]);
+            }
+        }
         for (; pos > n_exit; pos--) {
             const uint8_t *row = sh->by_sample + (size_t)o->order[pos - 1] * n_columns + lo;
             /* rows come in a's order, which no cache predicts: fetch ahead */
