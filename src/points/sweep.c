@@ -244,6 +244,59 @@ static cascade_status add_single_models(const cascade_dataset *d, const uint16_t
     return CASCADE_OK;
 }
 
+/* Preparing the models (a sort each) on the worker threads. */
+typedef struct prepare_job {
+    sweep_shared *sh;
+    const uint16_t *ids;
+    size_t count;
+    unsigned grid;
+    size_t next;          /* under sh->lock */
+    cascade_status status;
+} prepare_job;
+
+static void *prepare_main(void *arg)
+{
+    prepare_job *job = arg;
+    for (;;) {
+        pthread_mutex_lock(&job->sh->lock);
+        size_t i = job->next < job->count && job->status == CASCADE_OK ? job->next++ : job->count;
+        pthread_mutex_unlock(&job->sh->lock);
+        if (i == job->count)
+            return NULL;
+        unsigned m = job->ids[i];
+        cascade_status status = sweep_prepare_model(&job->sh->dataset->models[m].records,
+                                                    job->grid, &job->sh->prep[m]);
+        if (status != CASCADE_OK) {
+            pthread_mutex_lock(&job->sh->lock);
+            job->status = status;
+            pthread_mutex_unlock(&job->sh->lock);
+        }
+    }
+}
+
+static unsigned thread_count(const cascade_sweep_options *o);
+
+static cascade_status prepare_models(sweep_shared *sh, const uint16_t *ids, size_t count,
+                                     unsigned grid)
+{
+    enum { MAX_THREADS = 64 };
+    prepare_job job = {sh, ids, count, grid, 0, CASCADE_OK};
+    unsigned threads = thread_count(sh->options);
+    if (threads > MAX_THREADS)
+        threads = MAX_THREADS;
+    pthread_t helpers[MAX_THREADS];
+    unsigned started = 0;
+    pthread_mutex_init(&sh->lock, NULL);
+    while (started + 1 < threads &&
+           pthread_create(&helpers[started], NULL, prepare_main, &job) == 0)
+        started++;
+    prepare_main(&job);
+    for (unsigned t = 0; t < started; t++)
+        pthread_join(helpers[t], NULL);
+    pthread_mutex_destroy(&sh->lock);
+    return job.status;
+}
+
 static unsigned thread_count(const cascade_sweep_options *o)
 {
     if (o->all_points)
@@ -382,10 +435,9 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
         sh.lists = calloc(max_stages + 1, sizeof *sh.lists);
         if (!sh.prep || !sh.joint || !sh.lists)
             status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
-        for (size_t i = 0; i < n && status == CASCADE_OK; i++)
-            if (sweep_prepare_model(&dataset->models[ids[i]].records, max_stages >= 3 ? grid : 0,
-                              &sh.prep[ids[i]]) != CASCADE_OK)
-                status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
+        if (status == CASCADE_OK &&
+            prepare_models(&sh, ids, n, max_stages >= 3 ? grid : 0) != CASCADE_OK)
+            status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
         if (status == CASCADE_OK && sweep_joint_correct(dataset, sh.joint) != CASCADE_OK)
             status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
         /* Sample-major correctness, candidates in cost order: a pair group's
