@@ -164,7 +164,7 @@ TEST_CASE(npy_should_refuse_a_data_size_that_does_not_match_the_file_size)
 TEST_CASE(npy_should_refuse_an_object_dtype)
 {
     check_refused("{'descr': '|O', 'fortran_order': False, 'shape': (2,), }",
-                  "\x80\x02.\x80\x02.", 8, CASCADE_ERR_DTYPE, "object dtype '|O'");
+                  "\x80\x02.\x80\x02.\0\0", 8, CASCADE_ERR_DTYPE, "object dtype '|O'");
 }
 
 TEST_CASE(npy_should_refuse_a_structured_dtype)
