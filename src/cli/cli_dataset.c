@@ -88,12 +88,20 @@ int cli_load_dataset(const char *manifest, const cascade_dataset_options *option
     return EXIT_OK;
 }
 
+/* For getopt_long's '?' (unknown option, or a value given to a flag); the
+ * subcommands handle ':' (a value missing at the end of the line) at the
+ * call site. glibc leaves optopt 0 for an unknown long option and sets it to
+ * the option's value for a known one. */
 int cli_bad_option(const char *command, int argc, char **argv)
 {
     const char *option = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
-    if (optopt && strchr(option, optopt) && option[0] == '-' && option[1] != '-') {
-        char text[3] = {'-', (char)optopt, '\0'};
-        return cli_usage_error(command, "option '%s' is unknown or needs a value", text);
+    if (option[0] == '-' && option[1] == '-') {
+        const char *equals = strchr(option, '=');
+        int len = equals ? (int)(equals - option) : (int)strlen(option);
+        if (optopt && equals)
+            return cli_usage_error(command, "option '%.*s' takes no value", len, option);
+        return cli_usage_error(command, "unknown option '%.*s'", len, option);
     }
-    return cli_usage_error(command, "option '%s' is unknown or needs a value", option);
+    char text[3] = {'-', optopt > 0 && optopt < 128 ? (char)optopt : '?', '\0'};
+    return cli_usage_error(command, "unknown option '%s'", text);
 }
