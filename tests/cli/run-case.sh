@@ -5,13 +5,15 @@
 # present, stderr and stdout with the grep -E patterns in CASE_DIR/stderr and
 # CASE_DIR/stdout (each line a pattern that must match). A case that needs ../shared exits 77 when it is absent;
 # so does a cmd that itself exits 77 (a tool it needs is missing), after
-# saying why on stdout.
+# saying why on stdout. A case expected to fail must also fail cleanly: its
+# stderr is one line when it has a stderr pattern, and its stdout is empty
+# unless it has a stdout pattern.
 case_dir=$1
 CASCADE=$2
 SOURCE=$3
 SHARED=$4
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+trap 'chmod -R u+rwx "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
 export CASCADE SOURCE SHARED TMP
 if grep -q '\$SHARED' "$case_dir/cmd" && [ ! -d "$SHARED" ]; then
     echo "skipped: ../shared/data is absent"
@@ -40,6 +42,16 @@ for stream in stderr stdout; do
         fi
     done <"$case_dir/$stream"
 done
+if [ "$expected" != 0 ]; then
+    if [ -f "$case_dir/stderr" ] && [ "$(wc -l <"$TMP/.stderr")" != 1 ]; then
+        echo "stderr has $(wc -l <"$TMP/.stderr") lines, expected one error line"
+        failed=1
+    fi
+    if [ ! -f "$case_dir/stdout" ] && [ -s "$TMP/.stdout" ]; then
+        echo "stdout is not empty after a failure"
+        failed=1
+    fi
+fi
 if [ "$failed" = 1 ]; then
     echo "--- stdout"; cat "$TMP/.stdout"; echo "--- stderr"; cat "$TMP/.stderr"
 fi
