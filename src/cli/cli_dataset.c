@@ -88,10 +88,12 @@ int cli_load_dataset(const char *manifest, const cascade_dataset_options *option
     return EXIT_OK;
 }
 
-/* For getopt_long's '?' (unknown option, or a value given to a flag); the
- * subcommands handle ':' (a value missing at the end of the line) at the
- * call site. glibc leaves optopt 0 for an unknown long option and sets it to
- * the option's value for a known one. */
+/* For getopt_long's '?'. glibc leaves optopt 0 for an unknown long option
+ * and sets it to the option's value for a known one, so a known long option
+ * here either lacks its value or was given one it does not take. A short
+ * option is unknown, unless it ends the line: then it may also be one whose
+ * value is missing (commands whose optstring starts with ':' get ':' for
+ * that case instead, and name it exactly). */
 int cli_bad_option(const char *command, int argc, char **argv)
 {
     const char *option = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
@@ -100,8 +102,13 @@ int cli_bad_option(const char *command, int argc, char **argv)
         int len = equals ? (int)(equals - option) : (int)strlen(option);
         if (optopt && equals)
             return cli_usage_error(command, "option '%.*s' takes no value", len, option);
+        if (optopt)
+            return cli_usage_error(command, "option '%.*s' needs a value", len, option);
         return cli_usage_error(command, "unknown option '%.*s'", len, option);
     }
     char text[3] = {'-', optopt > 0 && optopt < 128 ? (char)optopt : '?', '\0'};
+    size_t n = strlen(option);
+    if (optind == argc && n > 1 && option[n - 1] == optopt)
+        return cli_usage_error(command, "option '%s' is unknown or needs a value", text);
     return cli_usage_error(command, "unknown option '%s'", text);
 }
