@@ -13,6 +13,7 @@
 #include "cascade/array.h"
 #include "cascade/records.h"
 #include "records/labels_internal.h"
+#include "records/records_file_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -34,6 +35,15 @@ static inline double fuzz_exercise_array(const char *path, const cascade_array *
         cascade_labels_free(&labels);
     }
     cascade_records records;
+    /* As a records cache file ([samples][3]: prediction, confidence, correct). */
+    if (cascade_records_from_array(path, array, 10, "fuzz", NULL, &records, &error) ==
+        CASCADE_OK) {
+        for (size_t i = 0; i < records.samples; i++)
+            if (records.prediction[i] < 0 || records.prediction[i] >= 10 ||
+                records.correct[i] > 1 || !isfinite(records.confidence[i]))
+                abort();
+        cascade_records_free(&records);
+    }
     for (int kind = CASCADE_SCORES_LOGITS; kind <= CASCADE_SCORES_PROBS; kind++) {
         if (cascade_records_compute(array, (cascade_score_kind)kind, NULL, "fuzz", path,
                                     &records, &error) != CASCADE_OK)

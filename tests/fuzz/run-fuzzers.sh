@@ -14,8 +14,9 @@ seconds=${1:?usage: run-fuzzers.sh SECONDS [BUILD_DIR] [TARGET...]}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${2:-$root/build-fuzz}
 [ $# -ge 2 ] && shift 2 || shift $#
-targets=${*:-"npy csv_array manifest"}
 fuzz=$root/tests/fuzz
+# Every fuzz_NAME.c unless targets are named.
+targets=${*:-$(cd "$fuzz" && ls fuzz_*.c | sed 's/^fuzz_//; s/\.c$//')}
 
 CC=${CC:-clang} cmake -S "$root" -B "$build" -DCASCADE_FUZZ=ON -DCASCADE_TESTS=OFF \
     -DCASCADE_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
