@@ -133,3 +133,17 @@ put("config", "eight-stages.json",
     '"thresholds": [0.1,0.2,0.3,0.4,0.5,0.6,0.7], "metric": "max_softmax", "eval_accuracy": null}')
 put("config", "bad-metric.json", '{"models": ["a", "b"], "thresholds": [0.5], "metric": "margin"}')
 put("config", "bad-count.json", '{"models": ["a", "b"], "thresholds": [0.5, 0.6]}')
+
+# Multi-labels as ImageNet ReaL writes them: a list per sample, some empty.
+put("labels_json", "real.json", "[[970, 795], [], [230], [809, 0]]\n")
+put("labels_json", "single-indices.json", "[3, 0, [1, 2], 999]")
+put("labels_json", "bad-negative.json", "[[1], [-1]]")
+put("labels_json", "bad-not-array.json", '{"0": [1]}')
+put("labels_json", "bad-fraction.json", "[[1.5]]")
+
+# Fit/eval index files: one sample index per line (dataset of 64 samples).
+put("index", "fit.txt", "0\n1\n2\n10\n63\n")
+put("index", "spaces-crlf.txt", " 5 \r\n\t7\r\n")
+put("index", "bad-repeat.txt", "3\n4\n3\n")
+put("index", "bad-range.txt", "64\n")
+put("index", "bad-text.txt", "12a\n-1\n")
