@@ -30,7 +30,7 @@ for name in $targets; do
     [ -f "$fuzz/$name.dict" ] && dict=-dict=$fuzz/$name.dict
     echo "fuzz_$name: $seconds s"
     if ! "$build/tests/fuzz/fuzz_$name" -seed=1 -max_total_time="$seconds" -max_len=4096 \
-            -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $dict \
+            -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 $dict \
             -artifact_prefix="$build/fuzz-artifacts/$name-" \
             "$scratch" "$fuzz/corpus/$name" >"$build/fuzz-$name.log" 2>&1; then
         echo "fuzz_$name FAILED: see $build/fuzz-$name.log and $build/fuzz-artifacts/"
