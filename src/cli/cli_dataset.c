@@ -88,12 +88,27 @@ int cli_load_dataset(const char *manifest, const cascade_dataset_options *option
     return EXIT_OK;
 }
 
+/* For getopt_long's '?'. glibc leaves optopt 0 for an unknown long option
+ * and sets it to the option's value for a known one, so a known long option
+ * here either lacks its value or was given one it does not take. A short
+ * option is unknown, unless it ends the line: then it may also be one whose
+ * value is missing (commands whose optstring starts with ':' get ':' for
+ * that case instead, and name it exactly). */
 int cli_bad_option(const char *command, int argc, char **argv)
 {
     const char *option = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
-    if (optopt && strchr(option, optopt) && option[0] == '-' && option[1] != '-') {
-        char text[3] = {'-', (char)optopt, '\0'};
-        return cli_usage_error(command, "option '%s' is unknown or needs a value", text);
+    if (option[0] == '-' && option[1] == '-') {
+        const char *equals = strchr(option, '=');
+        int len = equals ? (int)(equals - option) : (int)strlen(option);
+        if (optopt && equals)
+            return cli_usage_error(command, "option '%.*s' takes no value", len, option);
+        if (optopt)
+            return cli_usage_error(command, "option '%.*s' needs a value", len, option);
+        return cli_usage_error(command, "unknown option '%.*s'", len, option);
     }
-    return cli_usage_error(command, "option '%s' is unknown or needs a value", option);
+    char text[3] = {'-', optopt > 0 && optopt < 128 ? (char)optopt : '?', '\0'};
+    size_t n = strlen(option);
+    if (optind == argc && n > 1 && option[n - 1] == optopt)
+        return cli_usage_error(command, "option '%s' is unknown or needs a value", text);
+    return cli_usage_error(command, "unknown option '%s'", text);
 }

@@ -1,6 +1,7 @@
 /* cascade models: one row per model. */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -138,9 +139,13 @@ int cmd_models(int argc, char **argv)
     cascade_expect_accuracy_options expect = {.tolerance = CASCADE_EXPECT_ACCURACY_TOLERANCE};
     opterr = 0;
     optind = 1;
-    while ((option = getopt_long(argc, argv, "o:qh", long_options, NULL)) != -1) {
+    while ((option = getopt_long(argc, argv, ":o:qh", long_options, NULL)) != -1) {
         switch (option) {
-        case 'o': output_path = optarg; break;
+        case 'o':
+            if (!optarg[0])
+                return cli_usage_error("models", "option '-o' needs a file name, not \"\"");
+            output_path = optarg;
+            break;
         case 'c': load.cost_field = optarg; break;
         case 'f':
             if (strcmp(optarg, "csv") != 0 && strcmp(optarg, "json") != 0)
@@ -168,6 +173,8 @@ int cmd_models(int argc, char **argv)
         case 'h':
             cli_print_help(stdout, cli_find_command("models"));
             return cli_finish_stdout();
+        case ':': /* a value missing at the end of the line */
+            return cli_usage_error("models", "option '%s' needs a value", argv[optind - 1]);
         default:
             /* Only the cost-table options are in long_options. */
             if (!cli_eval_option(&eval, option, optarg, &code))
@@ -214,7 +221,7 @@ int cmd_models(int argc, char **argv)
                       : cascade_write_models_csv(output.file, dataset);
         if (status != CASCADE_OK) {
             cascade_error_set(&error, status, output_path ? output_path : "standard output",
-                              -1, -1, "write error");
+                              -1, -1, "write error: %s", strerror(errno));
             cascade_output_abort(&output);
         } else {
             status = cascade_output_commit(&output, &error);

@@ -1,6 +1,7 @@
 /* cascade sweep: manifest -> records -> sweep -> front -> CSV. */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,9 +45,13 @@ int cmd_sweep(int argc, char **argv)
     int code;
     opterr = 0;
     optind = 1;
-    while ((option = getopt_long(argc, argv, "o:qvh", long_options, NULL)) != -1) {
+    while ((option = getopt_long(argc, argv, ":o:qvh", long_options, NULL)) != -1) {
         switch (option) {
-        case 'o': output_path = optarg; break;
+        case 'o':
+            if (!optarg[0])
+                return cli_usage_error("sweep", "option '-o' needs a file name, not \"\"");
+            output_path = optarg;
+            break;
         case 'c': load.cost_field = optarg; break;
         case 's':
             if (!cli_parse_long("--stages", optarg, 1, CASCADE_MAX_STAGES, &number))
@@ -89,6 +94,8 @@ int cmd_sweep(int argc, char **argv)
         case 'h':
             cli_print_help(stdout, cli_find_command("sweep"));
             return cli_finish_stdout();
+        case ':': /* a value missing at the end of the line */
+            return cli_usage_error("sweep", "option '%s' needs a value", argv[optind - 1]);
         default:
             if (!cli_eval_option(&eval, option, optarg, &code))
                 return cli_bad_option("sweep", argc, argv);
@@ -169,7 +176,7 @@ int cmd_sweep(int argc, char **argv)
                                 : cascade_write_front_csv_extra(output.file, dataset, &front, &extra);
             if (status != CASCADE_OK) {
                 cascade_error_set(&error, status, output_path ? output_path : "standard output",
-                                  -1, -1, "write error");
+                                  -1, -1, "write error: %s", strerror(errno));
                 cascade_output_abort(&output);
             } else {
                 status = cascade_output_commit(&output, &error);

@@ -11,6 +11,9 @@ cascade_status cascade_npy_parse(const char *path, const void *file_bytes,
                                  cascade_error *error);
 cascade_status cascade_npy_load(const char *path, cascade_array *out,
                                 cascade_error *error);
+/* Parses SIZE bytes of CSV text already in memory, as the loader does. */
+cascade_status cascade_csv_array_parse(const char *path, const void *bytes, size_t size,
+                                       cascade_array *out, cascade_error *error);
 cascade_status cascade_csv_array_load(const char *path, cascade_array *out,
                                       cascade_error *error);
 

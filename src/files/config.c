@@ -1,5 +1,5 @@
 /* A chosen cascade as JSON (cJSON): written by pick, read by apply. */
-#include "cascade/config.h"
+#include "files/config_internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -73,7 +73,8 @@ static cascade_status parse_temperatures(const cJSON *root, const char *path,
     return CASCADE_OK;
 }
 
-static cascade_status read_text(const char *path, char **out, cascade_error *error)
+static cascade_status read_text(const char *path, char **out, size_t *len,
+                                cascade_error *error)
 {
     FILE *file = fopen(path, "rb");
     if (!file)
@@ -102,6 +103,7 @@ static cascade_status read_text(const char *path, char **out, cascade_error *err
     }
     buf[n] = '\0';
     *out = buf;
+    *len = n;
     return CASCADE_OK;
 }
 
@@ -174,24 +176,41 @@ cascade_status cascade_config_load(const char *path, cascade_config *out, cascad
 {
     memset(out, 0, sizeof *out);
     char *text = NULL;
-    cascade_status status = read_text(path, &text, error);
+    size_t len = 0;
+    cascade_status status = read_text(path, &text, &len, error);
     if (status != CASCADE_OK)
         return status;
+    status = cascade_config_parse(text, len, path, out, error);
+    free(text);
+    return status;
+}
+
+cascade_status cascade_config_parse(const char *text, size_t len, const char *path,
+                                    cascade_config *out, cascade_error *error)
+{
+    memset(out, 0, sizeof *out);
     const char *end = NULL;
-    cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    /* Only white space may follow the object: not a second value, not a
+     * NUL byte (which a NUL-terminated parse would take as the end). */
+    while (root && end && end < text + len &&
+           (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+        end++;
+    if (root && end && end < text + len) {
+        cJSON_Delete(root);
+        root = NULL;
+    }
     if (!root) {
         long long line = 1, column = 1;
-        for (const char *c = text; end && c < end; c++) {
+        for (const char *c = text; end && c < end && c < text + len; c++) {
             column = *c == '\n' ? 1 : column + 1;
             line += *c == '\n';
         }
-        free(text);
         return cascade_error_set(error, CASCADE_ERR_FORMAT, path, line, column,
             "malformed JSON at line %lld, column %lld (expected a config as cascade pick prints)",
             line, column);
     }
-    free(text);
-    status = parse_config(root, path, out, error);
+    cascade_status status = parse_config(root, path, out, error);
     cJSON_Delete(root);
     if (status != CASCADE_OK)
         cascade_config_free(out);

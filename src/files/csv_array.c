@@ -61,19 +61,44 @@ static int push_value(csv_reader *r, double value)
     return 1;
 }
 
+/* One cell as a C string: in BUF when it fits, else in a heap copy that the
+ * caller frees. NULL when out of memory. */
+static char *cell_text(const void *field, size_t len, char *buf, size_t size)
+{
+    char *text = len < size ? buf : malloc(len + 1);
+    if (!text)
+        return NULL;
+    if (len)
+        memcpy(text, field, len);
+    text[len] = '\0';
+    return text;
+}
+
 static void on_field(void *field, size_t len, void *data)
 {
     csv_reader *r = data;
     if (r->status != CASCADE_OK)
         return;
+    /* A NUL inside a cell would cut it short and let "1\0junk" read as 1. */
+    if (len && memchr(field, '\0', len)) {
+        r->status = cascade_error_set(r->error, CASCADE_ERR_FORMAT, r->path,
+            (long long)r->line, (long long)r->row_cells,
+            "line %zu, column %zu: a NUL byte inside a cell (expected text)",
+            r->line, r->row_cells + 1);
+        return;
+    }
     char buf[128];
-    if (len >= sizeof buf)
-        len = sizeof buf - 1;
-    memcpy(buf, field ? field : "", len);
-    buf[len] = '\0';
+    char *text = cell_text(field, len, buf, sizeof buf);
+    if (!text) {
+        r->status = cascade_error_set(r->error, CASCADE_ERR_NOMEM, r->path,
+                                      -1, -1, "out of memory reading CSV");
+        return;
+    }
     if (!r->header_checked) {
         char **grown = realloc(r->first_row, (r->first_row_count + 1) * sizeof *grown);
-        char *copy = strdup(buf);
+        char *copy = strdup(text);
+        if (text != buf)
+            free(text);
         if (!grown || !copy) {
             free(copy);
             if (grown)
@@ -88,13 +113,16 @@ static void on_field(void *field, size_t len, void *data)
         return;
     }
     double value;
-    if (!parse_number(buf, &value)) {
+    int numeric = parse_number(text, &value);
+    if (!numeric)
         r->status = cascade_error_set(r->error, CASCADE_ERR_FORMAT, r->path,
             (long long)r->line, (long long)r->row_cells,
-            "line %zu, column %zu: \"%s\" is not a number (expected a number in every cell after the header)",
-            r->line, r->row_cells + 1, buf);
+            "line %zu, column %zu: \"%.40s\" is not a number (expected a number in every cell after the header)",
+            r->line, r->row_cells + 1, text);
+    if (text != buf)
+        free(text);
+    if (!numeric)
         return;
-    }
     if (r->row_cells >= r->cols) {
         r->status = cascade_error_set(r->error, CASCADE_ERR_SHAPE, r->path,
             (long long)r->line, -1,
@@ -152,6 +180,75 @@ static void on_row(int terminator, void *data)
     r->line++;
 }
 
+/* A parse in progress: libcsv's state plus ours, fed in chunks so that the
+ * file loader streams while cascade_csv_array_parse() takes one buffer. */
+typedef struct csv_job {
+    struct csv_parser parser;
+    csv_reader r;
+} csv_job;
+
+static cascade_status job_begin(csv_job *job, const char *path, cascade_error *error)
+{
+    memset(job, 0, sizeof *job);
+    job->r = (csv_reader){.path = path, .line = 1, .status = CASCADE_OK, .error = error};
+    if (csv_init(&job->parser, CSV_APPEND_NULL) != 0)
+        return cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1,
+                                 "cannot initialise the CSV parser");
+    return CASCADE_OK;
+}
+
+static void job_feed(csv_job *job, const char *bytes, size_t n)
+{
+    csv_reader *r = &job->r;
+    if (r->status == CASCADE_OK &&
+        csv_parse(&job->parser, bytes, n, on_field, on_row, r) != n && r->status == CASCADE_OK)
+        r->status = cascade_error_set(r->error, CASCADE_ERR_FORMAT, r->path,
+            (long long)r->line, -1, "line %zu: %s (expected comma-separated numbers)",
+            r->line, csv_strerror(csv_error(&job->parser)));
+}
+
+/* Ends the parse (STATUS is the caller's verdict so far) and releases the
+ * job; on success OUT owns the values. */
+static cascade_status job_finish(csv_job *job, cascade_status status, cascade_array *out)
+{
+    csv_reader *r = &job->r;
+    if (r->status == CASCADE_OK)
+        r->status = status;
+    if (r->status == CASCADE_OK)
+        csv_fini(&job->parser, on_field, on_row, r);
+    csv_free(&job->parser);
+    for (size_t i = 0; i < r->first_row_count; i++)
+        free(r->first_row[i]);
+    free(r->first_row);
+    if (r->status == CASCADE_OK && r->rows == 0)
+        r->status = cascade_error_set(r->error, CASCADE_ERR_SHAPE, r->path, -1, -1,
+                                      "no data rows (expected at least one sample)");
+    if (r->status != CASCADE_OK) {
+        free(r->values);
+        return r->status;
+    }
+    out->dtype = CASCADE_DTYPE_F64;
+    out->from_text = 1;
+    out->ndim = r->cols == 1 ? 1 : 2;
+    out->rows = r->rows;
+    out->cols = r->cols;
+    out->owned = r->values;
+    out->data = r->values;
+    return CASCADE_OK;
+}
+
+cascade_status cascade_csv_array_parse(const char *path, const void *bytes, size_t size,
+                                       cascade_array *out, cascade_error *error)
+{
+    memset(out, 0, sizeof *out);
+    csv_job job;
+    cascade_status status = job_begin(&job, path, error);
+    if (status != CASCADE_OK)
+        return status;
+    job_feed(&job, bytes, size);
+    return job_finish(&job, CASCADE_OK, out);
+}
+
 cascade_status cascade_csv_array_load(const char *path, cascade_array *out,
                                       cascade_error *error)
 {
@@ -159,44 +256,19 @@ cascade_status cascade_csv_array_load(const char *path, cascade_array *out,
     if (!file)
         return cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1,
                                  "cannot open: %s", strerror(errno));
-    struct csv_parser parser;
-    if (csv_init(&parser, CSV_APPEND_NULL) != 0) {
+    csv_job job;
+    cascade_status status = job_begin(&job, path, error);
+    if (status != CASCADE_OK) {
         fclose(file);
-        return cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1,
-                                 "cannot initialise the CSV parser");
+        return status;
     }
-    csv_reader r = {.path = path, .line = 1, .status = CASCADE_OK, .error = error};
     char buf[65536];
     size_t n;
-    while (r.status == CASCADE_OK && (n = fread(buf, 1, sizeof buf, file)) > 0) {
-        if (csv_parse(&parser, buf, n, on_field, on_row, &r) != n && r.status == CASCADE_OK)
-            r.status = cascade_error_set(error, CASCADE_ERR_FORMAT, path,
-                (long long)r.line, -1, "line %zu: %s (expected comma-separated numbers)",
-                r.line, csv_strerror(csv_error(&parser)));
-    }
-    if (r.status == CASCADE_OK && ferror(file))
-        r.status = cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1,
-                                     "read error: %s", strerror(errno));
-    if (r.status == CASCADE_OK)
-        csv_fini(&parser, on_field, on_row, &r);
-    csv_free(&parser);
+    while (job.r.status == CASCADE_OK && (n = fread(buf, 1, sizeof buf, file)) > 0)
+        job_feed(&job, buf, n);
+    if (job.r.status == CASCADE_OK && ferror(file))
+        status = cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1,
+                                   "cannot read: %s", strerror(errno));
     fclose(file);
-    for (size_t i = 0; i < r.first_row_count; i++)
-        free(r.first_row[i]);
-    free(r.first_row);
-    if (r.status == CASCADE_OK && r.rows == 0)
-        r.status = cascade_error_set(error, CASCADE_ERR_SHAPE, path, -1, -1,
-                                     "no data rows (expected at least one sample)");
-    if (r.status != CASCADE_OK) {
-        free(r.values);
-        return r.status;
-    }
-    out->dtype = CASCADE_DTYPE_F64;
-    out->from_text = 1;
-    out->ndim = r.cols == 1 ? 1 : 2;
-    out->rows = r.rows;
-    out->cols = r.cols;
-    out->owned = r.values;
-    out->data = r.values;
-    return CASCADE_OK;
+    return job_finish(&job, status, out);
 }

@@ -1,5 +1,5 @@
 /* The JSON manifest (cJSON): model names, score files and numeric fields. */
-#include "cascade/manifest.h"
+#include "files/manifest_internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -144,11 +144,12 @@ static cascade_status parse_model(cascade_manifest *m, manifest_internal *in,
 }
 
 /* Line and column of a byte offset, for JSON syntax errors. */
-static void locate(const char *text, size_t offset, long long *line, long long *column)
+static void locate(const char *text, size_t len, size_t offset, long long *line,
+                   long long *column)
 {
     *line = 1;
     *column = 1;
-    for (size_t i = 0; i < offset && text[i]; i++) {
+    for (size_t i = 0; i < offset && i < len; i++) {
         if (text[i] == '\n') {
             (*line)++;
             *column = 1;
@@ -167,18 +168,42 @@ cascade_status cascade_manifest_load(const char *path, cascade_manifest **out,
     cascade_status status = read_file(path, &text, &len, error);
     if (status != CASCADE_OK)
         return status;
+    status = cascade_manifest_parse(text, len, path, out, error);
+    free(text);
+    return status;
+}
+
+static int is_json_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+cascade_status cascade_manifest_parse(const char *text, size_t len, const char *path,
+                                      cascade_manifest **out, cascade_error *error)
+{
+    *out = NULL;
     const char *parse_end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &parse_end, 0);
+    /* cJSON stops after the first value; anything but space after it (a
+     * second object, a NUL byte, a cut-and-paste leftover) is an error too. */
+    if (root && parse_end) {
+        const char *end = text + len;
+        while (parse_end < end && is_json_space(*parse_end))
+            parse_end++;
+        if (parse_end < end) {
+            cJSON_Delete(root);
+            root = NULL;
+        }
+    }
     if (!root) {
         long long line, column;
         size_t offset = parse_end ? (size_t)(parse_end - text) : 0;
-        locate(text, offset, &line, &column);
-        free(text);
+        locate(text, len, offset, &line, &column);
         return cascade_error_set(error, CASCADE_ERR_FORMAT, path, line, column,
             "malformed JSON at line %lld, column %lld (expected a JSON manifest object)",
             line, column);
     }
-    free(text);
+    cascade_status status;
     cascade_manifest *m = calloc(1, sizeof *m);
     manifest_internal *in = calloc(1, sizeof *in);
     if (!m || !in) {

@@ -74,10 +74,10 @@ static cascade_status parse_descr(const char *path, const char *value,
         return cascade_error_set(error, CASCADE_ERR_DTYPE, path, -1, -1,
             "unsupported dtype '%s' (expected a numeric dtype such as '<f4')", text);
     h->kind = text[1];
-    char *size_end = NULL;
-    long size = strtol(text + 2, &size_end, 10);
-    if (text[2] == '\0' || *size_end != '\0' || size <= 0)
-        size = 0;
+    /* Digits only: strtol alone would also take "<f 4" or "<f+4". */
+    long size = 0;
+    for (const char *d = text + 2; *d; d++)
+        size = isdigit((unsigned char)*d) && size < 100 ? size * 10 + (*d - '0') : 1000;
     h->item_size = (size_t)size;
     if (h->kind == 'O')
         return cascade_error_set(error, CASCADE_ERR_DTYPE, path, -1, -1,
@@ -279,11 +279,17 @@ cascade_status cascade_npy_load(const char *path, cascade_array *out,
         return cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1,
             "cannot open: %s", strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0) {
         int saved = errno;
         close(fd);
         return cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1,
-            "cannot read: %s", S_ISDIR(st.st_mode) ? "is a directory" : strerror(saved));
+                                 "cannot read: %s", strerror(saved));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1,
+            "cannot read: %s (expected a regular .npy file)",
+            S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
     }
     size_t size = (size_t)st.st_size;
     if (size == 0) {

@@ -1,6 +1,6 @@
 /* CSV tables: loading with libcsv, cell access, numbers, costs and
  * accuracies. The joins between tables are in table_join.c. */
-#include "cascade/table.h"
+#include "files/table_internal.h"
 
 #include <csv.h>
 #include <ctype.h>
@@ -266,6 +266,20 @@ cascade_status cascade_table_load(const char *path, cascade_table **out, cascade
     if (!path)
         return cascade_error_set(err, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
                                  "cascade_table_load needs a file path");
+    char *text = NULL;
+    size_t len = 0;
+    cascade_status status = read_file(path, &text, &len, err);
+    if (status != CASCADE_OK)
+        return status;
+    status = cascade_table_parse(text, len, path, out, err);
+    free(text);
+    return status;
+}
+
+cascade_status cascade_table_parse(const char *text, size_t len, const char *path,
+                                   cascade_table **out, cascade_error *err)
+{
+    *out = NULL;
     cascade_table *t = calloc(1, sizeof *t);
     if (!t || !(t->path = strdup(path)) || !(t->text = grow(NULL, &t->text_cap, 1, 1))) {
         cascade_table_free(t);
@@ -275,26 +289,16 @@ cascade_status cascade_table_load(const char *path, cascade_table **out, cascade
     t->text[0] = '\0';
     t->text_len = 1;
 
-    char *text = NULL;
-    size_t len = 0;
-    cascade_status status = read_file(path, &text, &len, err);
-    if (status != CASCADE_OK) {
-        cascade_table_free(t);
-        return status;
-    }
-
     load_state st = { .table = t, .err = err, .status = CASCADE_OK,
                       .line = 1, .row_line = 1, .awaiting_row = 1 };
     struct csv_parser p;
     if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
-        free(text);
         cascade_table_free(t);
         return cascade_error_set(err, CASCADE_ERR_NOMEM, path, -1, -1,
                                  "out of memory while starting the CSV parser");
     }
     parse_text(&st, &p, text, len);
     csv_free(&p);
-    free(text);
     free(st.pending);
     if (st.status == CASCADE_OK && !st.have_header)
         load_fail(&st, CASCADE_ERR_FORMAT, -1,

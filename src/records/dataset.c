@@ -145,7 +145,7 @@ static cascade_status load_model(cascade_dataset *d, size_t m, double cost,
     if (scores.ndim != 2) {
         cascade_array_free(&scores);
         return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
-            "model \"%s\": scores are 1-D with %zu values (expected 2-D (samples, classes))",
+            "model \"%s\": scores are 1-D with %zu values (expected 2-D (samples, classes) with at least 2 classes)",
             spec->name, rows);
     }
     if (d->has_labels && rows != d->labels.count) {
@@ -166,7 +166,9 @@ static cascade_status load_model(cascade_dataset *d, size_t m, double cost,
             "model \"%s\" has %zu classes but model \"%s\" has %zu (expected the same classes)",
             spec->name, cols, d->models[first].name, d->classes);
     }
-    if (d->has_labels && d->labels.max_label >= 0 &&
+    /* With fewer than 2 classes, cascade_records_compute() says so (and
+     * "expected 0..cols - 1" would underflow). */
+    if (d->has_labels && cols >= 2 && d->labels.max_label >= 0 &&
         (size_t)d->labels.max_label >= cols) {
         int32_t label = 0;
         size_t row = label_out_of_range(&d->labels, cols, &label);

@@ -1,6 +1,6 @@
 /* Multi-labels from JSON (ImageNet ReaL): one list of class indices per
  * sample. Kept apart from labels.c, which reads label arrays. */
-#include "cascade/records.h"
+#include "records/labels_internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -75,8 +75,25 @@ cascade_status cascade_labels_load_json(const char *path, cascade_labels *out,
     cascade_status status = read_text(path, &text, &len, error);
     if (status != CASCADE_OK)
         return status;
-    cJSON *root = cJSON_ParseWithLength(text, len);
+    status = cascade_labels_parse_json(text, len, path, out, error);
     free(text);
+    return status;
+}
+
+cascade_status cascade_labels_parse_json(const char *text, size_t len, const char *path,
+                                         cascade_labels *out, cascade_error *error)
+{
+    memset(out, 0, sizeof *out);
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    /* Only white space may follow the array (cJSON stops after it). */
+    while (root && end && end < text + len &&
+           (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+        end++;
+    if (root && end && end < text + len) {
+        cJSON_Delete(root);
+        root = NULL;
+    }
     if (!cJSON_IsArray(root)) {
         cJSON_Delete(root);
         return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,

@@ -16,7 +16,7 @@ typedef struct row_result {
     int32_t prediction;
     double confidence;
     long long bad_column; /* >= 0: the column of a NaN, Inf or negative probability */
-    int zero_sum;
+    int bad_sum;      /* probabilities summing to 0, or to Inf (huge finite values) */
 } row_result;
 
 /* Softmax of logits, stably: subtract the row maximum (taken from the first
@@ -58,12 +58,21 @@ static row_result probs_row_f64(const double *p, size_t classes)
         }
         sum += p[j];
     }
-    if (!(sum > 0)) {
-        r.zero_sum = 1;
+    if (!(sum > 0) || !isfinite(sum)) {
+        r.bad_sum = 1;
         return r;
     }
     r.confidence = max / sum;
     return r;
+}
+
+/* "0" or "Inf": what a refused probability row sums to, for the message. */
+static const char *sum_text(const double *p, size_t classes)
+{
+    double sum = 0.0;
+    for (size_t j = 0; j < classes; j++)
+        sum += p[j];
+    return sum > 0 ? "Inf" : "0";
 }
 
 static void row_to_double(const cascade_array *scores, size_t row, double *out)
@@ -223,14 +232,15 @@ cascade_status cascade_records_compute_with(const cascade_array *scores,
         row_to_double(scores, i, row);
         row_result r = kind == CASCADE_SCORES_PROBS ? probs_row_f64(row, classes)
                                                     : logits_row_f64(row, classes);
-        if (r.bad_column >= 0 || r.zero_sum) {
-            double value = r.zero_sum ? 0.0 : row[r.bad_column];
+        if (r.bad_column >= 0 || r.bad_sum) {
+            double value = r.bad_sum ? 0.0 : row[r.bad_column];
+            const char *sum = r.bad_sum ? sum_text(row, classes) : "";
             free(row);
             cascade_records_free(out);
-            if (r.zero_sum)
+            if (r.bad_sum)
                 return cascade_error_set(error, CASCADE_ERR_VALUE, path, (long long)i, -1,
-                    "model \"%s\", row %zu: probabilities sum to 0 (expected a distribution)",
-                    model, i);
+                    "model \"%s\", row %zu: probabilities sum to %s (expected a distribution)",
+                    model, i, sum);
             if (kind == CASCADE_SCORES_PROBS && isfinite(value))
                 return cascade_error_set(error, CASCADE_ERR_VALUE, path, (long long)i, r.bad_column,
                     "model \"%s\", row %zu, column %lld: negative probability %g (expected probabilities >= 0; give raw scores as \"logits\")",

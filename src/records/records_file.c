@@ -1,9 +1,10 @@
 /* The records cache: save a dataset's records, read one model's back. */
-#include "cascade/records_file.h"
+#include "records/records_file_internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,16 +22,30 @@ cascade_status cascade_records_read(const char *path, size_t classes, const char
     cascade_status status = cascade_array_load(path, &array, error);
     if (status != CASCADE_OK)
         return status;
-    if (array.ndim != 2 || array.cols != 3 ||
-        (array.dtype != CASCADE_DTYPE_F64 && array.dtype != CASCADE_DTYPE_F32)) {
-        cascade_array_free(&array);
+    status = cascade_records_from_array(path, &array, classes, model, labels, out, error);
+    cascade_array_free(&array);
+    return status;
+}
+
+cascade_status cascade_records_from_array(const char *path, const cascade_array *array,
+                                          size_t classes, const char *model,
+                                          const cascade_labels *labels, cascade_records *out,
+                                          cascade_error *error)
+{
+    memset(out, 0, sizeof *out);
+    cascade_status status = CASCADE_OK;
+    /* Predictions are stored as int32. */
+    if (classes < 2 || classes > INT32_MAX)
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, path, -1, -1,
+            "model \"%s\": %zu classes (expected 2 to %d)", model, classes, (int)INT32_MAX);
+    if (array->ndim != 2 || array->cols != 3 ||
+        (array->dtype != CASCADE_DTYPE_F64 && array->dtype != CASCADE_DTYPE_F32)) {
         return cascade_error_set(error, CASCADE_ERR_SHAPE, path, -1, -1,
             "model \"%s\": records are %s %zu x %zu (expected float64 [samples][3] of prediction, confidence, correct)",
-            model, cascade_dtype_name(array.dtype), array.rows, array.cols);
+            model, cascade_dtype_name(array->dtype), array->rows, array->cols);
     }
-    size_t k = array.rows;
+    size_t k = array->rows;
     if (k == 0 || (labels && labels->count != k)) {
-        cascade_array_free(&array);
         return cascade_error_set(error, CASCADE_ERR_SHAPE, path, -1, -1,
             "model \"%s\" has %zu records but there are %zu labels (expected one record per label)",
             model, k, labels ? labels->count : 0);
@@ -41,14 +56,13 @@ cascade_status cascade_records_read(const char *path, size_t classes, const char
     out->confidence = malloc(k * sizeof *out->confidence);
     out->correct = malloc(k * sizeof *out->correct);
     if (!out->prediction || !out->confidence || !out->correct) {
-        cascade_array_free(&array);
         cascade_records_free(out);
         return cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1, "out of memory");
     }
     for (size_t i = 0; i < k && status == CASCADE_OK; i++) {
-        double prediction = cascade_array_get(&array, i, 0);
-        double confidence = cascade_array_get(&array, i, 1);
-        double correct = cascade_array_get(&array, i, 2);
+        double prediction = cascade_array_get(array, i, 0);
+        double confidence = cascade_array_get(array, i, 1);
+        double correct = cascade_array_get(array, i, 2);
         if (!(prediction >= 0 && prediction < (double)classes) || prediction != floor(prediction))
             status = cascade_error_set(error, CASCADE_ERR_VALUE, path, (long long)i, 0,
                 "model \"%s\", row %zu: prediction %.17g (expected a class index 0..%zu)",
@@ -71,7 +85,6 @@ cascade_status cascade_records_read(const char *path, size_t classes, const char
             out->correct_count += out->correct[i];
         }
     }
-    cascade_array_free(&array);
     if (status != CASCADE_OK)
         cascade_records_free(out);
     return status;

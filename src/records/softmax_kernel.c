@@ -13,6 +13,7 @@
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define HAVE_X86_KERNEL 1
 #endif
@@ -163,9 +164,12 @@ AVX2 static long long rows_f16_avx2(const uint16_t *logits, size_t classes, size
 
 static int have_avx2(void)
 {
+    /* F16C from CPUID itself: clang 14's __builtin_cpu_supports() does not
+     * know "f16c", and the fuzzing build uses clang. */
+    unsigned a, b, c, d;
+    int f16c = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-           __builtin_cpu_supports("f16c");
+    return f16c && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 #endif
 

@@ -98,16 +98,19 @@ static cascade_status read_index_file(const char *path, size_t rows, long *line_
     if (!file)
         return cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1, "cannot open: %s",
                                  strerror(errno));
-    char text[256];
+    char *text = NULL;
+    size_t capacity = 0;
+    ssize_t got;
     long line = 0;
     cascade_status status = CASCADE_OK;
     *listed = 0;
-    while (status == CASCADE_OK && fgets(text, sizeof text, file)) {
+    while (status == CASCADE_OK && (got = getline(&text, &capacity, file)) >= 0) {
         line++;
         size_t len = strlen(text);
-        if (len == sizeof text - 1 && text[len - 1] != '\n') {
+        /* A NUL byte would end the line early and let "12\0junk" read as 12. */
+        if (len != (size_t)got) {
             status = cascade_error_set(error, CASCADE_ERR_FORMAT, path, line, -1,
-                "line %ld is too long (expected one sample index per line)", line);
+                "line %ld holds a NUL byte (expected one sample index per line)", line);
             break;
         }
         while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' ||
@@ -142,6 +145,7 @@ static cascade_status read_index_file(const char *path, size_t rows, long *line_
     }
     if (status == CASCADE_OK && ferror(file))
         status = cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1, "read error");
+    free(text);
     fclose(file);
     return status;
 }

@@ -3,15 +3,18 @@
 # binary), $SOURCE (the project root), $SHARED (../shared/data) and $TMP (a
 # fresh folder) set. Compares the exit status with CASE_DIR/exit and, when
 # present, stderr and stdout with the grep -E patterns in CASE_DIR/stderr and
-# CASE_DIR/stdout (each line a pattern that must match). A case that needs ../shared exits 77 when it is absent;
-# so does a cmd that itself exits 77 (a tool it needs is missing), after
-# saying why on stdout.
+# CASE_DIR/stdout (each line a pattern that must match). A case that needs
+# ../shared exits 77 when it is absent; so does a cmd that itself exits 77 (a
+# tool it needs is missing), after saying why on stdout. The bad_* and
+# output_* cases (broken inputs, failed writes) must also fail cleanly: stderr
+# one line when the case has a stderr pattern, stdout empty unless it has a
+# stdout pattern.
 case_dir=$1
 CASCADE=$2
 SOURCE=$3
 SHARED=$4
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+trap 'chmod -R u+rwx "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
 export CASCADE SOURCE SHARED TMP
 if grep -q '\$SHARED' "$case_dir/cmd" && [ ! -d "$SHARED" ]; then
     echo "skipped: ../shared/data is absent"
@@ -40,6 +43,20 @@ for stream in stderr stdout; do
         fi
     done <"$case_dir/$stream"
 done
+case $(basename "$case_dir") in
+    bad_*|output_*) clean_failure=1 ;;
+    *) clean_failure=0 ;;
+esac
+if [ "$expected" != 0 ] && [ "$clean_failure" = 1 ]; then
+    if [ -f "$case_dir/stderr" ] && [ "$(wc -l <"$TMP/.stderr")" != 1 ]; then
+        echo "stderr has $(wc -l <"$TMP/.stderr") lines, expected one error line"
+        failed=1
+    fi
+    if [ ! -f "$case_dir/stdout" ] && [ -s "$TMP/.stdout" ]; then
+        echo "stdout is not empty after a failure"
+        failed=1
+    fi
+fi
 if [ "$failed" = 1 ]; then
     echo "--- stdout"; cat "$TMP/.stdout"; echo "--- stderr"; cat "$TMP/.stderr"
 fi
