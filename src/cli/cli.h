@@ -38,6 +38,7 @@ void cli_print_man(FILE *file);      /* the roff manual page, cascade.1 */
  * and warning about suspicious inputs; on failure prints the error and
  * returns its exit code (0 on success). */
 #include "cascade/dataset.h"
+#include "cascade/sweep.h"
 int cli_load_dataset(const char *manifest, const cascade_dataset_options *options,
                      int quiet, cascade_dataset **out);
 
@@ -63,6 +64,13 @@ void cli_progress_end(cli_progress *progress);
  * (returned) names the option (cli_metric.c). */
 int cli_parse_metric(const char *command, const char *text, cascade_dataset_options *load);
 int cli_parse_calibrate(const char *command, const char *text, cascade_dataset_options *load);
+
+/* The sweep options that sweep, summary and compare share: --stages (s),
+ * --grid (g), --threads (t), --models (m), --front-only (f), --no-skip (n).
+ * Returns 1 when OPTION is one of them, with *CODE EXIT_USAGE for a bad
+ * value (already reported), else EXIT_OK; 0 otherwise. */
+int cli_sweep_option(int option, const char *arg, cascade_sweep_options *sweep,
+                     cascade_dataset_options *load, const char **model_list, int *code);
 
 int cmd_sweep(int argc, char **argv);
 int cmd_models(int argc, char **argv);

@@ -112,3 +112,34 @@ int cli_bad_option(const char *command, int argc, char **argv)
         return cli_usage_error(command, "option '%s' is unknown or needs a value", text);
     return cli_usage_error(command, "unknown option '%s'", text);
 }
+
+int cli_sweep_option(int option, const char *arg, cascade_sweep_options *sweep,
+                     cascade_dataset_options *load, const char **model_list, int *code)
+{
+    long number;
+    *code = EXIT_OK;
+    switch (option) {
+    case 's':
+        if (!cli_parse_long("--stages", arg, 1, CASCADE_MAX_STAGES, &number))
+            *code = EXIT_USAGE;
+        else
+            sweep->max_stages = (unsigned)number;
+        return 1;
+    case 'g':
+        if (!cli_parse_long("--grid", arg, 1, 65534, &number))
+            *code = EXIT_USAGE;
+        else
+            sweep->grid = (unsigned)number;
+        return 1;
+    case 't':
+        if (!cli_parse_long("--threads", arg, 1, 1024, &number))
+            *code = EXIT_USAGE;
+        else
+            sweep->threads = load->threads = (unsigned)number;
+        return 1;
+    case 'm': *model_list = arg; return 1;
+    case 'f': sweep->front_only = 1; return 1;
+    case 'n': sweep->no_skip = 1; return 1;
+    default: return 0;
+    }
+}

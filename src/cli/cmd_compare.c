@@ -60,31 +60,13 @@ int cmd_compare(int argc, char **argv)
     const char *output_path = NULL, *model_list = NULL;
     cascade_dataset_options load = {.cost_field = "gmacs", .require_labels = 1};
     cascade_sweep_options sweep = {.max_stages = 2};
-    int quiet = 0, json = 0, option;
-    long number;
+    int quiet = 0, json = 0, option, code;
     opterr = 0;
     optind = 1;
     while ((option = getopt_long(argc, argv, "o:qh", long_options, NULL)) != -1) {
         switch (option) {
         case 'o': output_path = optarg; break;
         case 'c': load.cost_field = optarg; break;
-        case 's':
-            if (!cli_parse_long("--stages", optarg, 1, CASCADE_MAX_STAGES, &number))
-                return EXIT_USAGE;
-            sweep.max_stages = (unsigned)number;
-            break;
-        case 'g':
-            if (!cli_parse_long("--grid", optarg, 1, 65534, &number))
-                return EXIT_USAGE;
-            sweep.grid = (unsigned)number;
-            break;
-        case 't':
-            if (!cli_parse_long("--threads", optarg, 1, 1024, &number))
-                return EXIT_USAGE;
-            sweep.threads = load.threads = (unsigned)number;
-            break;
-        case 'm': model_list = optarg; break;
-        case 'f': sweep.front_only = 1; break;
         case 'C':
             if (cli_parse_calibrate("compare", optarg, &load) != EXIT_OK)
                 return EXIT_USAGE;
@@ -102,7 +84,11 @@ int cmd_compare(int argc, char **argv)
         case 'h':
             cli_print_help(stdout, cli_find_command("compare"));
             return cli_finish_stdout();
-        default: return cli_bad_option("compare", argc, argv);
+        default:
+            if (!cli_sweep_option(option, optarg, &sweep, &load, &model_list, &code))
+                return cli_bad_option("compare", argc, argv);
+            if (code != EXIT_OK)
+                return code;
         }
     }
     if (optind != argc - 1)
@@ -112,7 +98,7 @@ int cmd_compare(int argc, char **argv)
     cascade_compare_row rows[VARIANTS];
     cascade_dataset *first = NULL; /* names the reference model in the output */
     unsigned char *candidates = NULL;
-    int code = EXIT_OK;
+    code = EXIT_OK;
     for (unsigned m = 0; m < CASCADE_METRIC_COUNT && code == EXIT_OK; m++) {
         load.metric = (cascade_metric)m;
         cascade_dataset *dataset = NULL;

@@ -391,7 +391,6 @@ int cmd_summary(int argc, char **argv)
     cascade_expectation expect[MAX_EXPECT];
     size_t expect_count = 0;
     int quiet = 0, verbose = 0, csv = 0, option, code;
-    long number;
     opterr = 0;
     optind = 1;
     while ((option = getopt_long(argc, argv, "o:qvh", long_options, NULL)) != -1) {
@@ -421,30 +420,17 @@ int cmd_summary(int argc, char **argv)
                 return cli_usage_error("summary", "--format takes json or csv, not \"%s\"", optarg);
             csv = strcmp(optarg, "csv") == 0;
             break;
-        case 's':
-            if (!cli_parse_long("--stages", optarg, 1, CASCADE_MAX_STAGES, &number))
-                return EXIT_USAGE;
-            sweep.max_stages = (unsigned)number;
-            break;
-        case 'g':
-            if (!cli_parse_long("--grid", optarg, 1, 65534, &number))
-                return EXIT_USAGE;
-            sweep.grid = (unsigned)number;
-            break;
-        case 't':
-            if (!cli_parse_long("--threads", optarg, 1, 1024, &number))
-                return EXIT_USAGE;
-            sweep.threads = load.threads = (unsigned)number;
-            break;
-        case 'm': model_list = optarg; break;
-        case 'f': sweep.front_only = 1; break;
-        case 'n': sweep.no_skip = 1; break;
         case 'q': quiet = 1; break;
         case 'v': verbose = 1; break;
         case 'h':
             cli_print_help(stdout, cli_find_command("summary"));
             return cli_finish_stdout();
         default:
+            if (cli_sweep_option(option, optarg, &sweep, &load, &model_list, &code)) {
+                if (code != EXIT_OK)
+                    return code;
+                break;
+            }
             if (!cli_eval_option(&eval, option, optarg, &code))
                 return cli_bad_option("summary", argc, argv);
             if (code != EXIT_OK)

@@ -39,7 +39,6 @@ int cmd_sweep(int argc, char **argv)
     cascade_dataset_options load = {.cost_field = "gmacs", .require_labels = 1};
     cascade_sweep_options sweep = {.max_stages = 2};
     int quiet = 0, verbose = 0, all_points = 0, ensemble = 0, option;
-    long number;
     const char *model_list = NULL;
     cli_eval_options eval = {0};
     int code;
@@ -53,24 +52,6 @@ int cmd_sweep(int argc, char **argv)
             output_path = optarg;
             break;
         case 'c': load.cost_field = optarg; break;
-        case 's':
-            if (!cli_parse_long("--stages", optarg, 1, CASCADE_MAX_STAGES, &number))
-                return EXIT_USAGE;
-            sweep.max_stages = (unsigned)number;
-            break;
-        case 'g':
-            if (!cli_parse_long("--grid", optarg, 1, 65534, &number))
-                return EXIT_USAGE;
-            sweep.grid = (unsigned)number;
-            break;
-        case 't':
-            if (!cli_parse_long("--threads", optarg, 1, 1024, &number))
-                return EXIT_USAGE;
-            sweep.threads = load.threads = (unsigned)number;
-            break;
-        case 'm': model_list = optarg; break;
-        case 'f': sweep.front_only = 1; break;
-        case 'n': sweep.no_skip = 1; break;
         case 'p':
             if (strcmp(optarg, "all") == 0)
                 all_points = 1;
@@ -97,6 +78,11 @@ int cmd_sweep(int argc, char **argv)
         case ':': /* a value missing at the end of the line */
             return cli_usage_error("sweep", "option '%s' needs a value", argv[optind - 1]);
         default:
+            if (cli_sweep_option(option, optarg, &sweep, &load, &model_list, &code)) {
+                if (code != EXIT_OK)
+                    return code;
+                break;
+            }
             if (!cli_eval_option(&eval, option, optarg, &code))
                 return cli_bad_option("sweep", argc, argv);
             if (code != EXIT_OK)
