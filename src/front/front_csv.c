@@ -318,6 +318,19 @@ static void data_row(reader *r)
         goto fail;
     }
     for (size_t e = 0; e < t->extra_count; e++) {
+        /* Temperatures belong to calibrated rows only: a config carrying
+         * them for another metric would be refused by apply later. */
+        const char *temperatures = cell[in->extra_column[e]];
+        if (strcmp(t->extra_name[e], "temperatures") == 0 && temperatures[0] &&
+            !strstr(row->metric, "+temperature")) {
+            bad_cell(r, CASCADE_ERR_FORMAT, (size_t)in->extra_column[e], temperatures,
+                     "an empty cell: the row's metric has no +temperature");
+            free(own->extra);
+            own->extra = NULL;
+            goto fail;
+        }
+    }
+    for (size_t e = 0; e < t->extra_count; e++) {
         own->extra[e] = cell[in->extra_column[e]];
         cell[in->extra_column[e]] = NULL;
     }
