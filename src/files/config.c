@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cascade/output.h"
+#include "files/text_file.h"
 
 /* What a metric string may hold after its base metric, in the order
  * cascade_metric_label() writes them. */
@@ -73,39 +74,6 @@ static cascade_status parse_temperatures(const cJSON *root, const char *path,
     return CASCADE_OK;
 }
 
-static cascade_status read_text(const char *path, char **out, size_t *len,
-                                cascade_error *error)
-{
-    FILE *file = fopen(path, "rb");
-    if (!file)
-        return cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1, "cannot open: %s",
-                                 strerror(errno));
-    size_t capacity = 4096, n = 0;
-    char *buf = malloc(capacity);
-    while (buf) {
-        n += fread(buf + n, 1, capacity - n - 1, file);
-        if (n < capacity - 1)
-            break;
-        capacity *= 2;
-        char *grown = realloc(buf, capacity);
-        if (!grown)
-            free(buf);
-        buf = grown;
-    }
-    int failed = ferror(file);
-    fclose(file);
-    if (!buf)
-        return cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1, "out of memory");
-    if (failed) {
-        free(buf);
-        return cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1,
-                                 "cannot read (is it a directory?)");
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return CASCADE_OK;
-}
 
 void cascade_config_free(cascade_config *config)
 {
@@ -177,7 +145,7 @@ cascade_status cascade_config_load(const char *path, cascade_config *out, cascad
     memset(out, 0, sizeof *out);
     char *text = NULL;
     size_t len = 0;
-    cascade_status status = read_text(path, &text, &len, error);
+    cascade_status status = cascade_read_text_file(path, &text, &len, error);
     if (status != CASCADE_OK)
         return status;
     status = cascade_config_parse(text, len, path, out, error);

@@ -1,5 +1,6 @@
 /* The JSON manifest (cJSON): model names, score files and numeric fields. */
 #include "files/manifest_internal.h"
+#include "files/text_file.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -43,42 +44,6 @@ static char *keep(manifest_internal *in, char *s)
     return s;
 }
 
-static cascade_status read_file(const char *path, char **text, size_t *len,
-                                cascade_error *error)
-{
-    FILE *file = fopen(path, "rb");
-    if (!file)
-        return cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1,
-                                 "cannot open: %s", strerror(errno));
-    size_t capacity = 4096, n = 0;
-    char *buf = malloc(capacity);
-    while (buf) {
-        n += fread(buf + n, 1, capacity - n - 1, file);
-        if (n < capacity - 1)
-            break;
-        capacity *= 2;
-        char *grown = realloc(buf, capacity);
-        if (!grown) {
-            free(buf);
-            buf = NULL;
-        } else {
-            buf = grown;
-        }
-    }
-    int failed = ferror(file);
-    fclose(file);
-    if (!buf)
-        return cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1, "out of memory");
-    if (failed) {
-        free(buf);
-        return cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1,
-                                 "cannot read (is it a directory?)");
-    }
-    buf[n] = '\0';
-    *text = buf;
-    *len = n;
-    return CASCADE_OK;
-}
 
 static cascade_status resolve(manifest_internal *in, const char *manifest_path,
                               const char *relative, const char **out,
@@ -165,7 +130,7 @@ cascade_status cascade_manifest_load(const char *path, cascade_manifest **out,
     *out = NULL;
     char *text = NULL;
     size_t len = 0;
-    cascade_status status = read_file(path, &text, &len, error);
+    cascade_status status = cascade_read_text_file(path, &text, &len, error);
     if (status != CASCADE_OK)
         return status;
     status = cascade_manifest_parse(text, len, path, out, error);

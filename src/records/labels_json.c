@@ -1,6 +1,7 @@
 /* Multi-labels from JSON (ImageNet ReaL): one list of class indices per
  * sample. Kept apart from labels.c, which reads label arrays. */
 #include "records/labels_internal.h"
+#include "files/text_file.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -9,41 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static cascade_status read_text(const char *path, char **text, size_t *len,
-                                cascade_error *error)
-{
-    FILE *file = fopen(path, "rb");
-    if (!file)
-        return cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1, "cannot open: %s",
-                                 strerror(errno));
-    size_t capacity = 1 << 16, n = 0;
-    char *buf = malloc(capacity);
-    while (buf) {
-        n += fread(buf + n, 1, capacity - n, file);
-        if (n < capacity)
-            break;
-        char *grown = realloc(buf, capacity * 2);
-        if (!grown) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = grown;
-        capacity *= 2;
-    }
-    int failed = ferror(file);
-    fclose(file);
-    if (!buf)
-        return cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1, "out of memory");
-    if (failed) {
-        free(buf);
-        return cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1,
-                                 "cannot read (is it a directory?)");
-    }
-    *text = buf;
-    *len = n;
-    return CASCADE_OK;
-}
 
 /* A class index: a whole number from 0 to INT32_MAX. */
 static int class_index(const cJSON *item, int32_t *out)
@@ -72,7 +38,7 @@ cascade_status cascade_labels_load_json(const char *path, cascade_labels *out,
     memset(out, 0, sizeof *out);
     char *text = NULL;
     size_t len = 0;
-    cascade_status status = read_text(path, &text, &len, error);
+    cascade_status status = cascade_read_text_file(path, &text, &len, error);
     if (status != CASCADE_OK)
         return status;
     status = cascade_labels_parse_json(text, len, path, out, error);
