@@ -59,7 +59,9 @@ typedef struct cascade_dataset {
     void *owned;               /* library-owned storage, such as table model names */
 } cascade_dataset;
 
-/* Called after each model is loaded, so a command can show progress. */
+/* Called after each model is loaded, so a command can show progress.
+ * Small models load several at once, and then the call may come from any of
+ * the loading threads, though never two at a time. */
 typedef void (*cascade_progress_fn)(void *context, size_t done, size_t total,
                                     const char *what);
 
@@ -90,7 +92,10 @@ typedef struct cascade_dataset_options {
     size_t temperature_count;
     const char *const *temperature_model;  /* [temperature_count] */
     const double *temperature;             /* [temperature_count] finite, > 0 */
-    unsigned threads;          /* for the per-model pass; 0 means one per online CPU */
+    unsigned threads;          /* for the per-model pass; 0 means one per online CPU.
+                                  Models of at most 8 MB of scores (or records)
+                                  load one per thread; larger ones one at a time,
+                                  their rows split over the threads */
     int precise;               /* confidences of float16/32 logits in double precision
                                   (see cascade_records_options) */
 } cascade_dataset_options;

@@ -37,6 +37,12 @@ cascade_status cascade_front_add(cascade_front *front, const cascade_point *poin
  * strictly ascending too). */
 void cascade_front_reduce(cascade_front *front);
 
+/* The same result as cascade_front_reduce() when points [0, REDUCED) are
+ * already a reduced front (as a reduce leaves them): only the points after
+ * them are sorted, then the two runs are merged. For a front that is
+ * reduced again and again as candidates arrive. */
+void cascade_front_reduce_tail(cascade_front *front, size_t reduced);
+
 /* On a reduced front: the best accuracy among points with cost <= COST, or
  * -1 when there is none. */
 double cascade_front_best_accuracy(const cascade_front *front, double cost);

@@ -55,7 +55,10 @@ typedef struct cascade_sweep_stats {
  * skipped, never changing the front, when a point already found is strictly
  * better than the chain's bound: its oracle accuracy (a sample counts as
  * correct if any stage is, bounded from the pairwise joint-correct counts of
- * one SYRK) at its first model's cost. OPTIONS and STATS may be NULL. */
+ * one SYRK) at its first model's cost. OPTIONS and STATS may be NULL.
+ * The SYRK runs with OpenBLAS set to one thread (the sweep has its own), and
+ * the caller's OpenBLAS thread count is put back before this returns: a
+ * program that changes that count from another thread meanwhile races. */
 cascade_status cascade_sweep(const cascade_dataset *dataset,
                              const cascade_sweep_options *options,
                              cascade_front *front, cascade_sweep_stats *stats,

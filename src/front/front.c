@@ -1,6 +1,7 @@
 /* The Pareto front: sort candidates by cost, keep strictly better accuracy. */
 #include "cascade/front.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,49 +68,133 @@ static int compare_keys(const void *pa, const void *pb)
     return cascade_point_compare(a->point, b->point);
 }
 
+/* A cost as an unsigned integer that orders like it (NaN aside). */
+static uint64_t cost_bits(double cost)
+{
+    uint64_t bits;
+    memcpy(&bits, &cost, sizeof bits);
+    return bits >> 63 ? ~bits : bits | (1ull << 63);
+}
+
+/* Sorts KEYS[0..n) as compare_keys does, using SCRATCH[0..n): a stable LSD
+ * radix sort on the cost (8-bit digits; a digit every key shares costs no
+ * pass), then compare_keys within each run of equal cost, which is short.
+ * A sweep reduces its front hundreds of times, and qsort's indirect
+ * comparisons were a tenth of it. */
+static void sort_keys(point_key *keys, size_t n, point_key *scratch)
+{
+    enum { DIGITS = 8, BUCKETS = 256 };
+    size_t counts[DIGITS][BUCKETS];
+    memset(counts, 0, sizeof counts);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t bits = cost_bits(keys[i].cost);
+        for (unsigned d = 0; d < DIGITS; d++)
+            counts[d][(bits >> (8 * d)) & 0xff]++;
+    }
+    point_key *in = keys, *out = scratch;
+    for (unsigned d = 0; d < DIGITS && n > 0; d++) {
+        size_t *count = counts[d];
+        if (count[(cost_bits(in[0].cost) >> (8 * d)) & 0xff] == n)
+            continue;
+        size_t total = 0;
+        for (size_t b = 0; b < BUCKETS; b++) {
+            size_t c = count[b];
+            count[b] = total;
+            total += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            out[count[(cost_bits(in[i].cost) >> (8 * d)) & 0xff]++] = in[i];
+        point_key *t = in;
+        in = out;
+        out = t;
+    }
+    if (in != keys)
+        memcpy(keys, in, n * sizeof *keys);
+    for (size_t i = 0; i < n;) {
+        size_t end = i + 1;
+        while (end < n && keys[end].cost == keys[i].cost)
+            end++;
+        if (end - i > 1)
+            qsort(keys + i, end - i, sizeof *keys, compare_keys);
+        i = end;
+    }
+}
+
 static int compare_points(const void *a, const void *b)
 {
     return cascade_point_compare(a, b);
 }
 
-void cascade_front_reduce(cascade_front *front)
+/* Keeps from KEYS[0..n) (sorted) the points strictly more accurate than
+ * every earlier one, which cost no more (an equal one is dominated or
+ * identical), gathered into OUT; returns how many. */
+static size_t keep_pareto(const point_key *keys, size_t n, cascade_point *out)
+{
+    size_t kept = 0;
+    double best = -1.0;
+    for (size_t i = 0; i < n; i++)
+        if (keys[i].accuracy > best) {
+            best = keys[i].accuracy;
+            out[kept++] = *keys[i].point;
+        }
+    return kept;
+}
+
+/* The sort without scratch memory: the points themselves, in place. */
+static void reduce_in_place(cascade_front *front)
+{
+    qsort(front->points, front->count, sizeof *front->points, compare_points);
+    size_t kept = 0;
+    double best = -1.0;
+    for (size_t i = 0; i < front->count; i++)
+        if (front->points[i].accuracy > best) {
+            best = front->points[i].accuracy;
+            front->points[kept++] = front->points[i]; /* kept <= i */
+        }
+    front->count = kept;
+}
+
+void cascade_front_reduce_tail(cascade_front *front, size_t reduced)
 {
     if (front->count == 0)
         return;
-    point_key *keys = malloc(front->count * sizeof *keys);
-    cascade_point *gathered = malloc(front->count * sizeof *gathered);
+    if (reduced > front->count)
+        reduced = front->count;
+    size_t n = front->count, tail = n - reduced;
+    /* keys[0, n): the merged order; keys[n, n + tail): the sorted tail;
+     * then the sort's scratch */
+    point_key *keys = malloc((n + 2 * tail) * sizeof *keys);
+    cascade_point *gathered = malloc(n * sizeof *gathered);
     if (!keys || !gathered) {
-        /* short of memory: sort the points themselves */
         free(keys);
         free(gathered);
-        keys = NULL;
-        gathered = NULL;
-        qsort(front->points, front->count, sizeof *front->points, compare_points);
-    } else {
-        for (size_t i = 0; i < front->count; i++)
-            keys[i] = (point_key){front->points[i].cost, front->points[i].accuracy,
-                                  &front->points[i]};
-        qsort(keys, front->count, sizeof *keys, compare_keys);
+        reduce_in_place(front);
+        return;
     }
-    /* Earlier points cost no more; keep a point only if strictly more
-     * accurate than all of them (an equal one is dominated or identical). */
-    size_t kept = 0;
-    double best = -1.0;
-    for (size_t i = 0; i < front->count; i++) {
-        const cascade_point *p = keys ? keys[i].point : &front->points[i];
-        if (p->accuracy > best) {
-            best = p->accuracy;
-            if (gathered)
-                gathered[kept++] = *p;
-            else
-                front->points[kept++] = *p; /* sorted in place: kept <= i */
-        }
+    for (size_t i = 0; i < n; i++)
+        keys[i] = (point_key){front->points[i].cost, front->points[i].accuracy,
+                              &front->points[i]};
+    point_key *sorted_tail = keys + n;
+    memcpy(sorted_tail, keys + reduced, tail * sizeof *keys);
+    sort_keys(sorted_tail, tail, sorted_tail + tail);
+    /* Merge from the back so that keys[0, reduced) is read before written. */
+    size_t a = reduced, b = tail, out = n;
+    while (b > 0) {
+        if (a > 0 && compare_keys(&keys[a - 1], &sorted_tail[b - 1]) > 0)
+            keys[--out] = keys[--a];
+        else
+            keys[--out] = sorted_tail[--b];
     }
-    if (gathered)
-        memcpy(front->points, gathered, kept * sizeof *gathered);
+    size_t kept = keep_pareto(keys, n, gathered);
+    memcpy(front->points, gathered, kept * sizeof *gathered);
     free(gathered);
     free(keys);
     front->count = kept;
+}
+
+void cascade_front_reduce(cascade_front *front)
+{
+    cascade_front_reduce_tail(front, 0);
 }
 
 double cascade_front_best_accuracy(const cascade_front *front, double cost)

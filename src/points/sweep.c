@@ -197,7 +197,7 @@ cascade_status cascade_sweep_chain(const cascade_dataset *dataset, const unsigne
         if (!sh.prep[chain[s]].order)
             status = sweep_prepare_model(&dataset->models[chain[s]].records,
                                    stages >= 3 ? (grid ? grid : DEFAULT_GRID) : 0,
-                                   &sh.prep[chain[s]]);
+                                   &sh.prep[chain[s]], NULL);
     if (status == CASCADE_OK)
         status = stages == 2 ? sweep_pair(&w, chain[0], chain[1])
                              : sweep_grid_chain(&w, chain, stages);
@@ -257,15 +257,18 @@ typedef struct prepare_job {
 static void *prepare_main(void *arg)
 {
     prepare_job *job = arg;
+    sort_scratch scratch = {0};
     for (;;) {
         pthread_mutex_lock(&job->sh->lock);
         size_t i = job->next < job->count && job->status == CASCADE_OK ? job->next++ : job->count;
         pthread_mutex_unlock(&job->sh->lock);
-        if (i == job->count)
+        if (i == job->count) {
+            sweep_free_scratch(&scratch);
             return NULL;
+        }
         unsigned m = job->ids[i];
         cascade_status status = sweep_prepare_model(&job->sh->dataset->models[m].records,
-                                                    job->grid, &job->sh->prep[m]);
+                                                    job->grid, &job->sh->prep[m], &scratch);
         if (status != CASCADE_OK) {
             pthread_mutex_lock(&job->sh->lock);
             job->status = status;
@@ -344,10 +347,11 @@ static cascade_status run_workers(sweep_shared *sh, cascade_front *front,
         worker *w = &workers[t];
         if (w->status != CASCADE_OK && status == CASCADE_OK)
             status = w->status;
+        size_t reduced = front->count; /* reduced: the single models, then each worker's */
         for (size_t i = 0; i < w->front.count && status == CASCADE_OK; i++)
             status = cascade_front_add(front, &w->front.points[i]);
         if (status == CASCADE_OK)
-            cascade_front_reduce(front);
+            cascade_front_reduce_tail(front, reduced);
         stats->chains_swept += w->stats.chains_swept;
         stats->chains_skipped += w->stats.chains_skipped;
         stats->candidates += w->stats.candidates;

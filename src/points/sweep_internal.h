@@ -96,7 +96,17 @@ typedef struct front_walk {
 } front_walk;
 
 /* sweep_prepare.c */
-cascade_status sweep_prepare_model(const cascade_records *r, unsigned grid, model_prep *out);
+/* The radix sort's working memory, kept by a thread from one model to the
+ * next: fresh megabytes per model cost a page fault per 4 KB. */
+typedef struct sort_scratch {
+    uint64_t *keys;       /* [2 * capacity] */
+    uint32_t *order;      /* [capacity] */
+    size_t capacity;
+} sort_scratch;
+void sweep_free_scratch(sort_scratch *s);
+/* SCRATCH may be NULL (then the sort allocates its own). */
+cascade_status sweep_prepare_model(const cascade_records *r, unsigned grid, model_prep *out,
+                                   sort_scratch *scratch);
 void sweep_free_prep(model_prep *p);
 /* The threshold that lets exactly N samples (N at a group end) exit. */
 double sweep_threshold_for_exits(const cascade_records *r, const model_prep *p, size_t n);

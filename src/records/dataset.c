@@ -3,8 +3,10 @@
 #include "cascade/records_file.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cascade/costs.h"
 #include "cascade/output.h"
@@ -109,8 +111,12 @@ static cascade_status load_saved_records(cascade_dataset *d, size_t m,
             "(expected records saved at the same temperature, or the model's scores)",
             spec->name, have, want);
     }
-    d->samples = model->records.samples;
-    d->classes = model->records.classes;
+    /* The first scored model sets the shape; the others were checked
+     * against it (and may be loading on other threads meanwhile). */
+    if (first < 0) {
+        d->samples = model->records.samples;
+        d->classes = model->records.classes;
+    }
     return CASCADE_OK;
 }
 
@@ -198,9 +204,114 @@ static cascade_status load_model(cascade_dataset *d, size_t m, double cost,
     cascade_array_free(&scores);
     if (status != CASCADE_OK)
         return status;
-    d->samples = model->records.samples;
-    d->classes = model->records.classes;
+    if (first < 0) {
+        d->samples = model->records.samples;
+        d->classes = model->records.classes;
+    }
     return CASCADE_OK;
+}
+
+/* Models after the first scored one, on several threads at once: when each
+ * model is small, one model per thread beats splitting every model's rows
+ * (a thread start and join per model, and rows of 10 classes are too short
+ * to split well). Each model is checked only against the first, so the
+ * outcome is the serial one: models are handed out in manifest order, none
+ * after a failed one is started, and the failure reported is the first in
+ * manifest order. */
+typedef struct load_job {
+    cascade_dataset *d;
+    const double *costs;
+    cascade_dataset_options options; /* one thread per model's pass */
+    pthread_mutex_t lock;
+    size_t next, failed, done;       /* under lock; failed = count when none */
+    cascade_status status;
+    cascade_error error;             /* of the model at FAILED */
+} load_job;
+
+static void *load_main(void *arg)
+{
+    load_job *job = arg;
+    size_t count = job->d->manifest->model_count;
+    for (;;) {
+        pthread_mutex_lock(&job->lock);
+        size_t m = job->next < job->failed ? job->next++ : count;
+        pthread_mutex_unlock(&job->lock);
+        if (m == count)
+            return NULL;
+        cascade_error error;
+        memset(&error, 0, sizeof error);
+        cascade_status status = load_model(job->d, m, job->costs[m], &job->options, &error);
+        pthread_mutex_lock(&job->lock);
+        if (status != CASCADE_OK && m < job->failed) {
+            job->failed = m;
+            job->status = status;
+            job->error = error;
+        } else if (status == CASCADE_OK) {
+            job->done++;
+            if (job->options.progress)
+                job->options.progress(job->options.progress_context, job->done, count,
+                                      "models read");
+        }
+        pthread_mutex_unlock(&job->lock);
+    }
+}
+
+/* Largest model, in bytes of scores, that is loaded one per thread. A few
+ * such models held at once stay far below one large model's logits. */
+enum { PARALLEL_MODEL_BYTES = 8 << 20 };
+
+static cascade_status load_models_in_parallel(cascade_dataset *d, size_t from,
+                                              const double *costs,
+                                              const cascade_dataset_options *options,
+                                              unsigned threads, cascade_error *error)
+{
+    enum { MAX_THREADS = 64 };
+    size_t count = d->manifest->model_count;
+    load_job *job = calloc(1, sizeof *job);
+    if (!job)
+        return cascade_error_set(error, CASCADE_ERR_NOMEM, d->manifest->path, -1, -1,
+                                 "out of memory");
+    job->d = d;
+    job->costs = costs;
+    job->options = *options;
+    job->options.threads = 1;
+    job->next = from;
+    job->failed = count;
+    job->done = from;
+    job->status = CASCADE_OK;
+    pthread_mutex_init(&job->lock, NULL);
+    if (threads > MAX_THREADS)
+        threads = MAX_THREADS;
+    pthread_t helpers[MAX_THREADS];
+    unsigned started = 0;
+    while (started + 1 < threads &&
+           pthread_create(&helpers[started], NULL, load_main, job) == 0)
+        started++;
+    load_main(job);
+    for (unsigned t = 0; t < started; t++)
+        pthread_join(helpers[t], NULL);
+    pthread_mutex_destroy(&job->lock);
+    cascade_status status = job->status;
+    if (status != CASCADE_OK && error)
+        *error = job->error;
+    free(job);
+    return status;
+}
+
+static unsigned online_threads(unsigned asked)
+{
+    if (asked)
+        return asked;
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    return online > 0 ? (unsigned)online : 1;
+}
+
+/* Bytes of one model's scores or records, from the first scored model. */
+static size_t model_bytes(const cascade_dataset *d, long first)
+{
+    if (d->manifest->models[first].kind == CASCADE_SCORES_RECORDS)
+        return d->samples * 3 * sizeof(double);
+    return d->samples * d->classes * sizeof(float);
 }
 
 static int has_json_extension(const char *path)
@@ -372,7 +483,17 @@ cascade_status cascade_dataset_load(const char *manifest_path,
     status = cascade_manifest_costs(d->manifest, &cost_options, costs, error);
     if (status != CASCADE_OK)
         goto fail;
+    unsigned threads = online_threads(options->threads);
     for (size_t m = 0; m < d->manifest->model_count; m++) {
+        long first = first_scored(d, m);
+        if (first >= 0 && threads > 1 && d->manifest->model_count - m >= 2 &&
+            model_bytes(d, first) <= PARALLEL_MODEL_BYTES) {
+            d->model_count = d->manifest->model_count; /* the free releases them all */
+            status = load_models_in_parallel(d, m, costs, options, threads, error);
+            if (status != CASCADE_OK)
+                goto fail;
+            break;
+        }
         status = load_model(d, m, costs[m], options, error);
         d->model_count = m + 1;
         if (status != CASCADE_OK)

@@ -76,6 +76,40 @@ TEST_CASE(reducing_in_parts_should_equal_reducing_once)
     cascade_front_free(&parts);
 }
 
+TEST_CASE(reducing_a_tail_onto_a_reduced_front_should_equal_reducing_everything)
+{
+    /* Many equal costs (ties go to accuracy, then the whole point), and both
+     * zeros, across a reduced front and the points added after it. */
+    cascade_front once, tail;
+    cascade_front_init(&once);
+    cascade_front_init(&tail);
+    uint64_t state = 5;
+    size_t reduced = 0;
+    for (int i = 0; i < 5000; i++) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        double cost = (double)(state >> 40 & 63) - 8;
+        if (cost == 0 && (state >> 12 & 1))
+            cost = -0.0;
+        cascade_point p = point(cost, (double)(state >> 20 & 255) / 255.0,
+                                1 + (unsigned)(state & 1), (unsigned)(state >> 60));
+        REQUIRE(cascade_front_add(&once, &p) == CASCADE_OK);
+        REQUIRE(cascade_front_add(&tail, &p) == CASCADE_OK);
+        if (i % 700 == 699) {
+            cascade_front_reduce_tail(&tail, reduced);
+            reduced = tail.count;
+        }
+    }
+    cascade_front_reduce(&once);
+    cascade_front_reduce_tail(&tail, reduced);
+    CHECK_EQ_INT(once.count, tail.count);
+    size_t differ = 0;
+    for (size_t i = 0; i < once.count && i < tail.count; i++)
+        differ += cascade_point_compare(&once.points[i], &tail.points[i]) != 0;
+    CHECK_EQ_INT(differ, 0);
+    cascade_front_free(&once);
+    cascade_front_free(&tail);
+}
+
 TEST_CASE(best_accuracy_should_look_up_the_step_function)
 {
     cascade_front f;
@@ -94,4 +128,5 @@ TEST_CASE(best_accuracy_should_look_up_the_step_function)
 RUN_TESTS(CASE(front_should_keep_only_points_no_other_point_dominates),
           CASE(identical_points_should_appear_once_preferring_fewer_stages),
           CASE(reducing_in_parts_should_equal_reducing_once),
+          CASE(reducing_a_tail_onto_a_reduced_front_should_equal_reducing_everything),
           CASE(best_accuracy_should_look_up_the_step_function))

@@ -224,6 +224,31 @@ TEST_CASE(pair_sweep_should_match_a_hand_computed_front)
     cascade_dataset_free(d);
 }
 
+TEST_CASE(pair_sweep_should_match_brute_force_with_tied_zero_and_negative_zero_confidences)
+{
+    /* Margins and other metrics can be 0, and -0.0 == 0.0: both must fall in
+     * one run of equal confidence, or a threshold would split equal values. */
+    cascade_dataset *d = test_dataset_random(6, 700, 21);
+    for (size_t m = 0; m < d->model_count; m++)
+        for (size_t i = 0; i < d->samples; i++) {
+            double *c = &d->models[m].records.confidence[i];
+            if (i % 7 == 0)
+                *c = i % 14 == 0 ? -0.0 : 0.0;
+            else if (i % 11 == 0)
+                *c = -*c; /* negative scores too */
+        }
+    cascade_front front;
+    cascade_front_init(&front);
+    REQUIRE(cascade_sweep(d, NULL, &front, NULL, NULL) == CASCADE_OK);
+    ref_list ref = {0};
+    ref_singles_and_pairs(d, &ref);
+    ref_front(&ref);
+    compare_fronts(d, &front, &ref);
+    free(ref.p);
+    cascade_front_free(&front);
+    cascade_dataset_free(d);
+}
+
 TEST_CASE(thresholds_should_fall_strictly_inside_the_gap_between_confidences)
 {
     CHECK_NEAR(cascade_threshold_between(0.6, 0.8), 0.7, 0);
@@ -522,6 +547,7 @@ TEST_CASE(sweeping_one_chain_should_give_the_points_of_the_full_sweep)
 
 RUN_TESTS(CASE(sweeping_one_chain_should_give_the_points_of_the_full_sweep),
           CASE(pair_sweep_should_match_a_hand_computed_front),
+          CASE(pair_sweep_should_match_brute_force_with_tied_zero_and_negative_zero_confidences),
           CASE(thresholds_should_fall_strictly_inside_the_gap_between_confidences),
           CASE(sweep_should_match_brute_force_on_cifar10),
           CASE(three_stage_points_should_equal_brute_force_over_the_same_grid_on_cifar10),

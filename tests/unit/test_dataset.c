@@ -1,0 +1,113 @@
+/* Loading a manifest's models: several small models at once give what one
+ * thread gives, and a failure is the one a serial load would report. */
+#include "check.h"
+#include "test_data.h"
+
+enum { MODELS = 12, SAMPLES = 300, CLASSES = 5 };
+
+/* MODELS models of float32 (even) and float64 (odd) logits with labels in
+ * DIR; model "m<SHORT>" (when SHORT < MODELS) has one row fewer. */
+static void write_models(const char *dir, const int *short_models, size_t n_short)
+{
+    uint64_t state = 3;
+    int64_t labels[SAMPLES];
+    for (size_t i = 0; i < SAMPLES; i++)
+        labels[i] = (int64_t)(test_uniform(&state) * CLASSES);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/labels.npy", dir);
+    test_write_npy(path, "<i8", SAMPLES, 0, labels, 8);
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    FILE *manifest = fopen(path, "w");
+    fprintf(manifest, "{\"labels\": \"labels.npy\", \"models\": [");
+    for (int m = 0; m < MODELS; m++) {
+        size_t rows = SAMPLES;
+        for (size_t s = 0; s < n_short; s++)
+            if (short_models[s] == m)
+                rows--;
+        double f64[SAMPLES * CLASSES];
+        float f32[SAMPLES * CLASSES];
+        for (size_t i = 0; i < rows * CLASSES; i++) {
+            f64[i] = 6 * test_uniform(&state) - 3;
+            f32[i] = (float)f64[i];
+        }
+        snprintf(path, sizeof path, "%s/m%d.npy", dir, m);
+        if (m % 2)
+            test_write_npy(path, "<f8", rows, CLASSES, f64, 8);
+        else
+            test_write_npy(path, "<f4", rows, CLASSES, f32, 4);
+        fprintf(manifest, "%s{\"name\": \"m%d\", \"logits\": \"m%d.npy\", \"gmacs\": %d}",
+                m ? ", " : "", m, m, m + 1);
+    }
+    fprintf(manifest, "]}\n");
+    fclose(manifest);
+}
+
+static void count_progress(void *context, size_t done, size_t total, const char *what)
+{
+    (void)what;
+    size_t *calls = context;
+    calls[0]++;
+    if (done > calls[1])
+        calls[1] = done;
+    calls[2] = total;
+}
+
+TEST_CASE(small_models_loaded_on_four_threads_should_equal_those_loaded_on_one)
+{
+    char *dir = test_temp_dir();
+    write_models(dir, NULL, 0);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    cascade_dataset *one = NULL, *four = NULL;
+    size_t progress[3] = {0, 0, 0};
+    cascade_dataset_options serial = {.threads = 1};
+    cascade_dataset_options parallel = {.threads = 4, .progress = count_progress,
+                                        .progress_context = progress};
+    REQUIRE(cascade_dataset_load(path, &serial, &one, NULL) == CASCADE_OK);
+    REQUIRE(cascade_dataset_load(path, &parallel, &four, NULL) == CASCADE_OK);
+    REQUIRE(one->model_count == MODELS && four->model_count == MODELS);
+    size_t differ = 0;
+    for (size_t m = 0; m < MODELS; m++) {
+        const cascade_records *a = &one->models[m].records, *b = &four->models[m].records;
+        REQUIRE(a->samples == SAMPLES && b->samples == SAMPLES);
+        differ += a->correct_count != b->correct_count;
+        for (size_t i = 0; i < SAMPLES; i++)
+            differ += a->prediction[i] != b->prediction[i] ||
+                      a->confidence[i] != b->confidence[i] || a->correct[i] != b->correct[i];
+    }
+    CHECK_EQ_INT(differ, 0);
+    CHECK_EQ_INT(four->samples, SAMPLES);
+    CHECK_EQ_INT(four->classes, CLASSES);
+    /* one call per model, the last one saying all were read */
+    CHECK_EQ_INT(progress[0], MODELS);
+    CHECK_EQ_INT(progress[1], MODELS);
+    CHECK_EQ_INT(progress[2], MODELS);
+    cascade_dataset_free(one);
+    cascade_dataset_free(four);
+    test_remove_dir(dir);
+    free(dir);
+}
+
+TEST_CASE(a_parallel_load_should_report_the_first_bad_model_in_manifest_order)
+{
+    char *dir = test_temp_dir();
+    int short_models[] = {9, 4, 11};
+    write_models(dir, short_models, 3);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    /* Threads finish in any order; the message must not depend on it. */
+    for (int attempt = 0; attempt < 20; attempt++) {
+        cascade_dataset *d = NULL;
+        cascade_error error;
+        cascade_dataset_options options = {.threads = 4};
+        REQUIRE(cascade_dataset_load(path, &options, &d, &error) == CASCADE_ERR_SHAPE);
+        CHECK(d == NULL);
+        CHECK(strstr(error.message, "model \"m4\" has 299 rows") != NULL);
+        CHECK(strstr(error.file, "m4.npy") != NULL);
+    }
+    test_remove_dir(dir);
+    free(dir);
+}
+
+RUN_TESTS(CASE(small_models_loaded_on_four_threads_should_equal_those_loaded_on_one),
+          CASE(a_parallel_load_should_report_the_first_bad_model_in_manifest_order))
