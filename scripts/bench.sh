@@ -82,7 +82,7 @@ bench_set() { # NAME
     fi
     # The cross-check, untimed: NumPy in float64 against cascade --precise
     # (confidences in double, libm exp): they must agree exactly. The
-    # default vectorised exp (about 1e-7 relative) can order two samples
+    # default vectorised exp (within about 3e-7 relative) can order two samples
     # whose confidences differ by less than that the other way round; how
     # many front rows that moves is reported, not failed on.
     $cascade sweep "$manifest" -q -o "$dir/front-$1.csv"

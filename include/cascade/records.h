@@ -96,8 +96,8 @@ typedef struct cascade_records_options {
 } cascade_records_options;
 
 /* The same with OPTIONS (NULL for the defaults). By default float32 and
- * float16 logits take a vectorised path (exp accurate to about 1e-7
- * relative, sums in double); other inputs, and every input with `precise`,
+ * float16 logits take a vectorised path (confidences within about 3e-7
+ * relative of double precision); other inputs, and every input with `precise`,
  * a double-precision one. */
 cascade_status cascade_records_compute_with(const cascade_array *scores,
                                             cascade_score_kind kind,

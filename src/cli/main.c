@@ -34,7 +34,7 @@ static const cli_option_doc sweep_options[] = {
     COST_TABLE_DOCS,
     HELD_OUT_DOCS,
     {"--bootstrap B", "Add accuracy_lo, accuracy_hi, cost_lo and cost_hi: 95% percentile intervals from B resamples of the samples (of eval with a split)."},
-    {"--precise", "Compute confidences of float16/float32 logits in double precision with libm's exp (slower; the default vectorised exp is accurate to about 1e-7 relative, which can reorder samples whose confidences differ by less)."},
+    {"--precise", "Compute confidences of float16/float32 logits in double precision with libm's exp (slower; the default vectorised exp is within about 3e-7 relative, which can reorder samples whose confidences differ by less)."},
     {"-h, --help", "Show this help."},
     {NULL, NULL}};
 
@@ -49,7 +49,7 @@ static const cli_option_doc models_options[] = {
     {"--expect-accuracy TABLE.csv", "Instead of the table, compare each model's measured top-1 with the published one in TABLE (\"model\" and \"top1\" in percent, or \"accuracy\" as a fraction; --strip-tag applies) and exit 1 when one is outside the tolerance."},
     {"--tolerance PP", "With --expect-accuracy: the largest difference that passes, in percentage points (default 0.1; a difference exactly PP passes)."},
     {"--require-all", "With --expect-accuracy: a model missing from TABLE fails the check too."},
-    {"--precise", "Compute confidences of float16/float32 logits in double precision with libm's exp (slower; the default vectorised exp is accurate to about 1e-7 relative, which can reorder samples whose confidences differ by less)."},
+    {"--precise", "Compute confidences of float16/float32 logits in double precision with libm's exp (slower; the default vectorised exp is within about 3e-7 relative, which can reorder samples whose confidences differ by less)."},
     {"-h, --help", "Show this help."},
     {NULL, NULL}};
 
@@ -118,7 +118,7 @@ static const cli_option_doc records_options[] = {
     {"--calibrate temperature", "Temperature-scale every model before computing confidences."},
     {"--threads N", "Worker threads for the per-model pass (default: one per online CPU)."},
     {"-q, --quiet", "Print nothing on standard error except errors."},
-    {"--precise", "Compute confidences of float16/float32 logits in double precision with libm's exp (slower; the default vectorised exp is accurate to about 1e-7 relative, which can reorder samples whose confidences differ by less)."},
+    {"--precise", "Compute confidences of float16/float32 logits in double precision with libm's exp (slower; the default vectorised exp is within about 3e-7 relative, which can reorder samples whose confidences differ by less)."},
     {"-h, --help", "Show this help."},
     {NULL, NULL}};
 

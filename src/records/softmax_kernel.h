@@ -8,7 +8,7 @@
 /* Rows [begin, end) of a [rows][classes] float32 (or raw float16) logits
  * array: the argmax (first index on ties) and the max softmax
  * 1 / sum_j exp(z_j - max z), with a vectorised exp (AVX2 when the CPU has
- * it) accurate to about 1e-7 relative and the sum kept in double. Returns
+ * it) within about 3e-7 relative of double precision. Returns
  * the first row holding a NaN or Inf, or -1 when every row is finite; rows
  * from that one on are not computed. */
 long long cascade_max_softmax_f32(const float *logits, size_t classes, size_t begin,

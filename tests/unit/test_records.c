@@ -140,11 +140,12 @@ TEST_CASE(labels_should_load_from_npy_and_csv_and_refuse_negatives)
 
 static const cascade_records_options two_threads = {.threads = 2};
 
-TEST_CASE(vectorised_softmax_should_agree_with_double_precision_to_1e_7)
+TEST_CASE(vectorised_softmax_should_agree_with_double_precision_to_3e_7)
 {
-    /* 300 rows of 1000 classes (and a ragged 13-class set), wide logits. */
-    size_t shapes[2][2] = {{300, 1000}, {500, 13}};
-    for (int s = 0; s < 2; s++) {
+    /* 300 rows of 1000 classes and ragged sets of 13, 10 and 3 classes (a
+     * masked last vector), wide logits. */
+    size_t shapes[4][2] = {{300, 1000}, {500, 13}, {2000, 10}, {2000, 3}};
+    for (int s = 0; s < 4; s++) {
         size_t rows = shapes[s][0], cols = shapes[s][1];
         float *z32 = malloc(rows * cols * sizeof *z32);
         double *z64 = malloc(rows * cols * sizeof *z64);
@@ -166,7 +167,8 @@ TEST_CASE(vectorised_softmax_should_agree_with_double_precision_to_1e_7)
             predictions_differ += fast.prediction[i] != exact.prediction[i];
         }
         printf("%zu x %zu: largest relative confidence difference %.3g\n", rows, cols, worst);
-        CHECK(worst < 1e-7);
+        /* the polynomial's 1.8e-7 plus two float additions' 2 x 6e-8 */
+        CHECK(worst < 3e-7);
         CHECK_EQ_INT(predictions_differ, 0);
         /* precise: the double-precision path, identical to float64 input */
         cascade_records_options precise = {.threads = 2, .precise = 1};
@@ -198,7 +200,7 @@ TEST_CASE(vectorised_softmax_should_still_name_the_row_and_column_of_a_nan)
     CHECK_EQ_INT(error.column, 7);
 }
 
-RUN_TESTS(CASE(vectorised_softmax_should_agree_with_double_precision_to_1e_7),
+RUN_TESTS(CASE(vectorised_softmax_should_agree_with_double_precision_to_3e_7),
           CASE(vectorised_softmax_should_still_name_the_row_and_column_of_a_nan),
           CASE(max_softmax_should_equal_a_hand_computed_value),
           CASE(probabilities_should_be_renormalised_as_log_p_logits),
