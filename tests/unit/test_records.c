@@ -186,6 +186,42 @@ TEST_CASE(vectorised_softmax_should_agree_with_double_precision_to_3e_7)
     }
 }
 
+TEST_CASE(vectorised_softmax_should_keep_the_digits_of_one_minus_a_confident_confidence)
+{
+    /* One class 12 above the rest: 1 - confidence ~ 1e-5..1e-10. Samples
+     * of a strong model sit that close to 1, and their order decides the
+     * thresholds, so 1 - confidence must keep its digits, not only the
+     * confidence. */
+    size_t shapes[3][2] = {{4000, 10}, {2000, 13}, {300, 1000}};
+    for (int s = 0; s < 3; s++) {
+        size_t rows = shapes[s][0], cols = shapes[s][1];
+        float *z32 = malloc(rows * cols * sizeof *z32);
+        double *z64 = malloc(rows * cols * sizeof *z64);
+        uint64_t state = 9;
+        for (size_t i = 0; i < rows * cols; i++) {
+            z32[i] = (float)(6 * test_uniform(&state) - 3 + (i % cols == 3 ? 12 : 0));
+            z64[i] = z32[i];
+        }
+        cascade_array a64 = array_f64(z64, rows, cols), a32 = a64;
+        a32.dtype = CASCADE_DTYPE_F32;
+        a32.data = z32;
+        cascade_records fast, exact;
+        REQUIRE(cascade_records_compute_with(&a32, CASCADE_SCORES_LOGITS, NULL, "m", "m", &two_threads, &fast, NULL) == CASCADE_OK);
+        REQUIRE(cascade_records_compute(&a64, CASCADE_SCORES_LOGITS, NULL, "m", "m", &exact, NULL) == CASCADE_OK);
+        double worst = 0;
+        for (size_t i = 0; i < rows; i++) {
+            double gap = 1 - exact.confidence[i];
+            worst = fmax(worst, fabs((1 - fast.confidence[i]) - gap) / gap);
+        }
+        printf("%zu x %zu: largest relative difference in 1 - confidence %.3g\n", rows, cols, worst);
+        CHECK(worst < 1e-5);
+        cascade_records_free(&fast);
+        cascade_records_free(&exact);
+        free(z32);
+        free(z64);
+    }
+}
+
 TEST_CASE(vectorised_softmax_should_still_name_the_row_and_column_of_a_nan)
 {
     float z[40] = {0};
@@ -201,6 +237,7 @@ TEST_CASE(vectorised_softmax_should_still_name_the_row_and_column_of_a_nan)
 }
 
 RUN_TESTS(CASE(vectorised_softmax_should_agree_with_double_precision_to_3e_7),
+          CASE(vectorised_softmax_should_keep_the_digits_of_one_minus_a_confident_confidence),
           CASE(vectorised_softmax_should_still_name_the_row_and_column_of_a_nan),
           CASE(max_softmax_should_equal_a_hand_computed_value),
           CASE(probabilities_should_be_renormalised_as_log_p_logits),
