@@ -362,6 +362,8 @@ static cascade_status run_workers(sweep_shared *sh, cascade_front *front,
         free(w->reduced_accuracy);
         free(w->suffix);
         free(w->best);
+        free(w->pending);
+        free(w->hot);
         free(w->walks);
     }
     free(workers);

@@ -68,6 +68,8 @@ typedef struct worker {
     size_t reductions;    /* how many times the front was reduced: stale walks */
     /* first-stage scratch, [columns] each */
     int32_t *suffix, *best;
+    uint8_t *pending;
+    uint32_t *hot;
     struct front_walk *walks;
     size_t scratch_columns;
     size_t since_reduce;

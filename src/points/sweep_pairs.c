@@ -169,33 +169,69 @@ static int grow_scratch(worker *w, size_t columns)
     int32_t *best = realloc(w->best, columns * sizeof *best);
     if (best)
         w->best = best;
+    uint8_t *pending = realloc(w->pending, columns * sizeof *pending);
+    if (pending)
+        w->pending = pending;
+    uint32_t *hot = realloc(w->hot, columns * sizeof *hot);
+    if (hot)
+        w->hot = hot;
     front_walk *walks = realloc(w->walks, columns * sizeof *walks);
     if (walks)
         w->walks = walks;
-    if (!suffix || !best || !walks)
+    if (!suffix || !best || !pending || !hot || !walks)
         return 0;
     w->scratch_columns = columns;
     return 1;
 }
 
+/* Pair J's candidate at a group end, N_EXIT exiting at a: kept if it beats
+ * the pair's best so far and no point found beats it. Returns 0 when out
+ * of memory. */
+static int pair_candidate(worker *w, const uint16_t *pairs, size_t j, size_t n_exit,
+                          int32_t correct)
+{
+    const cascade_dataset *d = w->shared->dataset;
+    size_t k = d->samples;
+    unsigned a = pairs[0], b = pairs[2 * j + 1];
+    w->best[j] = correct;
+    /* = cascade_chain_cost with reached (k, k - n_exit), bit for bit */
+    double cost = d->models[a].cost + d->models[b].cost * ((double)(k - n_exit) / (double)k);
+    double accuracy = (double)correct / (double)k;
+    walk_to(w, &w->walks[j], cost);
+    if (walk_dominated(w, &w->walks[j], accuracy))
+        return 1;
+    return add_pair_point(w, a, b, n_exit, cost, accuracy) == CASCADE_OK;
+}
+
 /* All pairs (a, b) with one first stage a at once: the same walk as
  * sweep_pair, from the cheap end, but each step adds the row of the
- * sample-major correctness matrix to every b's suffix sum, and only the b
- * whose count beats its own best so far is looked at further. That
- * replaces a gather per pair and sample with a short contiguous add the
- * compiler vectorises. PAIRS are COUNT (a, b) pairs with a common a whose b
- * are consecutive candidates by cost. Returns 0 when they are not (the
- * caller then sweeps them one by one), 1 when done (see w->status). */
+ * sample-major correctness matrix to every b's count, and only the b whose
+ * count beats its own best so far is looked at further. That replaces a
+ * gather per pair and sample with a short contiguous add the compiler
+ * vectorises. PAIRS are COUNT (a, b) pairs with a common a whose b are
+ * consecutive candidates by cost. Returns 0 when they are not (the caller
+ * then sweeps them one by one), 1 when done (see w->status).
+ *
+ * Most of the work is skipped, not done faster:
+ * - Rows go into byte counters (32 columns an AVX2 add, where 32-bit
+ *   counts take 8), flushed into the 32-bit counts every 255 samples and
+ *   before a full look.
+ * - A pair's count of right answers rises by at most 1 a sample. So after
+ *   a full look at every pair, one whose count is SLACK below its best
+ *   cannot beat it for SLACK more samples: only the few pairs within
+ *   HOT_SLACK of their best ("hot") are looked at on every group, and the
+ *   others all together once the samples since the full look exceed the
+ *   smallest of their slacks. */
 #if defined(__x86_64__) && defined(__GNUC__)
-/* The row adds and compares vectorise twice as wide with AVX2; the build
+/* The adds and compares vectorise twice as wide with AVX2; the build
  * targets baseline x86-64, so the loader picks this copy where the CPU
- * has it. 1.0 -> 0.73 s for all pairs of 200 models on one thread. (Kept
- * static behind a plain function: clang 14 cannot call a target_clones
- * function from another file.) */
+ * has it. (Kept static behind a plain function: clang 14 cannot call a
+ * target_clones function from another file.) */
 __attribute__((target_clones("avx2", "default")))
 #endif
 static int first_stage(worker *w, const uint16_t *pairs, size_t count, int skip)
 {
+    enum { HOT_SLACK = 8, FLUSH_EVERY = 255 };
     const sweep_shared *sh = w->shared;
     const cascade_dataset *d = sh->dataset;
     unsigned a = pairs[0];
@@ -211,9 +247,12 @@ static int first_stage(worker *w, const uint16_t *pairs, size_t count, int skip)
     size_t k = d->samples, n_columns = sh->columns;
     double cost_a = d->models[a].cost;
     int32_t *suffix = w->suffix, *best = w->best;
+    uint8_t *pending = w->pending; /* right answers not yet in suffix */
+    uint32_t *hot = w->hot;
     for (size_t j = 0; j < count; j++) {
         uint16_t chain[2] = {(uint16_t)a, pairs[2 * j + 1]};
         suffix[j] = 0;
+        pending[j] = 0;
         best[j] = -1;
         w->walks[j] = walk_start(w, cost_a);
         if (skip &&
@@ -228,11 +267,16 @@ static int first_stage(worker *w, const uint16_t *pairs, size_t count, int skip)
     /* Floors: a pair point costs more than cost_a, so one no more accurate
      * than the front already is at cost_a is beaten. Every point of pair j
      * must beat best[j] (its own cheaper points and this floor), and the
-     * floor rises along the walk: far fewer points get looked at. */
+     * floor rises along the walk: far fewer points get looked at. Floors
+     * only raise best, so they only add slack. */
     for (size_t j = 0; j < count; j++)
         raise_floor(w, &w->walks[j], cost_a, 1, &best[j]);
     int32_t total_a = (int32_t)ra->correct_count, suffix_a = 0;
-    size_t pos = k, since_floor = 0;
+    size_t pos = k, since_floor = 0, since_flush = 0, n_hot = 0;
+    /* samples walked, and at the last full look; the cold pairs' least
+     * slack then (-1: look at every pair at the first group end) */
+    size_t walked = 0, looked = 0;
+    int64_t cold_slack = -1;
     for (size_t g = o->groups; g-- > 0;) {
         size_t n_exit = o->group_end[g];
         if (++since_floor == FLOOR_EVERY) {
@@ -256,32 +300,55 @@ static int first_stage(worker *w, const uint16_t *pairs, size_t count, int skip)
             }
             suffix_a += o->sorted_correct[pos - 1];
             for (size_t j = 0; j < count; j++)
-                suffix[j] += row[j];
+                pending[j] += row[j];
+            walked++;
+            if (++since_flush == FLUSH_EVERY) {
+                since_flush = 0;
+                for (size_t j = 0; j < count; j++) {
+                    suffix[j] += pending[j];
+                    pending[j] = 0;
+                }
+            }
         }
         /* correct(n) = total_a - (a's right answers from n on) + b's */
         int32_t base = total_a - suffix_a;
+        if ((int64_t)(walked - looked) <= cold_slack) {
+            for (size_t h = 0; h < n_hot; h++) {
+                size_t j = hot[h];
+                int32_t correct = base + suffix[j] + pending[j];
+                if (correct > best[j] && !pair_candidate(w, pairs, j, n_exit, correct)) {
+                    w->status = CASCADE_ERR_NOMEM;
+                    return 1;
+                }
+            }
+            continue;
+        }
+        /* A full look: every pair, then who is hot and the others' slack. */
+        since_flush = 0;
+        for (size_t j = 0; j < count; j++) {
+            suffix[j] += pending[j];
+            pending[j] = 0;
+        }
         int any = 0;
         for (size_t j = 0; j < count; j++)
             any |= base + suffix[j] > best[j];
-        if (!any)
-            continue;
-        for (size_t j = 0; j < count; j++) {
+        for (size_t j = 0; any && j < count; j++) {
             int32_t correct = base + suffix[j];
-            if (correct <= best[j])
-                continue;
-            best[j] = correct;
-            unsigned b = pairs[2 * j + 1];
-            /* = cascade_chain_cost with reached (k, k - n_exit), bit for bit */
-            double cost = cost_a + d->models[b].cost * ((double)(k - n_exit) / (double)k);
-            double accuracy = (double)correct / (double)k;
-            walk_to(w, &w->walks[j], cost);
-            if (walk_dominated(w, &w->walks[j], accuracy))
-                continue;
-            if (add_pair_point(w, a, b, n_exit, cost, accuracy) != CASCADE_OK) {
+            if (correct > best[j] && !pair_candidate(w, pairs, j, n_exit, correct)) {
                 w->status = CASCADE_ERR_NOMEM;
                 return 1;
             }
         }
+        n_hot = 0;
+        cold_slack = INT64_MAX;
+        for (size_t j = 0; j < count; j++) {
+            int64_t slack = (int64_t)best[j] - (int64_t)(base + suffix[j]);
+            if (slack < HOT_SLACK)
+                hot[n_hot++] = (uint32_t)j;
+            else if (slack < cold_slack)
+                cold_slack = slack;
+        }
+        looked = walked;
     }
     return 1;
 }

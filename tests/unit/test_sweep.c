@@ -545,7 +545,59 @@ TEST_CASE(sweeping_one_chain_should_give_the_points_of_the_full_sweep)
     cascade_dataset_free(d);
 }
 
-RUN_TESTS(CASE(sweeping_one_chain_should_give_the_points_of_the_full_sweep),
+TEST_CASE(pairs_swept_together_should_equal_pairs_swept_one_by_one)
+{
+    /* 64 models: a first stage's batch has up to 63 second stages, enough
+     * for the batched walk to look at only some of them between full looks.
+     * Each pair swept on its own (cascade_sweep_chain) is the reference. */
+    enum { MODELS = 64, SAMPLES = 3000 };
+    cascade_dataset *d = test_dataset_new(MODELS, SAMPLES);
+    uint64_t state = 77;
+    double difficulty[SAMPLES];
+    for (size_t i = 0; i < SAMPLES; i++)
+        difficulty[i] = test_uniform(&state);
+    for (size_t m = 0; m < MODELS; m++) {
+        cascade_records *r = &d->models[m].records;
+        d->models[m].cost = 1 + 0.37 * (double)m + 0.1 * test_uniform(&state);
+        double skill = 0.4 + 0.5 * (double)m / MODELS;
+        /* every third model without noise: its confidence orders samples
+         * by difficulty, so along a's order a pair's count rises as fast
+         * as it can (a wrong, b right on every sample) for long runs */
+        double noise = 0.15 * (double)(m % 3);
+        for (size_t i = 0; i < SAMPLES; i++) {
+            double hardness = (1 - noise) * difficulty[i] + noise * test_uniform(&state);
+            r->correct[i] = hardness < skill;
+            double c = 1 - hardness;
+            r->confidence[i] = (double)(int)(c * 500) / 500.0; /* ties */
+        }
+    }
+    test_dataset_finish(d);
+    cascade_front together, one_by_one;
+    cascade_front_init(&together);
+    cascade_front_init(&one_by_one);
+    REQUIRE(cascade_sweep(d, NULL, &together, NULL, NULL) == CASCADE_OK);
+    cascade_sweep_options singles = {.max_stages = 1};
+    REQUIRE(cascade_sweep(d, &singles, &one_by_one, NULL, NULL) == CASCADE_OK);
+    for (unsigned a = 0; a < MODELS; a++)
+        for (unsigned b = a + 1; b < MODELS; b++) {
+            unsigned chain[2] = {a, b};
+            REQUIRE(cascade_sweep_chain(d, chain, 2, 0, &one_by_one, NULL) == CASCADE_OK);
+        }
+    cascade_front_reduce(&one_by_one);
+    printf("fronts of %zu and %zu points\n", together.count, one_by_one.count);
+    CHECK(together.count > 100);
+    CHECK_EQ_INT(together.count, one_by_one.count);
+    size_t differ = 0;
+    for (size_t i = 0; i < together.count && i < one_by_one.count; i++)
+        differ += cascade_point_compare(&together.points[i], &one_by_one.points[i]) != 0;
+    CHECK_EQ_INT(differ, 0);
+    cascade_front_free(&together);
+    cascade_front_free(&one_by_one);
+    cascade_dataset_free(d);
+}
+
+RUN_TESTS(CASE(pairs_swept_together_should_equal_pairs_swept_one_by_one),
+          CASE(sweeping_one_chain_should_give_the_points_of_the_full_sweep),
           CASE(pair_sweep_should_match_a_hand_computed_front),
           CASE(pair_sweep_should_match_brute_force_with_tied_zero_and_negative_zero_confidences),
           CASE(thresholds_should_fall_strictly_inside_the_gap_between_confidences),
