@@ -51,11 +51,16 @@ typedef struct cascade_sweep_stats {
  * front in FRONT (initialised by the caller). Single models and pairs are
  * exact; chains of three or more stages use, per stage, GRID thresholds at
  * quantiles of that model's confidences, all G^(n-1) combinations evaluated
- * from prefix-summed count tables in O(k + G^(n-1)) per chain. A chain is
+ * from prefix-summed count tables in O(k + G^(n-1)) per chain (the tables of
+ * the first n - 1 stages shared by the chains that have them). A chain is
  * skipped, never changing the front, when a point already found is strictly
  * better than the chain's bound: its oracle accuracy (a sample counts as
  * correct if any stage is, bounded from the pairwise joint-correct counts of
- * one SYRK) at its first model's cost. OPTIONS and STATS may be NULL.
+ * one SYRK) at its first model's cost; or, for 3+ stages, along the first
+ * model's order, its right answers plus what the later stages get right
+ * where it is wrong, at the cost of sending that many samples to the second
+ * stage. Chains are searched one length at a time, each length starting
+ * from the whole front of the shorter ones. OPTIONS and STATS may be NULL.
  * The SYRK runs with OpenBLAS set to one thread (the sweep has its own), and
  * the caller's OpenBLAS thread count is put back before this returns: a
  * program that changes that count from another thread meanwhile races. */

@@ -98,7 +98,7 @@ static int next_batch(sweep_shared *sh, unsigned *length, size_t *start, size_t 
     enum { BATCH = 16 };
     pthread_mutex_lock(&sh->lock);
     int found = 0;
-    while (sh->status == CASCADE_OK && sh->list_index <= sh->max_stages) {
+    while (sh->status == CASCADE_OK && sh->list_index <= sh->list_end) {
         chain_list *list = &sh->lists[sh->list_index];
         if (sh->next_chain < list->count) {
             *length = list->length;
@@ -146,7 +146,8 @@ static void *worker_main(void *arg)
             const uint16_t *chain = list->models + c * length;
             if (skip) {
                 double bound = sweep_oracle_bound(sh, chain, length) / (double)sh->dataset->samples;
-                if (sweep_dominated(w, sh->dataset->models[chain[0]].cost, bound)) {
+                if (sweep_dominated(w, sh->dataset->models[chain[0]].cost, bound) ||
+                    (length >= 3 && sweep_gain_beaten(w, chain, length))) {
                     w->stats.chains_skipped++;
                     continue;
                 }
@@ -212,9 +213,11 @@ cascade_status cascade_sweep_chain(const cascade_dataset *dataset, const unsigne
     free(sh.joint);
     cascade_front_free(&w.front);
     free(w.table);
+    free(w.cell_of);
     free(w.points);
     free(w.reduced_cost);
     free(w.reduced_accuracy);
+    free(w.cheap);
     if (status == CASCADE_ERR_ARGUMENT)
         return cascade_error_set(error, status, NULL, -1, -1,
             "a %u-stage threshold table exceeds %d cells (expected a smaller grid)",
@@ -357,9 +360,11 @@ static cascade_status run_workers(sweep_shared *sh, cascade_front *front,
         stats->candidates += w->stats.candidates;
         cascade_front_free(&w->front);
         free(w->table);
+        free(w->cell_of);
         free(w->points);
         free(w->reduced_cost);
         free(w->reduced_accuracy);
+        free(w->cheap);
         free(w->suffix);
         free(w->best);
         free(w->pending);
@@ -466,9 +471,22 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
                                       &sh.lists[length], error);
             sh.total_chains += sh.lists[length].count;
         }
+        /* The gain bound skips most longer chains; it needs a's order and
+         * the rows, and costs about as much as sweeping the pairs. */
+        if (status == CASCADE_OK && max_stages >= 3 && !options->no_skip &&
+            !options->all_points && sweep_gain_table(&sh, ids, n) != CASCADE_OK)
+            status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
         if (status == CASCADE_OK) {
             pthread_mutex_init(&sh.lock, NULL);
-            status = run_workers(&sh, front, &local);
+            /* One chain length at a time: every worker on the longer chains
+             * starts from the whole front of the shorter ones, all workers'
+             * points merged, so that it skips all it can. */
+            for (unsigned length = 2; length <= max_stages && status == CASCADE_OK; length++) {
+                sh.list_index = length;
+                sh.list_end = length;
+                sh.next_chain = 0;
+                status = run_workers(&sh, front, &local);
+            }
             pthread_mutex_destroy(&sh.lock);
             if (status == CASCADE_OK) {
                 sweep_finish_pair_thresholds(&sh, front);
@@ -491,6 +509,7 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
             free(sh.lists[l].models);
     free(sh.prep);
     free(sh.joint);
+    free(sh.gain);
     free(sh.lists);
     free(sh.by_sample);
     free(sh.column);

@@ -22,12 +22,80 @@ static int by_grid_cost(const void *pa, const void *pb)
     return a->index < b->index ? -1 : a->index > b->index;
 }
 
+/* Prefix sums of a [cells][channels] table along each of DIMS axes: in
+ * blocks of extent x stride cells, every cell past the first slice adds the
+ * one a slice before (no division per cell: that was half a chain's time). */
+static void prefix_sums(uint32_t *table, unsigned channels, unsigned dims,
+                        const size_t *extent, const size_t *stride, size_t cells)
+{
+    for (unsigned s = 0; s < dims; s++) {
+        size_t slice = stride[s] * channels, block = extent[s] * slice;
+        for (size_t start = 0; start < cells * channels; start += block)
+            for (size_t at = start + slice; at < start + block; at++)
+                table[at] += table[at - slice];
+    }
+}
+
+/* The table of CHAIN's first n - 1 stages, kept from the chain before when
+ * it had the same ones: a sample's cell depends only on them, and so do the
+ * count and their right answers. Chains come in lexicographic order, so
+ * (a, b, c) for every c shares the work of (a, b). */
+static cascade_status prepare_prefix(worker *w, const uint16_t *chain, unsigned n,
+                                     const size_t *extent, const size_t *stride, size_t cells)
+{
+    const cascade_dataset *d = w->shared->dataset;
+    const model_prep *prep = w->shared->prep;
+    unsigned dims = n - 1, channels = n; /* count, then right by stages 1..n-1 */
+    if (w->prefix_length == dims && memcmp(w->prefix, chain, dims * sizeof *chain) == 0)
+        return CASCADE_OK;
+    w->prefix_length = 0;
+    size_t need = cells * (channels + 1); /* then the last stage's channel */
+    if (need > w->table_capacity) {
+        uint32_t *grown = realloc(w->table, need * sizeof *grown);
+        if (!grown)
+            return CASCADE_ERR_NOMEM;
+        w->table = grown;
+        w->table_capacity = need;
+    }
+    if (d->samples > w->cell_capacity) {
+        uint32_t *grown = realloc(w->cell_of, d->samples * sizeof *grown);
+        if (!grown)
+            return CASCADE_ERR_NOMEM;
+        w->cell_of = grown;
+        w->cell_capacity = d->samples;
+    }
+    /* [cells][channels]: a sample's count and right answers lie together,
+     * in one cache line. P(x) = sum over bins b < x. */
+    uint32_t *table = w->table;
+    memset(table, 0, cells * channels * sizeof *table);
+    const uint16_t *bin[CASCADE_MAX_STAGES];
+    const uint8_t *right[CASCADE_MAX_STAGES];
+    for (unsigned s = 0; s < dims; s++) {
+        bin[s] = prep[chain[s]].bin;
+        right[s] = d->models[chain[s]].records.correct;
+    }
+    for (size_t i = 0; i < d->samples; i++) {
+        size_t cell = 0;
+        for (unsigned s = 0; s < dims; s++)
+            cell += (bin[s][i] + 1u) * stride[s];
+        w->cell_of[i] = (uint32_t)cell;
+        uint32_t *counts = table + cell * channels;
+        counts[0]++;
+        for (unsigned s = 0; s < dims; s++)
+            counts[s + 1] += right[s][i];
+    }
+    prefix_sums(table, channels, dims, extent, stride, cells);
+    memcpy(w->prefix, chain, dims * sizeof *chain);
+    w->prefix_length = dims;
+    return CASCADE_OK;
+}
+
 /* A chain of n >= 3 stages over the threshold grid. */
 cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
 {
     const cascade_dataset *d = w->shared->dataset;
     const model_prep *prep = w->shared->prep;
-    unsigned dims = n - 1, channels = n + 1; /* count, then correct by stage 1..n */
+    unsigned dims = n - 1, channels = n; /* the prefix's channels; the last apart */
     size_t extent[CASCADE_MAX_STAGES], stride[CASCADE_MAX_STAGES];
     size_t cells = 1, combos = 1;
     for (unsigned s = 0; s < dims; s++) {
@@ -41,14 +109,9 @@ cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
         cells *= extent[s];
         combos *= g;
     }
-    size_t need = cells * channels;
-    if (need > w->table_capacity) {
-        uint32_t *grown = realloc(w->table, need * sizeof *grown);
-        if (!grown)
-            return CASCADE_ERR_NOMEM;
-        w->table = grown;
-        w->table_capacity = need;
-    }
+    cascade_status status = prepare_prefix(w, chain, n, extent, stride, cells);
+    if (status != CASCADE_OK)
+        return status;
     if (combos > w->points_capacity) {
         grid_point *grown = realloc(w->points, combos * sizeof *grown);
         if (!grown)
@@ -56,23 +119,14 @@ cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
         w->points = grown;
         w->points_capacity = combos;
     }
-    uint32_t *table = w->table; /* [channels][cells], P(x) = sum over bins b < x */
-    memset(table, 0, need * sizeof *table);
-    for (size_t i = 0; i < d->samples; i++) {
-        size_t cell = 0;
-        for (unsigned s = 0; s < dims; s++)
-            cell += (prep[chain[s]].bin[i] + 1) * stride[s];
-        table[cell]++;
-        for (unsigned s = 0; s < n; s++)
-            table[(s + 1) * cells + cell] += d->models[chain[s]].records.correct[i];
-    }
-    for (unsigned c = 0; c < channels; c++) {
-        uint32_t *t = table + c * cells;
-        for (unsigned s = 0; s < dims; s++)
-            for (size_t cell = 0; cell < cells; cell++)
-                if ((cell / stride[s]) % extent[s] > 0)
-                    t[cell] += t[cell - stride[s]];
-    }
+    uint32_t *table = w->table, *last = w->table + cells * channels;
+#define T(cell, c) table[(cell) * channels + (c)]
+    /* the last stage's right answers, over the prefix's cells */
+    memset(last, 0, cells * sizeof *last);
+    const uint8_t *right_last = d->models[chain[n - 1]].records.correct;
+    for (size_t i = 0; i < d->samples; i++)
+        last[w->cell_of[i]] += right_last[i];
+    prefix_sums(last, 1, dims, extent, stride, cells);
     /* Every combination j (j_s in 1..G_s): stage s takes the samples with
      * b_r < j_r for r < s and b_s >= j_s. */
     unsigned models[CASCADE_MAX_STAGES];
@@ -92,12 +146,12 @@ cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
             size_t rest = all - (extent[s] - 1) * stride[s]; /* ALL for axes after s */
             size_t upto = prefix + rest + (extent[s] - 1) * stride[s]; /* b_s any */
             size_t below = prefix + rest + j[s] * stride[s];            /* b_s < j_s */
-            correct += (long long)table[(s + 1) * cells + upto] - table[(s + 1) * cells + below];
-            reached[s + 1] = table[below];
+            correct += (long long)T(upto, s + 1) - T(below, s + 1);
+            reached[s + 1] = T(below, 0);
             prefix += j[s] * stride[s];
             all = rest;
         }
-        correct += table[n * cells + prefix];
+        correct += last[prefix];
         grid_point *gp = &w->points[combo];
         gp->cost = cascade_chain_cost(d, n, models, reached);
         gp->correct = (uint32_t)correct;
@@ -114,9 +168,12 @@ cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
         /* Most combinations are beaten by a point found already: drop them
          * before sorting what is left into the chain's own front. */
         size_t kept = 0;
-        for (size_t c = 0; c < combos; c++)
-            if (!sweep_dominated(w, w->points[c].cost, (double)w->points[c].correct / (double)d->samples))
+        for (size_t c = 0; c < combos; c++) {
+            double accuracy = (double)w->points[c].correct / (double)d->samples;
+            if (!sweep_cheaply_beaten(w, w->points[c].cost, accuracy) &&
+                !sweep_dominated(w, w->points[c].cost, accuracy))
                 w->points[kept++] = w->points[c];
+        }
         combos = kept;
         qsort(w->points, combos, sizeof *w->points, by_grid_cost);
     }
@@ -147,8 +204,8 @@ cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
             p.threshold[s] = prep[chain[s]].grid[g - js];
             size_t rest = all - (extent[s] - 1) * stride[s];
             size_t below = prefix + rest + js * stride[s];
-            p.answered[s] = (double)(reached_prev - table[below]) / (double)d->samples;
-            reached_prev = table[below];
+            p.answered[s] = (double)(reached_prev - T(below, 0)) / (double)d->samples;
+            reached_prev = T(below, 0);
             prefix += js * stride[s];
             all = rest;
         }
@@ -161,4 +218,5 @@ cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
             return CASCADE_ERR_NOMEM;
     }
     return CASCADE_OK;
+#undef T
 }

@@ -47,7 +47,13 @@ typedef struct sweep_shared {
     uint8_t *by_sample;   /* [samples][columns] correctness, columns = candidates by cost */
     size_t columns;
     uint32_t *column;     /* [model_count] column of a candidate model */
+    /* gain[(a * model_count + b) * (gain_steps + 1) + q]: samples b gets
+     * right and a wrong among the n_q = q k / gain_steps least confident of
+     * a (b costlier than a). NULL unless chains of 3+ stages are bounded. */
+    uint32_t *gain;
+    unsigned gain_steps;
     unsigned max_stages;
+    unsigned list_end;    /* the last chain length this run of workers takes */
     size_t total_chains;
     /* the work queue and progress, under lock */
     pthread_mutex_t lock;
@@ -66,6 +72,12 @@ typedef struct worker {
     double *reduced_accuracy; /* compact for the walks in sweep_pair */
     size_t reduced_capacity;
     size_t reductions;    /* how many times the front was reduced: stale walks */
+    /* cheap[key - cheap_first]: the best accuracy of the reduced front
+     * strictly below the costs of that key (cost_key()), for an O(1) first
+     * test of a grid chain's many points */
+    double *cheap;
+    size_t cheap_count, cheap_capacity;
+    uint64_t cheap_first;
     /* first-stage scratch, [columns] each */
     int32_t *suffix, *best;
     uint8_t *pending;
@@ -75,8 +87,12 @@ typedef struct worker {
     size_t since_reduce;
     cascade_sweep_stats stats;
     /* scratch */
-    uint32_t *table;      /* [channels][cells] for grid chains */
+    uint32_t *table;      /* [cells][channels] for grid chains, then the last stage's */
     size_t table_capacity;
+    uint32_t *cell_of;    /* [samples] each sample's cell for the prefix below */
+    size_t cell_capacity;
+    uint16_t prefix[CASCADE_MAX_STAGES]; /* the chain prefix the table holds */
+    unsigned prefix_length; /* 0: none */
     struct grid_point *points;
     size_t points_capacity;
     cascade_status status;
@@ -121,10 +137,22 @@ size_t sweep_lower_bound(const double *cost, size_t n, double c, int strict);
 /* True when a point found so far is strictly better than anything costing
  * at least COST with at most ACCURACY. */
 int sweep_dominated(const worker *w, double cost, double accuracy);
+/* True only when sweep_dominated() is, but in O(1) and missing some: a point
+ * of the reduced front in a lower cost bucket (costs within 1/256 of an
+ * octave share one) is more accurate. */
+int sweep_cheaply_beaten(const worker *w, double cost, double accuracy);
 cascade_status sweep_joint_correct(const cascade_dataset *d, double *joint);
 double sweep_joint_at(const sweep_shared *sh, unsigned a, unsigned b);
 /* Upper bound on the samples any stage of CHAIN[0..n) gets right. */
 double sweep_oracle_bound(const sweep_shared *sh, const uint16_t *chain, unsigned n);
+/* Fills sh->gain for the candidate models IDS[0..n) (by cost), or leaves it
+ * NULL when it would not fit its memory budget. */
+cascade_status sweep_gain_table(sweep_shared *sh, const uint16_t *ids, size_t n);
+/* True when no point of CHAIN[0..n) (n >= 2) can reach the front W has
+ * found: along a's order, the chain's points are bounded by a's right
+ * answers plus what the later stages get right where a is wrong, at no less
+ * than the first two stages' cost. */
+int sweep_gain_beaten(const worker *w, const uint16_t *chain, unsigned n);
 
 /* sweep_pairs.c */
 cascade_status sweep_pair(worker *w, unsigned a, unsigned b);

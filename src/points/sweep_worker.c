@@ -6,6 +6,64 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A positive cost's bucket: its exponent and top 8 mantissa bits, which
+ * order like the cost (1/256 of an octave a bucket). 0 for costs <= 0. */
+static uint64_t cost_key(double cost)
+{
+    if (!(cost > 0))
+        return 0;
+    uint64_t bits;
+    memcpy(&bits, &cost, sizeof bits);
+    return (bits >> 44) + 1;
+}
+
+/* cheap[] over the keys from the front's cheapest point to its costliest
+ * plus a margin: at most 2^16 buckets (256 octaves), else none. */
+static cascade_status build_cheap_test(worker *w)
+{
+    enum { MAX_BUCKETS = 1 << 16 };
+    w->cheap_count = 0;
+    if (w->reduced == 0)
+        return CASCADE_OK;
+    uint64_t first = cost_key(w->reduced_cost[0]);
+    uint64_t last = cost_key(w->reduced_cost[w->reduced - 1]) + 1;
+    if (last - first + 1 > MAX_BUCKETS)
+        return CASCADE_OK;
+    size_t count = (size_t)(last - first + 1);
+    if (count > w->cheap_capacity) {
+        double *grown = realloc(w->cheap, count * sizeof *grown);
+        if (!grown)
+            return CASCADE_ERR_NOMEM;
+        w->cheap = grown;
+        w->cheap_capacity = count;
+    }
+    /* cheap[i]: the accuracy of the last front point whose key is below
+     * first + i (accuracy rises along the front) */
+    size_t p = 0;
+    double best = -1;
+    for (size_t i = 0; i < count; i++) {
+        while (p < w->reduced && cost_key(w->reduced_cost[p]) < first + i)
+            best = w->reduced_accuracy[p++];
+        w->cheap[i] = best;
+    }
+    w->cheap_first = first;
+    w->cheap_count = count;
+    return CASCADE_OK;
+}
+
+int sweep_cheaply_beaten(const worker *w, double cost, double accuracy)
+{
+    if (w->cheap_count == 0)
+        return 0;
+    uint64_t key = cost_key(cost);
+    if (key < w->cheap_first)
+        return 0;
+    size_t i = key - w->cheap_first;
+    /* past the last bucket: every point of the front is cheaper */
+    double best = i < w->cheap_count ? w->cheap[i] : w->cheap[w->cheap_count - 1];
+    return best > accuracy;
+}
+
 cascade_status sweep_worker_reduce(worker *w)
 {
     w->reductions++;
@@ -29,7 +87,7 @@ cascade_status sweep_worker_reduce(worker *w)
         w->reduced_cost[i] = w->front.points[i].cost;
         w->reduced_accuracy[i] = w->front.points[i].accuracy;
     }
-    return CASCADE_OK;
+    return build_cheap_test(w);
 }
 
 cascade_status sweep_worker_add(worker *w, const cascade_point *p)
@@ -121,4 +179,89 @@ double sweep_oracle_bound(const sweep_shared *sh, const uint16_t *chain, unsigne
         bound += (double)models[chain[s]].records.correct_count - overlap;
     }
     return bound;
+}
+
+cascade_status sweep_gain_table(sweep_shared *sh, const uint16_t *ids, size_t n)
+{
+    /* A budget of 64 MB: 64 steps up to about 500 models, fewer beyond. */
+    enum { BUDGET = 64 << 20, MAX_STEPS = 64 };
+    size_t m = sh->dataset->model_count, k = sh->dataset->samples;
+    size_t cells = m * m;
+    size_t steps = BUDGET / (cells * sizeof(uint32_t)) - 1;
+    if (steps > MAX_STEPS)
+        steps = MAX_STEPS;
+    if (steps < 4 || steps > k)
+        return CASCADE_OK; /* too many models, or too few samples: the oracle bound only */
+    sh->gain_steps = (unsigned)steps;
+    sh->gain = calloc(cells * (steps + 1), sizeof *sh->gain);
+    uint32_t *count = calloc(m, sizeof *count);
+    if (!sh->gain || !count) {
+        free(sh->gain);
+        free(count);
+        sh->gain = NULL;
+        return CASCADE_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned a = ids[i];
+        const model_prep *o = &sh->prep[a];
+        const uint8_t *right_a = sh->dataset->models[a].records.correct;
+        memset(count, 0, m * sizeof *count);
+        size_t first = sh->column[a] + 1; /* columns of the costlier models */
+        size_t q = 1, next = k / steps;   /* n_q = q k / steps */
+        for (size_t walked = 1; walked <= k; walked++) {
+            uint32_t sample = o->order[k - walked];
+            if (!right_a[sample]) {
+                const uint8_t *row = sh->by_sample + (size_t)sample * sh->columns;
+                for (size_t c = first; c < n; c++)
+                    count[c] += row[c];
+            }
+            while (q <= steps && walked == next) {
+                uint32_t *out = sh->gain + (size_t)a * m * (steps + 1);
+                for (size_t c = first; c < n; c++)
+                    out[(size_t)ids[c] * (steps + 1) + q] = count[c];
+                q++;
+                next = q * k / steps;
+            }
+        }
+    }
+    free(count);
+    return CASCADE_OK;
+}
+
+int sweep_gain_beaten(const worker *w, const uint16_t *chain, unsigned n)
+{
+    const sweep_shared *sh = w->shared;
+    if (!sh->gain)
+        return 0;
+    const cascade_dataset *d = sh->dataset;
+    size_t m = d->model_count, k = d->samples, steps = sh->gain_steps;
+    unsigned a = chain[0];
+    double cost_a = d->models[a].cost, cost_b = d->models[chain[1]].cost;
+    size_t right_a = d->models[a].records.correct_count;
+    const uint32_t *row = sh->gain + (size_t)a * m * (steps + 1);
+    /* The grid lets between n_min and n_max samples go on past a. */
+    const model_prep *o = &sh->prep[a];
+    if (o->grid_size == 0)
+        return 0;
+    size_t n_min = k - o->grid_exit[o->grid_size - 1], n_max = k - o->grid_exit[0];
+    /* Points whose later stages take n samples, n_(q-1) < n <= n_q, cost at
+     * least cost_a + cost_b max(n_(q-1), n_min) / k and get at most right_a
+     * plus the gain at n_q right (the gain only grows with n). */
+    for (size_t q = 1; q <= steps; q++) {
+        size_t below = (q - 1) * k / steps, upto = q * k / steps;
+        if (upto < n_min)
+            continue;
+        if (below >= n_max)
+            break;
+        size_t gain = 0;
+        for (unsigned s = 1; s < n; s++)
+            gain += row[(size_t)chain[s] * (steps + 1) + q];
+        if (gain > k - right_a)
+            gain = k - right_a;
+        size_t least = below > n_min ? below : n_min;
+        double cost = cost_a + cost_b * ((double)least / (double)k);
+        if (!sweep_dominated(w, cost, (double)(right_a + gain) / (double)k))
+            return 0;
+    }
+    return 1;
 }
