@@ -80,6 +80,9 @@ static long long rows_scalar(const float *logits, size_t classes, size_t begin, 
 #ifdef HAVE_X86_KERNEL
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
 
+/* Rows of at most this many classes go eight at a time (eight_rows_avx2). */
+enum { SMALL_CLASSES = 16 };
+
 AVX2 static __m256 exp_negative8(__m256 x)
 {
     const __m256 magic = _mm256_set1_ps(12582912.0f); /* 1.5 * 2^23 */
@@ -188,10 +191,60 @@ AVX2 static int row_avx2(const float *z, size_t classes, int32_t *prediction, do
     return 1;
 }
 
+/* Rows of few classes, eight at a time, one row a lane: a row of 10
+ * classes fills a vector and a half, and the work per row (a horizontal
+ * max, the argmax, the sum) cost more than its exps. Lane r holds row
+ * I + r, class j comes from a gather. The same arithmetic as row_avx2 per
+ * row: the max's own term left out of the float sums, terms summed in
+ * float two classes at a time, then in double. Returns 0 when a value of
+ * the eight rows is not finite (row_avx2 then finds which). */
+AVX2 static int eight_rows_avx2(const float *z, size_t classes, int32_t *prediction,
+                                double *confidence)
+{
+    const __m256i index = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                                             _mm256_set1_epi32((int)classes));
+    const __m256 zero = _mm256_setzero_ps();
+    __m256 v[SMALL_CLASSES];
+    __m256 vmax = _mm256_set1_ps(-INFINITY), bad = zero;
+    for (size_t j = 0; j < classes; j++) {
+        v[j] = _mm256_i32gather_ps(z + j, index, 4);
+        bad = _mm256_fmadd_ps(v[j], zero, bad);
+        vmax = _mm256_max_ps(vmax, v[j]);
+    }
+    if (_mm256_movemask_ps(_mm256_cmp_ps(bad, bad, _CMP_UNORD_Q)))
+        return 0;
+    /* the first class at the maximum: from the last class down */
+    __m256i arg = _mm256_setzero_si256();
+    for (size_t j = classes; j-- > 0;)
+        arg = _mm256_blendv_epi8(arg, _mm256_set1_epi32((int)j),
+                                 _mm256_castps_si256(_mm256_cmp_ps(v[j], vmax, _CMP_EQ_OQ)));
+    __m256d sum_lo = _mm256_setzero_pd(), sum_hi = _mm256_setzero_pd();
+    for (size_t j = 0; j < classes; j += 2) {
+        __m256 e = zero;
+        for (size_t t = j; t < j + 2 && t < classes; t++) {
+            __m256 term = exp_negative8(_mm256_sub_ps(v[t], vmax));
+            __m256 own = _mm256_castsi256_ps(_mm256_cmpeq_epi32(arg, _mm256_set1_epi32((int)t)));
+            e = _mm256_add_ps(e, _mm256_andnot_ps(own, term));
+        }
+        sum_lo = _mm256_add_pd(sum_lo, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+        sum_hi = _mm256_add_pd(sum_hi, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+    }
+    const __m256d one = _mm256_set1_pd(1.0);
+    _mm256_storeu_si256((__m256i *)prediction, arg);
+    _mm256_storeu_pd(confidence, _mm256_div_pd(one, _mm256_add_pd(one, sum_lo)));
+    _mm256_storeu_pd(confidence + 4, _mm256_div_pd(one, _mm256_add_pd(one, sum_hi)));
+    return 1;
+}
+
 AVX2 static long long rows_f32_avx2(const float *logits, size_t classes, size_t begin,
                                     size_t end, int32_t *prediction, double *confidence)
 {
-    for (size_t i = begin; i < end; i++)
+    size_t i = begin;
+    if (classes <= SMALL_CLASSES)
+        for (; i + 8 <= end; i += 8)
+            if (!eight_rows_avx2(logits + i * classes, classes, &prediction[i], &confidence[i]))
+                break; /* the row loop below names the bad row */
+    for (; i < end; i++)
         if (!row_avx2(logits + i * classes, classes, &prediction[i], &confidence[i]))
             return (long long)i;
     return -1;

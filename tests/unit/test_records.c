@@ -224,19 +224,53 @@ TEST_CASE(vectorised_softmax_should_keep_the_digits_of_one_minus_a_confident_con
 
 TEST_CASE(vectorised_softmax_should_still_name_the_row_and_column_of_a_nan)
 {
-    float z[40] = {0};
-    z[3 * 10 + 7] = NAN;
-    cascade_array a = array_f64(NULL, 4, 10);
+    /* 4 rows (one at a time) and 40 rows (eight at a time, then the rest),
+     * a NaN or an Inf in the middle of a block of eight */
+    size_t shapes[3][2] = {{4, 10}, {40, 10}, {40, 3}};
+    size_t bad_row[3] = {3, 21, 34}, bad_column[3] = {7, 9, 0};
+    float bad_value[3] = {NAN, INFINITY, -INFINITY};
+    for (int s = 0; s < 3; s++) {
+        size_t rows = shapes[s][0], cols = shapes[s][1];
+        float *z = calloc(rows * cols, sizeof *z);
+        z[bad_row[s] * cols + bad_column[s]] = bad_value[s];
+        cascade_array a = array_f64(NULL, rows, cols);
+        a.dtype = CASCADE_DTYPE_F32;
+        a.data = z;
+        cascade_records r;
+        cascade_error error;
+        CHECK(cascade_records_compute_with(&a, CASCADE_SCORES_LOGITS, NULL, "m", "m.npy", &two_threads, &r, &error) == CASCADE_ERR_VALUE);
+        CHECK_EQ_INT(error.row, bad_row[s]);
+        CHECK_EQ_INT(error.column, bad_column[s]);
+        free(z);
+    }
+}
+
+TEST_CASE(vectorised_softmax_should_pick_the_first_of_tied_classes)
+{
+    /* rows i of 5 classes: 1 at classes i % 5 and (i + 2) % 5, 0 elsewhere;
+     * 19 rows, so eight at a time and one at a time both answer */
+    enum { ROWS = 19, COLS = 5 };
+    float z[ROWS * COLS] = {0};
+    for (size_t i = 0; i < ROWS; i++) {
+        z[i * COLS + i % COLS] = 1;
+        z[i * COLS + (i + 2) % COLS] = 1;
+    }
+    cascade_array a = array_f64(NULL, ROWS, COLS);
     a.dtype = CASCADE_DTYPE_F32;
     a.data = z;
     cascade_records r;
-    cascade_error error;
-    CHECK(cascade_records_compute_with(&a, CASCADE_SCORES_LOGITS, NULL, "m", "m.npy", &two_threads, &r, &error) == CASCADE_ERR_VALUE);
-    CHECK_EQ_INT(error.row, 3);
-    CHECK_EQ_INT(error.column, 7);
+    REQUIRE(cascade_records_compute_with(&a, CASCADE_SCORES_LOGITS, NULL, "m", "m", &two_threads, &r, NULL) == CASCADE_OK);
+    double expected = exp(1.0) / (2 * exp(1.0) + 3);
+    for (size_t i = 0; i < ROWS; i++) {
+        size_t first = i % COLS < (i + 2) % COLS ? i % COLS : (i + 2) % COLS;
+        CHECK_EQ_INT(r.prediction[i], first);
+        CHECK_NEAR(r.confidence[i], expected, 1e-7);
+    }
+    cascade_records_free(&r);
 }
 
 RUN_TESTS(CASE(vectorised_softmax_should_agree_with_double_precision_to_3e_7),
+          CASE(vectorised_softmax_should_pick_the_first_of_tied_classes),
           CASE(vectorised_softmax_should_keep_the_digits_of_one_minus_a_confident_confidence),
           CASE(vectorised_softmax_should_still_name_the_row_and_column_of_a_nan),
           CASE(max_softmax_should_equal_a_hand_computed_value),
