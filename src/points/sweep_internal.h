@@ -116,9 +116,13 @@ typedef struct front_walk {
 /* sweep_prepare.c */
 /* The radix sort's working memory, kept by a thread from one model to the
  * next: fresh megabytes per model cost a page fault per 4 KB. */
+typedef struct sort_pair {
+    uint64_t key;
+    uint32_t index;
+} sort_pair;
 typedef struct sort_scratch {
-    uint64_t *keys;       /* [2 * capacity] */
-    uint32_t *order;      /* [capacity] */
+    uint64_t *items;      /* [3 * capacity] */
+    sort_pair *run;       /* [capacity] */
     size_t capacity;
 } sort_scratch;
 void sweep_free_scratch(sort_scratch *s);

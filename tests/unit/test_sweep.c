@@ -249,6 +249,32 @@ TEST_CASE(pair_sweep_should_match_brute_force_with_tied_zero_and_negative_zero_c
     cascade_dataset_free(d);
 }
 
+TEST_CASE(pair_sweep_should_match_brute_force_with_confidences_a_few_ulps_apart)
+{
+    /* Confidences packed within 1e-14 of 0.3 and of 1 (as a strong model's
+     * are): the sort's coarse key cannot tell them apart, so its exact
+     * pass orders them. Long runs and short ones, and ties. */
+    cascade_dataset *d = test_dataset_random(5, 900, 31);
+    for (size_t m = 0; m < d->model_count; m++)
+        for (size_t i = 0; i < d->samples; i++) {
+            double *c = &d->models[m].records.confidence[i];
+            if (m % 2 == 0)
+                *c = 0.3 + (double)((i * 7 + m) % 97) * 1e-16;
+            else if (i % 3)
+                *c = 1.0 - (double)((i * 5 + m) % 89) * 1e-16;
+        }
+    cascade_front front;
+    cascade_front_init(&front);
+    REQUIRE(cascade_sweep(d, NULL, &front, NULL, NULL) == CASCADE_OK);
+    ref_list ref = {0};
+    ref_singles_and_pairs(d, &ref);
+    ref_front(&ref);
+    compare_fronts(d, &front, &ref);
+    free(ref.p);
+    cascade_front_free(&front);
+    cascade_dataset_free(d);
+}
+
 TEST_CASE(thresholds_should_fall_strictly_inside_the_gap_between_confidences)
 {
     CHECK_NEAR(cascade_threshold_between(0.6, 0.8), 0.7, 0);
@@ -600,6 +626,7 @@ RUN_TESTS(CASE(pairs_swept_together_should_equal_pairs_swept_one_by_one),
           CASE(sweeping_one_chain_should_give_the_points_of_the_full_sweep),
           CASE(pair_sweep_should_match_a_hand_computed_front),
           CASE(pair_sweep_should_match_brute_force_with_tied_zero_and_negative_zero_confidences),
+          CASE(pair_sweep_should_match_brute_force_with_confidences_a_few_ulps_apart),
           CASE(thresholds_should_fall_strictly_inside_the_gap_between_confidences),
           CASE(sweep_should_match_brute_force_on_cifar10),
           CASE(three_stage_points_should_equal_brute_force_over_the_same_grid_on_cifar10),
