@@ -253,6 +253,7 @@ typedef struct prepare_job {
     const uint16_t *ids;
     size_t count;
     unsigned grid;
+    int joint_pending;    /* the SYRK, one more job (under sh->lock) */
     size_t next;          /* under sh->lock */
     cascade_status status;
 } prepare_job;
@@ -263,8 +264,20 @@ static void *prepare_main(void *arg)
     sort_scratch scratch = {0};
     for (;;) {
         pthread_mutex_lock(&job->sh->lock);
-        size_t i = job->next < job->count && job->status == CASCADE_OK ? job->next++ : job->count;
+        int joint = job->joint_pending;
+        job->joint_pending = 0;
+        size_t i = joint ? 0
+                 : job->next < job->count && job->status == CASCADE_OK ? job->next++ : job->count;
         pthread_mutex_unlock(&job->sh->lock);
+        if (joint) {
+            /* one thread on the product while the others sort */
+            if (sweep_joint_correct(job->sh->dataset, job->sh->joint) != CASCADE_OK) {
+                pthread_mutex_lock(&job->sh->lock);
+                job->status = CASCADE_ERR_NOMEM;
+                pthread_mutex_unlock(&job->sh->lock);
+            }
+            continue;
+        }
         if (i == job->count) {
             sweep_free_scratch(&scratch);
             return NULL;
@@ -286,7 +299,7 @@ static cascade_status prepare_models(sweep_shared *sh, const uint16_t *ids, size
                                      unsigned grid)
 {
     enum { MAX_THREADS = 64 };
-    prepare_job job = {sh, ids, count, grid, 0, CASCADE_OK};
+    prepare_job job = {sh, ids, count, grid, 1, 0, CASCADE_OK};
     unsigned threads = thread_count(sh->options);
     if (threads > MAX_THREADS)
         threads = MAX_THREADS;
@@ -446,10 +459,9 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
         sh.lists = calloc(max_stages + 1, sizeof *sh.lists);
         if (!sh.prep || !sh.joint || !sh.lists)
             status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
+        /* the models' orders and grids, and the joint-correct counts */
         if (status == CASCADE_OK &&
             prepare_models(&sh, ids, n, max_stages >= 3 ? grid : 0) != CASCADE_OK)
-            status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
-        if (status == CASCADE_OK && sweep_joint_correct(dataset, sh.joint) != CASCADE_OK)
             status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
         /* Sample-major correctness, candidates in cost order: a pair group's
          * second stages are then one contiguous run of each row. */
@@ -481,11 +493,11 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
             /* One chain length at a time: every worker on the longer chains
              * starts from the whole front of the shorter ones, all workers'
              * points merged, so that it skips all it can. */
-            for (unsigned length = 2; length <= max_stages && status == CASCADE_OK; length++) {
+        for (unsigned length = 2; length <= max_stages && status == CASCADE_OK; length++) {
                 sh.list_index = length;
                 sh.list_end = length;
                 sh.next_chain = 0;
-                status = run_workers(&sh, front, &local);
+            status = run_workers(&sh, front, &local);
             }
             pthread_mutex_destroy(&sh.lock);
             if (status == CASCADE_OK) {
