@@ -44,7 +44,7 @@ int cli_load_dataset(const char *manifest, const cascade_dataset_options *option
 
 /* getopt_long's unknown-option and missing-argument cases, as usage errors
  * that name the option. */
-int cli_bad_option(const char *command, int argc, char **argv);
+int cli_bad_option(const char *command, int option, int argc, char **argv);
 
 /* --models a,b,c: a [model_count] mask of the named models (caller frees);
  * prints a usage error naming an unknown model. */

@@ -88,15 +88,19 @@ int cli_load_dataset(const char *manifest, const cascade_dataset_options *option
     return EXIT_OK;
 }
 
-/* For getopt_long's '?'. glibc leaves optopt 0 for an unknown long option
- * and sets it to the option's value for a known one, so a known long option
- * here either lacks its value or was given one it does not take. A short
- * option is unknown, unless it ends the line: then it may also be one whose
- * value is missing (commands whose optstring starts with ':' get ':' for
- * that case instead, and name it exactly). */
-int cli_bad_option(const char *command, int argc, char **argv)
+/* For what getopt_long returns for a bad option: ':' (every command's
+ * optstring starts with ':') when the option that ends the line lacks its
+ * value, else '?'. glibc leaves optopt 0 for an unknown long option and
+ * sets it to the option's value for a known one, so a known long option
+ * here was given a value it does not take. */
+int cli_bad_option(const char *command, int returned, int argc, char **argv)
 {
     const char *option = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+    if (returned == ':') {
+        const char *equals = strchr(option, '=');
+        int len = equals ? (int)(equals - option) : (int)strlen(option);
+        return cli_usage_error(command, "option '%.*s' needs a value", len, option);
+    }
     if (option[0] == '-' && option[1] == '-') {
         const char *equals = strchr(option, '=');
         int len = equals ? (int)(equals - option) : (int)strlen(option);
@@ -107,9 +111,6 @@ int cli_bad_option(const char *command, int argc, char **argv)
         return cli_usage_error(command, "unknown option '%.*s'", len, option);
     }
     char text[3] = {'-', optopt > 0 && optopt < 128 ? (char)optopt : '?', '\0'};
-    size_t n = strlen(option);
-    if (optind == argc && n > 1 && option[n - 1] == optopt)
-        return cli_usage_error(command, "option '%s' is unknown or needs a value", text);
     return cli_usage_error(command, "unknown option '%s'", text);
 }
 

@@ -60,7 +60,7 @@ int cmd_apply(int argc, char **argv)
     int quiet = 0, option;
     opterr = 0;
     optind = 1;
-    while ((option = getopt_long(argc, argv, "o:qh", long_options, NULL)) != -1) {
+    while ((option = getopt_long(argc, argv, ":o:qh", long_options, NULL)) != -1) {
         switch (option) {
         case 'o': output_path = optarg; break;
         case 'c': load.cost_field = optarg; break;
@@ -68,7 +68,7 @@ int cmd_apply(int argc, char **argv)
         case 'h':
             cli_print_help(stdout, cli_find_command("apply"));
             return cli_finish_stdout();
-        default: return cli_bad_option("apply", argc, argv);
+        default: return cli_bad_option("apply", option, argc, argv);
         }
     }
     if (argc - optind != 2)

@@ -96,7 +96,7 @@ int cmd_check(int argc, char **argv)
     int update = 0, quiet = 0, option;
     opterr = 0;
     optind = 1;
-    while ((option = getopt_long(argc, argv, "qh", long_options, NULL)) != -1) {
+    while ((option = getopt_long(argc, argv, ":qh", long_options, NULL)) != -1) {
         switch (option) {
         case 'b': baseline_path = optarg; break;
         case 'a':
@@ -112,7 +112,7 @@ int cmd_check(int argc, char **argv)
         case 'h':
             cli_print_help(stdout, cli_find_command("check"));
             return cli_finish_stdout();
-        default: return cli_bad_option("check", argc, argv);
+        default: return cli_bad_option("check", option, argc, argv);
         }
     }
     if (optind != argc - 1)

@@ -63,7 +63,7 @@ int cmd_compare(int argc, char **argv)
     int quiet = 0, json = 0, option, code;
     opterr = 0;
     optind = 1;
-    while ((option = getopt_long(argc, argv, "o:qh", long_options, NULL)) != -1) {
+    while ((option = getopt_long(argc, argv, ":o:qh", long_options, NULL)) != -1) {
         switch (option) {
         case 'o': output_path = optarg; break;
         case 'c': load.cost_field = optarg; break;
@@ -86,7 +86,7 @@ int cmd_compare(int argc, char **argv)
             return cli_finish_stdout();
         default:
             if (!cli_sweep_option(option, optarg, &sweep, &load, &model_list, &code))
-                return cli_bad_option("compare", argc, argv);
+                return cli_bad_option("compare", option, argc, argv);
             if (code != EXIT_OK)
                 return code;
         }

@@ -25,7 +25,7 @@ int cmd_front(int argc, char **argv)
     int quiet = 0, verbose = 0, option, code;
     opterr = 0;
     optind = 1;
-    while ((option = getopt_long(argc, argv, "o:qvh", long_options, NULL)) != -1) {
+    while ((option = getopt_long(argc, argv, ":o:qvh", long_options, NULL)) != -1) {
         switch (option) {
         case 'o': output_path = optarg; break;
         case 'c': cost = optarg; break;
@@ -37,7 +37,7 @@ int cmd_front(int argc, char **argv)
             return cli_finish_stdout();
         default:
             if (!cli_eval_option(&eval, option, optarg, &code))
-                return cli_bad_option("front", argc, argv);
+                return cli_bad_option("front", option, argc, argv);
             if (code != EXIT_OK)
                 return code;
         }

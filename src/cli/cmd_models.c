@@ -173,12 +173,10 @@ int cmd_models(int argc, char **argv)
         case 'h':
             cli_print_help(stdout, cli_find_command("models"));
             return cli_finish_stdout();
-        case ':': /* a value missing at the end of the line */
-            return cli_usage_error("models", "option '%s' needs a value", argv[optind - 1]);
         default:
             /* Only the cost-table options are in long_options. */
             if (!cli_eval_option(&eval, option, optarg, &code))
-                return cli_bad_option("models", argc, argv);
+                return cli_bad_option("models", option, argc, argv);
             if (code != EXIT_OK)
                 return code;
         }

@@ -25,7 +25,7 @@ int cmd_pick(int argc, char **argv)
     double limit = 0.0;
     opterr = 0;
     optind = 1;
-    while ((option = getopt_long(argc, argv, "o:h", long_options, NULL)) != -1) {
+    while ((option = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
         switch (option) {
         case 'a':
             if (!cli_parse_double("--min-accuracy", optarg, 0.0, 1.0, &limit))
@@ -43,7 +43,7 @@ int cmd_pick(int argc, char **argv)
         case 'h':
             cli_print_help(stdout, cli_find_command("pick"));
             return cli_finish_stdout();
-        default: return cli_bad_option("pick", argc, argv);
+        default: return cli_bad_option("pick", option, argc, argv);
         }
     }
     if (optind != argc - 1)

@@ -24,7 +24,7 @@ int cmd_records(int argc, char **argv)
     long number;
     opterr = 0;
     optind = 1;
-    while ((option = getopt_long(argc, argv, "o:qh", long_options, NULL)) != -1) {
+    while ((option = getopt_long(argc, argv, ":o:qh", long_options, NULL)) != -1) {
         switch (option) {
         case 'o': output_dir = optarg; break;
         case 'c': load.cost_field = optarg; break;
@@ -46,7 +46,7 @@ int cmd_records(int argc, char **argv)
         case 'h':
             cli_print_help(stdout, cli_find_command("records"));
             return cli_finish_stdout();
-        default: return cli_bad_option("records", argc, argv);
+        default: return cli_bad_option("records", option, argc, argv);
         }
     }
     if (optind != argc - 1)

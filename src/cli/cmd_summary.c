@@ -393,7 +393,7 @@ int cmd_summary(int argc, char **argv)
     int quiet = 0, verbose = 0, csv = 0, option, code;
     opterr = 0;
     optind = 1;
-    while ((option = getopt_long(argc, argv, "o:qvh", long_options, NULL)) != -1) {
+    while ((option = getopt_long(argc, argv, ":o:qvh", long_options, NULL)) != -1) {
         switch (option) {
         case 'o': output_path = optarg; break;
         case 'c': load.cost_field = optarg; break;
@@ -432,7 +432,7 @@ int cmd_summary(int argc, char **argv)
                 break;
             }
             if (!cli_eval_option(&eval, option, optarg, &code))
-                return cli_bad_option("summary", argc, argv);
+                return cli_bad_option("summary", option, argc, argv);
             if (code != EXIT_OK)
                 return code;
         }

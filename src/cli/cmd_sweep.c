@@ -75,8 +75,6 @@ int cmd_sweep(int argc, char **argv)
         case 'h':
             cli_print_help(stdout, cli_find_command("sweep"));
             return cli_finish_stdout();
-        case ':': /* a value missing at the end of the line */
-            return cli_usage_error("sweep", "option '%s' needs a value", argv[optind - 1]);
         default:
             if (cli_sweep_option(option, optarg, &sweep, &load, &model_list, &code)) {
                 if (code != EXIT_OK)
@@ -84,7 +82,7 @@ int cmd_sweep(int argc, char **argv)
                 break;
             }
             if (!cli_eval_option(&eval, option, optarg, &code))
-                return cli_bad_option("sweep", argc, argv);
+                return cli_bad_option("sweep", option, argc, argv);
             if (code != EXIT_OK)
                 return code;
         }

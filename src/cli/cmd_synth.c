@@ -30,7 +30,7 @@ int cmd_synth(int argc, char **argv)
     int quiet = 0, option;
     opterr = 0;
     optind = 1;
-    while ((option = getopt_long(argc, argv, "o:qh", long_options, NULL)) != -1) {
+    while ((option = getopt_long(argc, argv, ":o:qh", long_options, NULL)) != -1) {
         switch (option) {
         case 'o': output_dir = optarg; break;
         case 'm':
@@ -67,7 +67,7 @@ int cmd_synth(int argc, char **argv)
         case 'h':
             cli_print_help(stdout, cli_find_command("synth"));
             return cli_finish_stdout();
-        default: return cli_bad_option("synth", argc, argv);
+        default: return cli_bad_option("synth", option, argc, argv);
         }
     }
     if (optind != argc)
