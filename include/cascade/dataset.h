@@ -84,6 +84,12 @@ typedef struct cascade_dataset_options {
     cascade_metric metric;     /* confidence metric; max_softmax when 0 */
     cascade_calibration_method calibrate; /* fit each model's temperature on
                                              every labelled sample first */
+    /* With CALIBRATE: fit on these CALIBRATION_ROW_COUNT rows of the score
+     * files only (each < samples), such as the fit part of a split, so that
+     * the eval part plays no part in T; NULL: every row. Confidences are
+     * then computed for every row at the fitted T. */
+    const size_t *calibration_rows;
+    size_t calibration_row_count;
     /* Given temperatures instead of a fit (CALIBRATE must be NONE): model
      * TEMPERATURE_MODEL[j] takes confidences from z / TEMPERATURE[j], with
      * no labels needed; models not listed stay at T = 1. Every name must be

@@ -10,7 +10,45 @@
 #include "cascade/ensemble.h"
 #include "cascade/front.h"
 #include "cascade/output.h"
+#include "cascade/split.h"
 #include "cascade/sweep.h"
+
+/* Loads MANIFEST. With --calibrate and a split, temperatures are fitted on
+ * the fit part alone: a first load without calibration finds the samples
+ * and the split (the same one cli_held_out_start() makes later, as it is
+ * seeded or read from the same files), then the models are loaded again
+ * with the fit part's rows given to the fit. */
+static int load_for_sweep(const char *manifest, const cascade_dataset_options *load,
+                          const cli_eval_options *eval, int quiet, int verbose,
+                          cascade_dataset **out)
+{
+    if (load->calibrate == CASCADE_CALIBRATE_NONE ||
+        !(eval->split > 0 || eval->fit_index || eval->eval_index))
+        return cli_load_dataset(manifest, load, quiet, out);
+    cascade_dataset_options plain = *load;
+    plain.calibrate = CASCADE_CALIBRATE_NONE;
+    cascade_dataset *first = NULL;
+    int code = cli_load_dataset(manifest, &plain, quiet, &first);
+    if (code != EXIT_OK)
+        return code;
+    cascade_split split;
+    cascade_error error;
+    cascade_error_clear(&error);
+    cascade_status status =
+        eval->split > 0 ? cascade_split_random(first->samples, eval->split, eval->seed, &split, &error)
+                        : cascade_split_load(first, eval->fit_index, eval->eval_index, &split, &error);
+    cascade_dataset_free(first);
+    if (status != CASCADE_OK)
+        return cli_report(&error);
+    if (verbose && !quiet)
+        cli_error("fitting temperatures on the fit part's %zu samples", split.fit_count);
+    cascade_dataset_options fitted = *load;
+    fitted.calibration_rows = split.fit;
+    fitted.calibration_row_count = split.fit_count;
+    code = cli_load_dataset(manifest, &fitted, quiet, out);
+    cascade_split_free(&split);
+    return code;
+}
 
 int cmd_sweep(int argc, char **argv)
 {
@@ -99,14 +137,11 @@ int cmd_sweep(int argc, char **argv)
                                argc - optind);
     if (ensemble && all_points)
         return cli_usage_error("sweep", "--points all is not available with --ensemble");
-    if (load.calibrate && (eval.split > 0 || eval.fit_index || eval.eval_index))
-        return cli_usage_error("sweep", "--calibrate fits temperatures on every sample, the eval "
-                                        "part included; it cannot be combined with a split");
     if (ensemble && (eval.split > 0 || eval.fit_index || eval.eval_index || eval.bootstrap))
         return cli_usage_error("sweep", "--split, --fit-index, --eval-index and --bootstrap are "
                                         "not available with --ensemble");
     cascade_dataset *dataset = NULL;
-    code = cli_load_dataset(argv[optind], &load, quiet, &dataset);
+    code = load_for_sweep(argv[optind], &load, &eval, quiet, verbose, &dataset);
     if (code != EXIT_OK)
         return code;
     cli_held_out held_out;

@@ -27,7 +27,7 @@ static const cli_option_doc sweep_options[] = {
     {"--threads N", "Worker threads (default: one per online CPU)."},
     {"--points all", "Write every candidate point, not only the front, with an on_front column (for plotting the cloud)."},
     {"--metric NAME", "Confidence compared with the thresholds: max_softmax (default), margin (p_top1 - p_top2) or entropy (sum p log p, the negative entropy: thresholds <= 0)."},
-    {"--calibrate temperature", "Fit one temperature T per model (minimum NLL on the labelled samples) and take confidences from softmax(z / T)."},
+    {"--calibrate temperature", "Fit one temperature T per model (minimum NLL on the labelled samples, on the fit part alone with a split) and take confidences from softmax(z / T)."},
     {"--ensemble", "Stage i answers from the mean of the probabilities of stages 1..i (same cost); the metric column ends in +ensemble. Every chain is swept (no skipping); not with --points all."},
     {"-q, --quiet", "Print nothing on standard error except errors (no progress)."},
     {"-v, --verbose", "Report how many chains were swept and skipped, and how many candidate points."},

@@ -191,7 +191,9 @@ static cascade_status load_model(cascade_dataset *d, size_t m, double cost,
     /* The default max softmax at T = 1 comes from the pass above; a fit or
      * another metric needs the scores again while they are still mapped. */
     if (status == CASCADE_OK && options->calibrate == CASCADE_CALIBRATE_TEMPERATURE)
-        status = cascade_temperature_fit(&scores, spec->kind, &d->labels, NULL, 0,
+        status = cascade_temperature_fit(&scores, spec->kind, &d->labels,
+                                         options->calibration_rows,
+                                         options->calibration_row_count,
                                          spec->name, spec->path, &model->calibration, error);
     if (status == CASCADE_OK &&
         given_temperature(options, spec->name, &model->calibration.temperature))
@@ -456,6 +458,18 @@ cascade_status cascade_dataset_load(const char *manifest_path,
             status = cascade_error_set(error, CASCADE_ERR_ARGUMENT, d->manifest->labels_path,
                 -1, -1, "multi-labels cannot fit temperatures (expected one label per sample "
                 "to calibrate)");
+            goto fail;
+        }
+        for (size_t i = 0; options->calibration_rows && i < options->calibration_row_count; i++)
+            if (options->calibration_rows[i] >= d->labels.count) {
+                status = cascade_error_set(error, CASCADE_ERR_ARGUMENT, manifest_path, -1, -1,
+                    "calibration row %zu is out of range (expected rows 0..%zu of the labels)",
+                    options->calibration_rows[i], d->labels.count - 1);
+                goto fail;
+            }
+        if (options->calibration_rows && options->calibration_row_count == 0) {
+            status = cascade_error_set(error, CASCADE_ERR_ARGUMENT, manifest_path, -1, -1,
+                "no calibration rows (expected at least one row to fit temperatures on)");
             goto fail;
         }
     } else if (options->require_labels || fitting) {

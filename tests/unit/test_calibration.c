@@ -387,7 +387,57 @@ TEST_CASE(a_dataset_should_use_given_temperatures_without_labels_and_refuse_bad_
     tiny_remove();
 }
 
+TEST_CASE(a_dataset_fitted_on_given_rows_should_take_its_temperatures_from_them_alone)
+{
+    /* What `sweep --calibrate temperature --split` does: T from the fit
+     * part only, and every sample's confidence at that T. */
+    cifar c;
+    load_cifar(&c);
+    size_t count = c.labels.count / 2;
+    size_t *rows = malloc(count * sizeof *rows);
+    for (size_t t = 0; t < count; t++)
+        rows[t] = 2 * t; /* the even samples */
+    char path[1024];
+    snprintf(path, sizeof path, "%s/cifar10/manifest.json", shared_data_dir());
+    cascade_dataset_options options = {.calibrate = CASCADE_CALIBRATE_TEMPERATURE,
+                                       .calibration_rows = rows, .calibration_row_count = count};
+    cascade_dataset *d = NULL, *whole = NULL;
+    REQUIRE(cascade_dataset_load(path, &options, &d, NULL) == CASCADE_OK);
+    cascade_dataset_options every = {.calibrate = CASCADE_CALIBRATE_TEMPERATURE};
+    REQUIRE(cascade_dataset_load(path, &every, &whole, NULL) == CASCADE_OK);
+    double *confidence = malloc(c.labels.count * sizeof *confidence);
+    uint8_t *correct = malloc(c.labels.count);
+    for (int m = 0; m < 3; m++) {
+        cascade_calibration direct;
+        REQUIRE(cascade_temperature_fit(&c.probs[m], CASCADE_SCORES_PROBS, &c.labels, rows,
+                                        count, c.name[m], "test", &direct, NULL) == CASCADE_OK);
+        double t = d->models[m].calibration.temperature;
+        printf("%s: T on the even samples %.6f, on all %.6f\n", c.name[m], t,
+               whole->models[m].calibration.temperature);
+        CHECK(t == direct.temperature);
+        CHECK(t != whole->models[m].calibration.temperature);
+        own_confidences(&c.probs[m], c.labels.label, t, confidence, correct);
+        double worst = 0;
+        for (size_t i = 0; i < c.labels.count; i++)
+            worst = fmax(worst, fabs(confidence[i] - d->models[m].records.confidence[i]));
+        CHECK(worst < 1e-12);
+    }
+    /* a row past the labels is refused, naming it */
+    rows[0] = c.labels.count;
+    cascade_dataset *bad = NULL;
+    cascade_error error;
+    CHECK(cascade_dataset_load(path, &options, &bad, &error) == CASCADE_ERR_ARGUMENT);
+    CHECK(strstr(error.message, "calibration row 10000 is out of range") != NULL);
+    free(confidence);
+    free(correct);
+    free(rows);
+    cascade_dataset_free(d);
+    cascade_dataset_free(whole);
+    free_cifar(&c);
+}
+
 RUN_TESTS(CASE(fitted_temperature_should_match_a_brute_force_scan_on_cifar10),
+          CASE(a_dataset_fitted_on_given_rows_should_take_its_temperatures_from_them_alone),
           CASE(a_fit_on_a_subset_should_match_a_scan_over_that_subset),
           CASE(ece_should_match_a_direct_computation_by_hand_and_on_cifar10),
           CASE(temperature_should_stop_at_its_limits_without_raising_the_nll),
