@@ -212,7 +212,8 @@ static int pair_candidate(worker *w, const uint16_t *pairs, size_t j, size_t n_e
  * consecutive candidates by cost. Returns 0 when they are not (the caller
  * then sweeps them one by one), 1 when done (see w->status).
  *
- * Most of the work is skipped, not done faster:
+ * Two savings over adding every row into 32-bit counts and comparing every
+ * pair at every group:
  * - Rows go into byte counters (32 columns an AVX2 add, where 32-bit
  *   counts take 8), flushed into the 32-bit counts every 255 samples and
  *   before a full look.
