@@ -203,7 +203,7 @@ cascade_status cascade_sweep_chain(const cascade_dataset *dataset, const unsigne
         status = stages == 2 ? sweep_pair(&w, chain[0], chain[1])
                              : sweep_grid_chain(&w, chain, stages);
     if (status == CASCADE_OK)
-        sweep_finish_pair_thresholds(&sh, &w.front);
+        sweep_finish_pair_thresholds(&w.front);
     for (size_t i = 0; i < w.front.count && status == CASCADE_OK; i++)
         status = cascade_front_add(out, &w.front.points[i]);
     if (sh.prep)
@@ -218,6 +218,8 @@ cascade_status cascade_sweep_chain(const cascade_dataset *dataset, const unsigne
     free(w.reduced_cost);
     free(w.reduced_accuracy);
     free(w.cheap);
+    sweep_free_prep(&w.own_prep);
+    sweep_free_scratch(&w.own_scratch);
     if (status == CASCADE_ERR_ARGUMENT)
         return cascade_error_set(error, status, NULL, -1, -1,
             "a %u-stage threshold table exceeds %d cells (expected a smaller grid)",
@@ -383,6 +385,8 @@ static cascade_status run_workers(sweep_shared *sh, cascade_front *front,
         free(w->pending);
         free(w->hot);
         free(w->walks);
+        sweep_free_prep(&w->own_prep);
+        sweep_free_scratch(&w->own_scratch);
     }
     free(workers);
     free(ids);
@@ -459,9 +463,15 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
         sh.lists = calloc(max_stages + 1, sizeof *sh.lists);
         if (!sh.prep || !sh.joint || !sh.lists)
             status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
-        /* the models' orders and grids, and the joint-correct counts */
+        /* The models' orders and grids, and the joint-correct counts. For
+         * pairs alone (batched, skipping), each worker sorts a first stage
+         * as its pairs come up and drops it after: the orders of hundreds
+         * of models need not all be held at once (90 MB for 200 models of
+         * 50,000 samples). */
+        int each_when_needed = max_stages == 2 && !options->all_points;
         if (status == CASCADE_OK &&
-            prepare_models(&sh, ids, n, max_stages >= 3 ? grid : 0) != CASCADE_OK)
+            prepare_models(&sh, ids, each_when_needed ? 0 : n,
+                           max_stages >= 3 ? grid : 0) != CASCADE_OK)
             status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
         /* Sample-major correctness, candidates in cost order: a pair group's
          * second stages are then one contiguous run of each row. */
@@ -501,9 +511,9 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
             }
             pthread_mutex_destroy(&sh.lock);
             if (status == CASCADE_OK) {
-                sweep_finish_pair_thresholds(&sh, front);
+                sweep_finish_pair_thresholds(front);
                 if (options->all_points)
-                    sweep_finish_pair_thresholds(&sh, options->all_points);
+                    sweep_finish_pair_thresholds(options->all_points);
             }
             if (status == CASCADE_ERR_ARGUMENT)
                 cascade_error_set(error, status, NULL, -1, -1,

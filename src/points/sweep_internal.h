@@ -21,6 +21,18 @@ enum {
     FLOOR_EVERY = 256              /* groups between raising the pairs' floors */
 };
 
+/* The radix sort's working memory, kept by a thread from one model to the
+ * next: fresh megabytes per model cost a page fault per 4 KB. */
+typedef struct sort_pair {
+    uint64_t key;
+    uint32_t index;
+} sort_pair;
+typedef struct sort_scratch {
+    uint64_t *items;      /* [3 * capacity] */
+    sort_pair *run;       /* [capacity] */
+    size_t capacity;
+} sort_scratch;
+
 typedef struct model_prep {
     uint32_t *order;      /* [samples] sample indices by confidence, descending */
     uint8_t *sorted_correct; /* [samples] correct[order[pos]] */
@@ -86,6 +98,10 @@ typedef struct worker {
     size_t scratch_columns;
     size_t since_reduce;
     cascade_sweep_stats stats;
+    /* a first stage's preparation made by this worker (see sweep_prep_of) */
+    model_prep own_prep;
+    unsigned own_prep_model;
+    sort_scratch own_scratch;
     /* scratch */
     uint32_t *table;      /* [cells][channels] for grid chains, then the last stage's */
     size_t table_capacity;
@@ -114,17 +130,6 @@ typedef struct front_walk {
 } front_walk;
 
 /* sweep_prepare.c */
-/* The radix sort's working memory, kept by a thread from one model to the
- * next: fresh megabytes per model cost a page fault per 4 KB. */
-typedef struct sort_pair {
-    uint64_t key;
-    uint32_t index;
-} sort_pair;
-typedef struct sort_scratch {
-    uint64_t *items;      /* [3 * capacity] */
-    sort_pair *run;       /* [capacity] */
-    size_t capacity;
-} sort_scratch;
 void sweep_free_scratch(sort_scratch *s);
 /* SCRATCH may be NULL (then the sort allocates its own). */
 cascade_status sweep_prepare_model(const cascade_records *r, unsigned grid, model_prep *out,
@@ -161,9 +166,13 @@ int sweep_gain_beaten(const worker *w, const uint16_t *chain, unsigned n);
 /* sweep_pairs.c */
 cascade_status sweep_pair(worker *w, unsigned a, unsigned b);
 int sweep_first_stage(worker *w, const uint16_t *pairs, size_t count, int skip);
-/* Pair points carry a placeholder threshold until this turns it into the
- * real one, between the two confidences around the exit count. */
-void sweep_finish_pair_thresholds(const sweep_shared *sh, cascade_front *front);
+/* Pair points carry the two confidences around the exit count until this
+ * puts the real threshold between them. */
+void sweep_finish_pair_thresholds(cascade_front *front);
+/* A's preparation for its pairs: the shared one, or (when the sweep leaves
+ * first stages to be prepared as their pairs come up) the worker's own,
+ * made now. NULL when out of memory. */
+const model_prep *sweep_prep_of(worker *w, unsigned a);
 
 /* sweep_grid.c */
 cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n);

@@ -84,18 +84,24 @@ static void raise_floor(const worker *w, front_walk *walk, double cost, int at_m
 /* Adds pair (a, b) with the top N_EXIT samples exiting at a. Its threshold
  * is left as the lowest exiting confidence, which orders points as the
  * final threshold does: formatting the final one (a few snprintf/strtod
- * rounds) waits for the few points that stay on the front. */
-static cascade_status add_pair_point(worker *w, unsigned a, unsigned b, size_t n_exit,
-                                     double cost, double accuracy)
+ * rounds) waits for the few points that stay on the front. O is a's
+ * preparation (its order). */
+static cascade_status add_pair_point(worker *w, const model_prep *o, unsigned a, unsigned b,
+                                     size_t n_exit, double cost, double accuracy)
 {
     const sweep_shared *sh = w->shared;
     size_t k = sh->dataset->samples;
+    const double *confidence = sh->dataset->models[a].records.confidence;
     cascade_point p;
     memset(&p, 0, sizeof p);
     p.stages = 2;
     p.model[0] = a;
     p.model[1] = b;
-    p.threshold[0] = sh->dataset->models[a].records.confidence[sh->prep[a].order[n_exit - 1]];
+    p.threshold[0] = confidence[o->order[n_exit - 1]];
+    /* The next confidence down, for the final threshold between the two:
+     * kept here so that a's order need not outlive its pairs' walk. A
+     * pair's second threshold is otherwise unused, and compared by none. */
+    p.threshold[1] = confidence[o->order[n_exit]];
     p.accuracy = accuracy;
     p.cost = cost;
     p.answered[0] = (double)n_exit / (double)k;
@@ -115,7 +121,9 @@ static cascade_status add_pair_point(worker *w, unsigned a, unsigned b, size_t n
 cascade_status sweep_pair(worker *w, unsigned a, unsigned b)
 {
     const cascade_dataset *d = w->shared->dataset;
-    const model_prep *o = &w->shared->prep[a];
+    const model_prep *o = sweep_prep_of(w, a);
+    if (!o)
+        return CASCADE_ERR_NOMEM;
     const cascade_records *ra = &d->models[a].records, *rb = &d->models[b].records;
     const uint8_t *sorted_a = o->sorted_correct, *cb = rb->correct;
     const uint32_t *order = o->order;
@@ -152,7 +160,7 @@ cascade_status sweep_pair(worker *w, unsigned a, unsigned b)
             if (walk_dominated(w, &walk, accuracy))
                 continue;
         }
-        if (add_pair_point(w, a, b, n_exit, cost, accuracy) != CASCADE_OK)
+        if (add_pair_point(w, o, a, b, n_exit, cost, accuracy) != CASCADE_OK)
             return CASCADE_ERR_NOMEM;
     }
     w->stats.candidates += evaluated;
@@ -187,8 +195,8 @@ static int grow_scratch(worker *w, size_t columns)
 /* Pair J's candidate at a group end, N_EXIT exiting at a: kept if it beats
  * the pair's best so far and no point found beats it. Returns 0 when out
  * of memory. */
-static int pair_candidate(worker *w, const uint16_t *pairs, size_t j, size_t n_exit,
-                          int32_t correct)
+static int pair_candidate(worker *w, const model_prep *o, const uint16_t *pairs, size_t j,
+                          size_t n_exit, int32_t correct)
 {
     const cascade_dataset *d = w->shared->dataset;
     size_t k = d->samples;
@@ -200,7 +208,7 @@ static int pair_candidate(worker *w, const uint16_t *pairs, size_t j, size_t n_e
     walk_to(w, &w->walks[j], cost);
     if (walk_dominated(w, &w->walks[j], accuracy))
         return 1;
-    return add_pair_point(w, a, b, n_exit, cost, accuracy) == CASCADE_OK;
+    return add_pair_point(w, o, a, b, n_exit, cost, accuracy) == CASCADE_OK;
 }
 
 /* All pairs (a, b) with one first stage a at once: the same walk as
@@ -243,7 +251,11 @@ static int first_stage(worker *w, const uint16_t *pairs, size_t count, int skip)
         w->status = CASCADE_ERR_NOMEM;
         return 1;
     }
-    const model_prep *o = &sh->prep[a];
+    const model_prep *o = sweep_prep_of(w, a);
+    if (!o) {
+        w->status = CASCADE_ERR_NOMEM;
+        return 1;
+    }
     const cascade_records *ra = &d->models[a].records;
     size_t k = d->samples, n_columns = sh->columns;
     double cost_a = d->models[a].cost;
@@ -317,7 +329,7 @@ static int first_stage(worker *w, const uint16_t *pairs, size_t count, int skip)
             for (size_t h = 0; h < n_hot; h++) {
                 size_t j = hot[h];
                 int32_t correct = base + suffix[j] + pending[j];
-                if (correct > best[j] && !pair_candidate(w, pairs, j, n_exit, correct)) {
+                if (correct > best[j] && !pair_candidate(w, o, pairs, j, n_exit, correct)) {
                     w->status = CASCADE_ERR_NOMEM;
                     return 1;
                 }
@@ -335,7 +347,7 @@ static int first_stage(worker *w, const uint16_t *pairs, size_t count, int skip)
             any |= base + suffix[j] > best[j];
         for (size_t j = 0; any && j < count; j++) {
             int32_t correct = base + suffix[j];
-            if (correct > best[j] && !pair_candidate(w, pairs, j, n_exit, correct)) {
+            if (correct > best[j] && !pair_candidate(w, o, pairs, j, n_exit, correct)) {
                 w->status = CASCADE_ERR_NOMEM;
                 return 1;
             }
@@ -359,16 +371,33 @@ int sweep_first_stage(worker *w, const uint16_t *pairs, size_t count, int skip)
     return first_stage(w, pairs, count, skip);
 }
 
-void sweep_finish_pair_thresholds(const sweep_shared *sh, cascade_front *front)
+void sweep_finish_pair_thresholds(cascade_front *front)
 {
-    size_t k = sh->dataset->samples;
     for (size_t i = 0; i < front->count; i++) {
         cascade_point *p = &front->points[i];
         if (p->stages != 2)
             continue;
-        unsigned a = p->model[0];
-        size_t n_exit = (size_t)llround(p->answered[0] * (double)k); /* exact: n_exit / k */
-        p->threshold[0] = sweep_threshold_for_exits(&sh->dataset->models[a].records,
-                                                    &sh->prep[a], n_exit);
+        /* = sweep_threshold_for_exits() */
+        p->threshold[0] = cascade_threshold_between(p->threshold[1], p->threshold[0]);
+        p->threshold[1] = 0;
     }
+}
+
+const model_prep *sweep_prep_of(worker *w, unsigned a)
+{
+    const sweep_shared *sh = w->shared;
+    if (sh->prep[a].order)
+        return &sh->prep[a];
+    if (w->own_prep.order && w->own_prep_model == a)
+        return &w->own_prep;
+    sweep_free_prep(&w->own_prep);
+    memset(&w->own_prep, 0, sizeof w->own_prep);
+    if (sweep_prepare_model(&sh->dataset->models[a].records, 0, &w->own_prep,
+                            &w->own_scratch) != CASCADE_OK) {
+        sweep_free_prep(&w->own_prep);
+        memset(&w->own_prep, 0, sizeof w->own_prep);
+        return NULL;
+    }
+    w->own_prep_model = a;
+    return &w->own_prep;
 }
