@@ -231,14 +231,8 @@ static int pair_candidate(worker *w, const model_prep *o, const uint16_t *pairs,
  *   HOT_SLACK of their best ("hot") are looked at on every group, and the
  *   others all together once the samples since the full look exceed the
  *   smallest of their slacks. */
-#if defined(__x86_64__) && defined(__GNUC__)
-/* The adds and compares vectorise twice as wide with AVX2; the build
- * targets baseline x86-64, so the loader picks this copy where the CPU
- * has it. (Kept static behind a plain function: clang 14 cannot call a
- * target_clones function from another file.) */
-__attribute__((target_clones("avx2", "default")))
-#endif
-static int first_stage(worker *w, const uint16_t *pairs, size_t count, int skip)
+static inline __attribute__((always_inline)) int first_stage(worker *w, const uint16_t *pairs,
+                                                              size_t count, int skip)
 {
     enum { HOT_SLACK = 8, FLUSH_EVERY = 255 };
     const sweep_shared *sh = w->shared;
@@ -366,9 +360,41 @@ static int first_stage(worker *w, const uint16_t *pairs, size_t count, int skip)
     return 1;
 }
 
-int sweep_first_stage(worker *w, const uint16_t *pairs, size_t count, int skip)
+/* The adds and compares vectorise twice as wide with AVX2, and the build
+ * targets baseline x86-64: first_stage() is inlined into an AVX2 copy too,
+ * picked where the CPU has it. Dispatched by hand rather than by
+ * target_clones, whose ifunc resolver runs before the sanitizers' runtime
+ * is up and crashed a ThreadSanitizer build. */
+static int first_stage_default(worker *w, const uint16_t *pairs, size_t count, int skip)
 {
     return first_stage(w, pairs, count, skip);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2"))) static int first_stage_avx2(worker *w, const uint16_t *pairs,
+                                                            size_t count, int skip)
+{
+    return first_stage(w, pairs, count, skip);
+}
+
+static int avx2_present;
+
+static void detect_avx2(void)
+{
+    __builtin_cpu_init();
+    avx2_present = __builtin_cpu_supports("avx2");
+}
+#endif
+
+int sweep_first_stage(worker *w, const uint16_t *pairs, size_t count, int skip)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, detect_avx2);
+    if (avx2_present)
+        return first_stage_avx2(w, pairs, count, skip);
+#endif
+    return first_stage_default(w, pairs, count, skip);
 }
 
 void sweep_finish_pair_thresholds(cascade_front *front)
