@@ -16,6 +16,8 @@
  * 1000-term row would lose ~1e-5. --precise computes in double instead. */
 #include "records/softmax_kernel.h"
 
+#include "cascade/array.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -295,29 +297,6 @@ static int have_avx2(void)
 }
 #endif
 
-static float half_to_float(uint16_t half)
-{
-    uint32_t sign = (uint32_t)(half & 0x8000u) << 16, exponent = (half >> 10) & 0x1fu,
-             mantissa = half & 0x3ffu, bits;
-    if (exponent == 0x1f)
-        bits = sign | 0x7f800000u | (mantissa << 13);
-    else if (exponent)
-        bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
-    else if (!mantissa)
-        bits = sign;
-    else {
-        exponent = 113;
-        while (!(mantissa & 0x400u)) {
-            mantissa <<= 1;
-            exponent--;
-        }
-        bits = sign | (exponent << 23) | ((mantissa & 0x3ffu) << 13);
-    }
-    float value;
-    memcpy(&value, &bits, sizeof value);
-    return value;
-}
-
 long long cascade_max_softmax_f32(const float *logits, size_t classes, size_t begin,
                                   size_t end, int32_t *prediction, double *confidence)
 {
@@ -345,7 +324,7 @@ long long cascade_max_softmax_f16(const uint16_t *logits, size_t classes, size_t
 #endif
     for (size_t i = begin; i < end && bad < 0; i++) {
         for (size_t j = 0; j < classes; j++)
-            row[j] = half_to_float(logits[i * classes + j]);
+            row[j] = cascade_half_to_float(logits[i * classes + j]);
         if (rows_scalar(row, classes, 0, 1, &prediction[i], &confidence[i]) >= 0)
             bad = (long long)i;
     }
