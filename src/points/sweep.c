@@ -132,17 +132,10 @@ static void *worker_main(void *arg)
     size_t start, count;
     while (w->status == CASCADE_OK && next_batch(sh, &length, &start, &count)) {
         const chain_list *list = &sh->lists[length];
-        if (length == 2 && sh->by_sample &&
-            sweep_first_stage(w, list->models + 2 * start, count, skip)) {
-            pthread_mutex_lock(&sh->lock);
-            sh->chains_done += count;
-            if (w->status != CASCADE_OK && sh->status == CASCADE_OK)
-                sh->status = w->status;
-            report_progress(sh, sh->chains_done);
-            pthread_mutex_unlock(&sh->lock);
-            continue;
-        }
-        for (size_t c = start; c < start + count && w->status == CASCADE_OK; c++) {
+        /* pairs of one first stage all at once, else chain by chain */
+        int batched = length == 2 && sh->by_sample &&
+                      sweep_first_stage(w, list->models + 2 * start, count, skip);
+        for (size_t c = start; !batched && c < start + count && w->status == CASCADE_OK; c++) {
             const uint16_t *chain = list->models + c * length;
             if (skip) {
                 double bound = sweep_oracle_bound(sh, chain, length) / (double)sh->dataset->samples;

@@ -24,14 +24,7 @@ static size_t advance(const double *cost, size_t n, size_t start, double c, int 
     }
     if (hi > n)
         hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strict ? cost[mid] <= c : cost[mid] < c)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return lo + sweep_lower_bound(cost + lo, hi - lo, c, strict);
 }
 
 static front_walk walk_start(const worker *w, double cost)
