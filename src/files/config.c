@@ -157,23 +157,9 @@ cascade_status cascade_config_parse(const char *text, size_t len, const char *pa
                                     cascade_config *out, cascade_error *error)
 {
     memset(out, 0, sizeof *out);
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    /* Only white space may follow the object: not a second value, not a
-     * NUL byte (which a NUL-terminated parse would take as the end). */
-    while (root && end && end < text + len &&
-           (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
-        end++;
-    if (root && end && end < text + len) {
-        cJSON_Delete(root);
-        root = NULL;
-    }
+    long long line, column;
+    cJSON *root = cascade_json_parse_whole(text, len, &line, &column);
     if (!root) {
-        long long line = 1, column = 1;
-        for (const char *c = text; end && c < end && c < text + len; c++) {
-            column = *c == '\n' ? 1 : column + 1;
-            line += *c == '\n';
-        }
         return cascade_error_set(error, CASCADE_ERR_FORMAT, path, line, column,
             "malformed JSON at line %lld, column %lld (expected a config as cascade pick prints)",
             line, column);

@@ -108,22 +108,6 @@ static cascade_status parse_model(cascade_manifest *m, manifest_internal *in,
     return resolve(in, path, file->valuestring, &spec->path, error);
 }
 
-/* Line and column of a byte offset, for JSON syntax errors. */
-static void locate(const char *text, size_t len, size_t offset, long long *line,
-                   long long *column)
-{
-    *line = 1;
-    *column = 1;
-    for (size_t i = 0; i < offset && i < len; i++) {
-        if (text[i] == '\n') {
-            (*line)++;
-            *column = 1;
-        } else {
-            (*column)++;
-        }
-    }
-}
-
 cascade_status cascade_manifest_load(const char *path, cascade_manifest **out,
                                      cascade_error *error)
 {
@@ -138,32 +122,13 @@ cascade_status cascade_manifest_load(const char *path, cascade_manifest **out,
     return status;
 }
 
-static int is_json_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 cascade_status cascade_manifest_parse(const char *text, size_t len, const char *path,
                                       cascade_manifest **out, cascade_error *error)
 {
     *out = NULL;
-    const char *parse_end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &parse_end, 0);
-    /* cJSON stops after the first value; anything but space after it (a
-     * second object, a NUL byte, a cut-and-paste leftover) is an error too. */
-    if (root && parse_end) {
-        const char *end = text + len;
-        while (parse_end < end && is_json_space(*parse_end))
-            parse_end++;
-        if (parse_end < end) {
-            cJSON_Delete(root);
-            root = NULL;
-        }
-    }
+    long long line, column;
+    cJSON *root = cascade_json_parse_whole(text, len, &line, &column);
     if (!root) {
-        long long line, column;
-        size_t offset = parse_end ? (size_t)(parse_end - text) : 0;
-        locate(text, len, offset, &line, &column);
         return cascade_error_set(error, CASCADE_ERR_FORMAT, path, line, column,
             "malformed JSON at line %lld, column %lld (expected a JSON manifest object)",
             line, column);

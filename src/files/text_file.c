@@ -1,4 +1,5 @@
-/* Reading a whole text file (JSON manifests, configs, label lists). */
+/* Reading a whole text file (JSON manifests, configs, label lists), and
+ * parsing it as JSON. */
 #include "files/text_file.h"
 
 #include <errno.h>
@@ -41,4 +42,25 @@ cascade_status cascade_read_text_file(const char *path, char **text, size_t *len
     *text = buf;
     *len = n;
     return CASCADE_OK;
+}
+
+cJSON *cascade_json_parse_whole(const char *text, size_t len, long long *line,
+                                long long *column)
+{
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    while (root && end && end < text + len &&
+           (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+        end++;
+    if (root && end && end < text + len) {
+        cJSON_Delete(root);
+        root = NULL;
+    }
+    *line = 1;
+    *column = 1;
+    for (const char *c = text; !root && end && c < end && c < text + len; c++) {
+        *column = *c == '\n' ? 1 : *column + 1;
+        *line += *c == '\n';
+    }
+    return root;
 }

@@ -50,16 +50,8 @@ cascade_status cascade_labels_parse_json(const char *text, size_t len, const cha
                                          cascade_labels *out, cascade_error *error)
 {
     memset(out, 0, sizeof *out);
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    /* Only white space may follow the array (cJSON stops after it). */
-    while (root && end && end < text + len &&
-           (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
-        end++;
-    if (root && end && end < text + len) {
-        cJSON_Delete(root);
-        root = NULL;
-    }
+    long long line, column; /* not reported: a label list is one long line */
+    cJSON *root = cascade_json_parse_whole(text, len, &line, &column);
     if (!cJSON_IsArray(root)) {
         cJSON_Delete(root);
         return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
