@@ -135,6 +135,13 @@ typedef struct cli_eval_options {
 int cli_eval_option(cli_eval_options *o, int option, const char *arg, int *code);
 /* Usage checks once every option is parsed; returns an exit code. */
 int cli_eval_check(const cli_eval_options *o, const char *command);
+/* sweep's and summary's shared options: OPTION as a sweep option, else as
+ * an evaluation option, else a usage error naming it for COMMAND. Returns
+ * EXIT_OK when it was one and its value is good, else the exit code. */
+int cli_sweep_or_eval_option(const char *command, int option, const char *arg,
+                             cascade_sweep_options *sweep, cascade_dataset_options *load,
+                             const char **model_list, cli_eval_options *eval, int argc,
+                             char **argv);
 /* Copies the cost-table options into LOAD. */
 void cli_eval_load_options(const cli_eval_options *o, cascade_dataset_options *load);
 /* Prints a library warning on stderr (a cascade_warning_fn). */

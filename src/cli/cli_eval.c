@@ -182,3 +182,16 @@ int cli_front_extras(const cli_eval_options *o, const cli_held_out *h,
     *values = v;
     return EXIT_OK;
 }
+
+int cli_sweep_or_eval_option(const char *command, int option, const char *arg,
+                             cascade_sweep_options *sweep, cascade_dataset_options *load,
+                             const char **model_list, cli_eval_options *eval, int argc,
+                             char **argv)
+{
+    int code = EXIT_OK;
+    if (cli_sweep_option(option, arg, sweep, load, model_list, &code))
+        return code;
+    if (!cli_eval_option(eval, option, arg, &code))
+        return cli_bad_option(command, option, argc, argv);
+    return code;
+}

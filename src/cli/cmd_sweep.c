@@ -114,13 +114,8 @@ int cmd_sweep(int argc, char **argv)
             cli_print_help(stdout, cli_find_command("sweep"));
             return cli_finish_stdout();
         default:
-            if (cli_sweep_option(option, optarg, &sweep, &load, &model_list, &code)) {
-                if (code != EXIT_OK)
-                    return code;
-                break;
-            }
-            if (!cli_eval_option(&eval, option, optarg, &code))
-                return cli_bad_option("sweep", option, argc, argv);
+            code = cli_sweep_or_eval_option("sweep", option, optarg, &sweep, &load, &model_list,
+                                            &eval, argc, argv);
             if (code != EXIT_OK)
                 return code;
         }
