@@ -62,6 +62,9 @@ size_t cascade_dtype_size(cascade_dtype dtype);
 /* A short name such as "float32" for messages. */
 const char *cascade_dtype_name(cascade_dtype dtype);
 
+/* Row ROW as cols doubles into OUT (float16/32/64 read directly). */
+void cascade_array_row(const cascade_array *array, size_t row, double *out);
+
 /* One element as a double (slow path, for labels and tests). */
 double cascade_array_get(const cascade_array *array, size_t row, size_t col);
 

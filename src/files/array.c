@@ -89,6 +89,31 @@ float cascade_half_to_float(uint16_t half)
     return value;
 }
 
+void cascade_array_row(const cascade_array *array, size_t row, double *out)
+{
+    size_t cols = array->cols;
+    switch (array->dtype) {
+    case CASCADE_DTYPE_F32: {
+        const float *z = (const float *)array->data + row * cols;
+        for (size_t j = 0; j < cols; j++)
+            out[j] = z[j];
+        break;
+    }
+    case CASCADE_DTYPE_F64:
+        memcpy(out, (const double *)array->data + row * cols, cols * sizeof *out);
+        break;
+    case CASCADE_DTYPE_F16: {
+        const uint16_t *z = (const uint16_t *)array->data + row * cols;
+        for (size_t j = 0; j < cols; j++)
+            out[j] = cascade_half_to_float(z[j]);
+        break;
+    }
+    default:
+        for (size_t j = 0; j < cols; j++)
+            out[j] = cascade_array_get(array, row, j);
+    }
+}
+
 double cascade_array_get(const cascade_array *array, size_t row, size_t col)
 {
     size_t i = row * array->cols + col;

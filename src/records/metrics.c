@@ -99,35 +99,10 @@ double cascade_metric_of_probabilities(cascade_metric metric, const double *p,
     }
 }
 
-static void row_to_double(const cascade_array *scores, size_t row, double *out)
-{
-    size_t classes = scores->cols;
-    switch (scores->dtype) {
-    case CASCADE_DTYPE_F32: {
-        const float *z = (const float *)scores->data + row * classes;
-        for (size_t j = 0; j < classes; j++)
-            out[j] = z[j];
-        break;
-    }
-    case CASCADE_DTYPE_F64:
-        memcpy(out, (const double *)scores->data + row * classes, classes * sizeof *out);
-        break;
-    case CASCADE_DTYPE_F16: {
-        const uint16_t *z = (const uint16_t *)scores->data + row * classes;
-        for (size_t j = 0; j < classes; j++)
-            out[j] = cascade_half_to_float(z[j]);
-        break;
-    }
-    default:
-        for (size_t j = 0; j < classes; j++)
-            out[j] = cascade_array_get(scores, row, j);
-    }
-}
-
 void cascade_scores_logits(const cascade_array *scores, cascade_score_kind kind,
                            size_t row, double *z)
 {
-    row_to_double(scores, row, z);
+    cascade_array_row(scores, row, z);
     if (kind == CASCADE_SCORES_PROBS)
         for (size_t j = 0; j < scores->cols; j++)
             z[j] = z[j] > 0 ? log(z[j]) : CASCADE_LOG_ZERO_PROBABILITY;
@@ -140,7 +115,7 @@ void cascade_scores_probabilities(const cascade_array *scores, cascade_score_kin
     size_t classes = scores->cols;
     double sum = 0.0;
     if (kind == CASCADE_SCORES_PROBS && temperature == 1.0) {
-        row_to_double(scores, row, scratch);
+        cascade_array_row(scores, row, scratch);
     } else {
         cascade_scores_logits(scores, kind, row, scratch);
         double inverse = 1.0 / temperature, max = scratch[0];
@@ -180,7 +155,7 @@ cascade_status cascade_records_rescore(const cascade_array *scores, cascade_scor
     int direct = kind == CASCADE_SCORES_PROBS && temperature == 1.0;
     for (size_t i = 0; i < records->samples; i++) {
         if (direct) {
-            row_to_double(scores, i, row);
+            cascade_array_row(scores, i, row);
             records->confidence[i] = cascade_metric_of_probabilities(metric, row, scores->cols);
         } else {
             cascade_scores_logits(scores, kind, i, row);

@@ -75,32 +75,6 @@ static const char *sum_text(const double *p, size_t classes)
     return sum > 0 ? "Inf" : "0";
 }
 
-static void row_to_double(const cascade_array *scores, size_t row, double *out)
-{
-    size_t classes = scores->cols;
-    const char *base = (const char *)scores->data;
-    switch (scores->dtype) {
-    case CASCADE_DTYPE_F32: {
-        const float *z = (const float *)base + row * classes;
-        for (size_t j = 0; j < classes; j++)
-            out[j] = z[j];
-        break;
-    }
-    case CASCADE_DTYPE_F64:
-        memcpy(out, (const double *)base + row * classes, classes * sizeof *out);
-        break;
-    case CASCADE_DTYPE_F16: {
-        const uint16_t *z = (const uint16_t *)base + row * classes;
-        for (size_t j = 0; j < classes; j++)
-            out[j] = cascade_half_to_float(z[j]);
-        break;
-    }
-    default:
-        for (size_t j = 0; j < classes; j++)
-            out[j] = cascade_array_get(scores, row, j);
-    }
-}
-
 static int row_is_distribution(const double *z, size_t classes)
 {
     double sum = 0.0;
@@ -219,7 +193,7 @@ cascade_status cascade_records_compute_with(const cascade_array *scores,
     }
     int distributions = 1;
     for (size_t i = 0; i < samples && i < PROBABILITY_HINT_ROWS && kind == CASCADE_SCORES_LOGITS; i++) {
-        row_to_double(scores, i, row);
+        cascade_array_row(scores, i, row);
         distributions = distributions && row_is_distribution(row, classes);
     }
     cascade_records_options defaults = {0};
@@ -229,7 +203,7 @@ cascade_status cascade_records_compute_with(const cascade_array *scores,
                (scores->dtype == CASCADE_DTYPE_F32 || scores->dtype == CASCADE_DTYPE_F16) &&
                fast_max_softmax(scores, options->threads, out->prediction, out->confidence);
     for (size_t i = 0; i < samples && !fast; i++) {
-        row_to_double(scores, i, row);
+        cascade_array_row(scores, i, row);
         row_result r = kind == CASCADE_SCORES_PROBS ? probs_row_f64(row, classes)
                                                     : logits_row_f64(row, classes);
         if (r.bad_column >= 0 || r.bad_sum) {
