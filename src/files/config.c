@@ -10,6 +10,7 @@
 
 #include "cascade/output.h"
 #include "files/text_file.h"
+#include "output/json_number.h"
 
 /* What a metric string may hold after its base metric, in the order
  * cascade_metric_label() writes them. */
@@ -202,19 +203,11 @@ cascade_status cascade_config_resolve(const cascade_config *config,
     return CASCADE_OK;
 }
 
-/* A number as the shortest text that reads back as the same double. */
-static cJSON *exact_number(double value)
-{
-    char buf[32];
-    cascade_format_double(value, buf);
-    return cJSON_CreateRaw(buf);
-}
-
 static cJSON *number_array(const double *values, unsigned count)
 {
     cJSON *array = cJSON_CreateArray();
     for (unsigned i = 0; array && i < count; i++)
-        if (!cJSON_AddItemToArray(array, exact_number(values[i]))) {
+        if (!cJSON_AddItemToArray(array, cascade_json_exact_number(values[i]))) {
             cJSON_Delete(array);
             return NULL;
         }
@@ -237,7 +230,7 @@ static cJSON *extra_value(const char *text, int list)
     if (!text[0])
         return cJSON_CreateNull();
     if (!list && whole_double(text, &value))
-        return exact_number(value);
+        return cascade_json_exact_number(value);
     char copy[CASCADE_MAX_STAGES * 40];
     if ((list || strchr(text, ';')) && strlen(text) < sizeof copy) {
         double values[CASCADE_MAX_STAGES];
@@ -269,8 +262,8 @@ char *cascade_config_json(const cascade_front_table *table, size_t index)
     ok = ok && cJSON_AddItemToObject(root, "thresholds",
                                      number_array(row->threshold, row->stages - 1));
     ok = ok && cJSON_AddStringToObject(root, "metric", row->metric);
-    ok = ok && cJSON_AddItemToObject(root, "accuracy", exact_number(row->accuracy));
-    ok = ok && cJSON_AddItemToObject(root, "cost", exact_number(row->cost));
+    ok = ok && cJSON_AddItemToObject(root, "accuracy", cascade_json_exact_number(row->accuracy));
+    ok = ok && cJSON_AddItemToObject(root, "cost", cascade_json_exact_number(row->cost));
     ok = ok && cJSON_AddItemToObject(root, "answered", number_array(row->answered, row->stages));
     for (size_t e = 0; ok && e < table->extra_count; e++)
         ok = cJSON_AddItemToObject(root, table->extra_name[e],

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "cascade/output.h"
+#include "output/json_number.h"
 
 static const char *const COLUMNS[] = {
     "metric", "ensemble", "front_points", "area", "best_accuracy_at_reference_cost",
@@ -55,17 +56,6 @@ cascade_status cascade_write_compare_csv(FILE *file, const cascade_dataset *data
     return ferror(file) ? CASCADE_ERR_IO : CASCADE_OK;
 }
 
-/* The shortest round-trip digits, as the CSV has them (cJSON's own
- * printing may round to 15 digits); null for a NaN. */
-static cJSON *exact_number(double value)
-{
-    if (value != value)
-        return cJSON_CreateNull();
-    char buf[32];
-    cascade_format_double(value, buf);
-    return cJSON_CreateRaw(buf);
-}
-
 cascade_status cascade_write_compare_json(FILE *file, const cascade_dataset *dataset,
                                           const cascade_compare_row *rows, size_t count)
 {
@@ -86,20 +76,14 @@ cascade_status cascade_write_compare_json(FILE *file, const cascade_dataset *dat
         ok = cJSON_AddStringToObject(object, COLUMNS[0], text) &&
              cJSON_AddBoolToObject(object, COLUMNS[1], rows[r].ensemble != 0) &&
              cJSON_AddNumberToObject(object, COLUMNS[2], (double)s->points) &&
-             cJSON_AddItemToObject(object, COLUMNS[3], exact_number(s->area)) &&
+             cJSON_AddItemToObject(object, COLUMNS[3], cascade_json_exact_number(s->area)) &&
              cJSON_AddItemToObject(object, COLUMNS[4],
-                                   exact_number(s->best_accuracy_at_reference_cost)) &&
+                                   cascade_json_exact_number(s->best_accuracy_at_reference_cost)) &&
              cJSON_AddStringToObject(object, COLUMNS[5],
                                      dataset->models[s->reference_model].name);
         for (int v = 0; ok && v < 5; v++)
-            ok = cJSON_AddItemToObject(object, COLUMNS[6 + v], exact_number(values[v]));
+            ok = cJSON_AddItemToObject(object, COLUMNS[6 + v],
+                                       cascade_json_exact_number(values[v]));
     }
-    char *text = ok ? cJSON_Print(array) : NULL;
-    cJSON_Delete(array);
-    if (!text)
-        return CASCADE_ERR_NOMEM;
-    fputs(text, file);
-    fputc('\n', file);
-    free(text);
-    return ferror(file) ? CASCADE_ERR_IO : CASCADE_OK;
+    return cascade_json_print(file, array, ok);
 }

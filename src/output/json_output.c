@@ -3,13 +3,27 @@
 
 #include <cjson/cJSON.h>
 
-/* The shortest text that reads back as VALUE, the same digits the CSV
- * writers print (cJSON's own printing may round to 15 digits). */
-static cJSON *exact_number(double value)
+#include "output/json_number.h"
+
+cJSON *cascade_json_exact_number(double value)
 {
+    if (value != value)
+        return cJSON_CreateNull();
     char buf[32];
     cascade_format_double(value, buf);
     return cJSON_CreateRaw(buf);
+}
+
+cascade_status cascade_json_print(FILE *file, cJSON *value, int ok_so_far)
+{
+    char *text = ok_so_far ? cJSON_Print(value) : NULL;
+    cJSON_Delete(value);
+    if (!text)
+        return CASCADE_ERR_NOMEM;
+    fputs(text, file);
+    fputc('\n', file);
+    cJSON_free(text);
+    return ferror(file) ? CASCADE_ERR_IO : CASCADE_OK;
 }
 
 cascade_status cascade_write_models_json(FILE *file, const cascade_dataset *dataset)
@@ -33,23 +47,18 @@ cascade_status cascade_write_models_json(FILE *file, const cascade_dataset *data
              cJSON_AddNumberToObject(object, "samples", (double)r->samples) &&
              cJSON_AddNumberToObject(object, "classes", (double)r->classes) &&
              (model->table_only
-                  ? cJSON_AddItemToObject(object, "accuracy", exact_number(model->accuracy))
+                  ? cJSON_AddItemToObject(object, "accuracy",
+                                          cascade_json_exact_number(model->accuracy))
                   : dataset->has_labels
                   ? cJSON_AddItemToObject(object, "accuracy",
-                        exact_number((double)r->correct_count / (double)r->samples))
+                        cascade_json_exact_number((double)r->correct_count / (double)r->samples))
                   : cJSON_AddNullToObject(object, "accuracy") != NULL) &&
              (model->table_only /* no samples: no confidence */
                   ? cJSON_AddNullToObject(object, "mean_confidence") != NULL
-                  : cJSON_AddItemToObject(object, "mean_confidence",
-                                          exact_number(confidence_sum / (double)r->samples))) &&
-             cJSON_AddItemToObject(object, "cost", exact_number(model->cost));
+                  : cJSON_AddItemToObject(
+                        object, "mean_confidence",
+                        cascade_json_exact_number(confidence_sum / (double)r->samples))) &&
+             cJSON_AddItemToObject(object, "cost", cascade_json_exact_number(model->cost));
     }
-    char *text = ok ? cJSON_Print(array) : NULL;
-    cJSON_Delete(array);
-    if (!text)
-        return CASCADE_ERR_NOMEM;
-    fputs(text, file);
-    fputc('\n', file);
-    cJSON_free(text);
-    return ferror(file) ? CASCADE_ERR_IO : CASCADE_OK;
+    return cascade_json_print(file, array, ok);
 }

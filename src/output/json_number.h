@@ -1,0 +1,20 @@
+/* Private to the library: numbers and whole values written as JSON. */
+#ifndef CASCADE_OUTPUT_JSON_NUMBER_H
+#define CASCADE_OUTPUT_JSON_NUMBER_H
+
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "cascade/status.h"
+
+/* The shortest text that reads back as VALUE, the same digits the CSV
+ * writers print (cJSON's own printing may round to 15 digits); NaN, which
+ * JSON has no number for, as null. NULL when out of memory. */
+cJSON *cascade_json_exact_number(double value);
+
+/* Prints VALUE and a newline to FILE, then deletes VALUE. OK_SO_FAR 0 (a
+ * member failed to build) reports out of memory without printing. */
+cascade_status cascade_json_print(FILE *file, cJSON *value, int ok_so_far);
+
+#endif
