@@ -132,24 +132,25 @@ cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
     unsigned models[CASCADE_MAX_STAGES];
     for (unsigned s = 0; s < n; s++)
         models[s] = chain[s];
+    /* after[s]: the cell offset of "any bin" on every axis after s; the
+     * same for every combination */
+    size_t after[CASCADE_MAX_STAGES];
+    for (unsigned s = dims; s-- > 0;)
+        after[s] = s + 1 < dims ? after[s + 1] + (extent[s + 1] - 1) * stride[s + 1] : 0;
     unsigned j[CASCADE_MAX_STAGES];
     for (unsigned s = 0; s < dims; s++)
         j[s] = 1;
     for (size_t combo = 0; combo < combos; combo++) {
         size_t reached[CASCADE_MAX_STAGES];
-        size_t prefix = 0, all = 0; /* index of (j_1..j_(s-1), ALL...) */
-        for (unsigned s = 0; s < dims; s++)
-            all += (extent[s] - 1) * stride[s];
+        size_t prefix = 0; /* offset of (j_1..j_(s-1)) on the axes before s */
         long long correct = 0;
         reached[0] = d->samples;
         for (unsigned s = 0; s < dims; s++) {
-            size_t rest = all - (extent[s] - 1) * stride[s]; /* ALL for axes after s */
-            size_t upto = prefix + rest + (extent[s] - 1) * stride[s]; /* b_s any */
-            size_t below = prefix + rest + j[s] * stride[s];            /* b_s < j_s */
+            size_t upto = prefix + after[s] + (extent[s] - 1) * stride[s]; /* b_s any */
+            size_t below = prefix + after[s] + j[s] * stride[s];            /* b_s < j_s */
             correct += (long long)T(upto, s + 1) - T(below, s + 1);
             reached[s + 1] = T(below, 0);
             prefix += j[s] * stride[s];
-            all = rest;
         }
         correct += last[prefix];
         grid_point *gp = &w->points[combo];
@@ -193,21 +194,17 @@ cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
         memset(&p, 0, sizeof p);
         p.stages = n;
         size_t index = gp->index;
-        size_t prefix = 0, all = 0, reached_prev = d->samples;
-        for (unsigned s = 0; s < dims; s++)
-            all += (extent[s] - 1) * stride[s];
+        size_t prefix = 0, reached_prev = d->samples;
         for (unsigned s = 0; s < dims; s++) {
             unsigned g = prep[chain[s]].grid_size;
             unsigned js = (unsigned)(index % g) + 1;
             index /= g;
             /* j counts from the lowest threshold: grid is descending. */
             p.threshold[s] = prep[chain[s]].grid[g - js];
-            size_t rest = all - (extent[s] - 1) * stride[s];
-            size_t below = prefix + rest + js * stride[s];
+            size_t below = prefix + after[s] + js * stride[s];
             p.answered[s] = (double)(reached_prev - T(below, 0)) / (double)d->samples;
             reached_prev = T(below, 0);
             prefix += js * stride[s];
-            all = rest;
         }
         p.answered[dims] = (double)reached_prev / (double)d->samples;
         for (unsigned s = 0; s < n; s++)
