@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include "cascade/output.h"
 #include "cascade/status.h"
 
 enum { EXIT_OK = 0, EXIT_DATA = 1, EXIT_USAGE = 2 };
@@ -98,6 +99,11 @@ int cli_usage_error(const char *command, const char *format, ...)
 int cli_parse_double(const char *option, const char *text, double min, double max, double *out);
 int cli_parse_long(const char *option, const char *text, long min, long max, long *out);
 int cli_finish_stdout(void);                        /* checks stdout for write errors */
+/* After writing OUTPUT (opened for PATH, NULL: standard output): commits it
+ * when WRITTEN is CASCADE_OK, else removes it and sets ERROR to a write
+ * error naming PATH and errno's reason. Returns the final status. */
+cascade_status cli_output_finish(cascade_output *output, cascade_status written,
+                                 const char *path, cascade_error *error);
 
 /* ---- cost tables, held-out evaluation and the bootstrap (cli_eval.c) ---- */
 #include <stdint.h>

@@ -85,3 +85,16 @@ int cli_finish_stdout(void)
     }
     return EXIT_OK;
 }
+
+cascade_status cli_output_finish(cascade_output *output, cascade_status written,
+                                 const char *path, cascade_error *error)
+{
+    if (written == CASCADE_OK)
+        return cascade_output_commit(output, error);
+    int saved = errno;
+    cascade_output_abort(output);
+    const char *name = path ? path : "standard output";
+    if (saved == 0)
+        return cascade_error_set(error, written, name, -1, -1, "write error");
+    return cascade_error_set(error, written, name, -1, -1, "write error: %s", strerror(saved));
+}

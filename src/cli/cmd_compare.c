@@ -124,13 +124,7 @@ int cmd_compare(int argc, char **argv)
         if (status == CASCADE_OK) {
             status = json ? cascade_write_compare_json(output.file, first, rows, VARIANTS)
                           : cascade_write_compare_csv(output.file, first, rows, VARIANTS);
-            if (status != CASCADE_OK) {
-                cascade_error_set(&error, status, output_path ? output_path : "standard output",
-                                  -1, -1, "write error");
-                cascade_output_abort(&output);
-            } else {
-                status = cascade_output_commit(&output, &error);
-            }
+            status = cli_output_finish(&output, status, output_path, &error);
         }
         code = status == CASCADE_OK ? EXIT_OK : cli_report(&error);
     }

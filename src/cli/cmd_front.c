@@ -69,13 +69,7 @@ int cmd_front(int argc, char **argv)
         status = cascade_output_open(output_path, &output, &error);
         if (status == CASCADE_OK) {
             status = cascade_write_front_csv(output.file, dataset, &front);
-            if (status != CASCADE_OK) {
-                cascade_error_set(&error, status, output_path ? output_path : "standard output",
-                                  -1, -1, "write error");
-                cascade_output_abort(&output);
-            } else {
-                status = cascade_output_commit(&output, &error);
-            }
+            status = cli_output_finish(&output, status, output_path, &error);
         }
     }
     code = status == CASCADE_OK ? EXIT_OK : cli_report(&error);

@@ -1,7 +1,6 @@
 /* cascade models: one row per model. */
 #include "cli/cli.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -79,14 +78,8 @@ static int expect_accuracy(const cascade_dataset *dataset, const char *table_pat
     if (!csv)
         fprintf(f, "%zu models: %zu ok, %zu outside %g pp, %zu missing from %s\n",
                 dataset->model_count, ok, outside, options->tolerance, missing, table_path);
-    if (ferror(f)) {
-        cascade_output_abort(&output);
-        cascade_error_set(&error, CASCADE_ERR_IO, output_path ? output_path : "standard output",
-                          -1, -1, "write error");
-        status = CASCADE_ERR_IO;
-    } else {
-        status = cascade_output_commit(&output, &error);
-    }
+    status = cli_output_finish(&output, ferror(f) ? CASCADE_ERR_IO : CASCADE_OK, output_path,
+                               &error);
     int code = status == CASCADE_OK ? EXIT_OK : cli_report(&error);
     /* One error line per failing model, so that a CI log names it. */
     for (size_t m = 0; code == EXIT_OK && m < dataset->model_count; m++)
@@ -217,13 +210,7 @@ int cmd_models(int argc, char **argv)
     if (status == CASCADE_OK) {
         status = json ? cascade_write_models_json(output.file, dataset)
                       : cascade_write_models_csv(output.file, dataset);
-        if (status != CASCADE_OK) {
-            cascade_error_set(&error, status, output_path ? output_path : "standard output",
-                              -1, -1, "write error: %s", strerror(errno));
-            cascade_output_abort(&output);
-        } else {
-            status = cascade_output_commit(&output, &error);
-        }
+        status = cli_output_finish(&output, status, output_path, &error);
     }
     code = status == CASCADE_OK ? EXIT_OK : cli_report(&error);
     cascade_dataset_free(dataset);

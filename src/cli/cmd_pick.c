@@ -67,14 +67,9 @@ int cmd_pick(int argc, char **argv)
         cascade_output output;
         status = cascade_output_open(output_path, &output, &error);
         if (status == CASCADE_OK) {
-            if (fputs(json, output.file) == EOF || ferror(output.file)) {
-                status = cascade_error_set(&error, CASCADE_ERR_IO,
-                                           output_path ? output_path : "standard output",
-                                           -1, -1, "write error");
-                cascade_output_abort(&output);
-            } else {
-                status = cascade_output_commit(&output, &error);
-            }
+            int failed = fputs(json, output.file) == EOF || ferror(output.file);
+            status = cli_output_finish(&output, failed ? CASCADE_ERR_IO : CASCADE_OK,
+                                       output_path, &error);
         }
     }
     free(json);

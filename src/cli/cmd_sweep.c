@@ -1,7 +1,6 @@
 /* cascade sweep: manifest -> records -> sweep -> front -> CSV. */
 #include "cli/cli.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,13 +187,7 @@ int cmd_sweep(int argc, char **argv)
             status = all_points ? cascade_write_points_csv(output.file, dataset, &points, &front)
                      : ensemble ? cascade_write_ensemble_front_csv(output.file, dataset, &front)
                                 : cascade_write_front_csv_extra(output.file, dataset, &front, &extra);
-            if (status != CASCADE_OK) {
-                cascade_error_set(&error, status, output_path ? output_path : "standard output",
-                                  -1, -1, "write error: %s", strerror(errno));
-                cascade_output_abort(&output);
-            } else {
-                status = cascade_output_commit(&output, &error);
-            }
+            status = cli_output_finish(&output, status, output_path, &error);
         }
     }
     code = status != CASCADE_OK ? cli_report(&error) : extras_code;
