@@ -140,6 +140,28 @@ TEST_CASE(labels_should_load_from_npy_and_csv_and_refuse_negatives)
 
 static const cascade_records_options two_threads = {.threads = 2};
 
+/* ROWS x COLS logits, uniform in [-WIDTH/2, WIDTH/2) plus BOOST on class 3,
+ * as float32 and the same values as float64; their records from the
+ * vectorised path (two threads) into *FAST and the float64 path into *EXACT.
+ * The caller frees the four. */
+static void fast_and_exact(size_t rows, size_t cols, uint64_t seed, double width, double boost,
+                           float **z32, double **z64, cascade_records *fast,
+                           cascade_records *exact)
+{
+    *z32 = malloc(rows * cols * sizeof **z32);
+    *z64 = malloc(rows * cols * sizeof **z64);
+    uint64_t state = seed;
+    for (size_t i = 0; i < rows * cols; i++) {
+        (*z32)[i] = (float)(width * test_uniform(&state) - width / 2 + (i % cols == 3 ? boost : 0));
+        (*z64)[i] = (*z32)[i];
+    }
+    cascade_array a64 = array_f64(*z64, rows, cols), a32 = a64;
+    a32.dtype = CASCADE_DTYPE_F32;
+    a32.data = *z32;
+    REQUIRE(cascade_records_compute_with(&a32, CASCADE_SCORES_LOGITS, NULL, "m", "m", &two_threads, fast, NULL) == CASCADE_OK);
+    REQUIRE(cascade_records_compute(&a64, CASCADE_SCORES_LOGITS, NULL, "m", "m", exact, NULL) == CASCADE_OK);
+}
+
 TEST_CASE(vectorised_softmax_should_agree_with_double_precision_to_3e_7)
 {
     /* 300 rows of 1000 classes and ragged sets of 13, 10 and 3 classes (a
@@ -147,19 +169,10 @@ TEST_CASE(vectorised_softmax_should_agree_with_double_precision_to_3e_7)
     size_t shapes[4][2] = {{300, 1000}, {500, 13}, {2000, 10}, {2000, 3}};
     for (int s = 0; s < 4; s++) {
         size_t rows = shapes[s][0], cols = shapes[s][1];
-        float *z32 = malloc(rows * cols * sizeof *z32);
-        double *z64 = malloc(rows * cols * sizeof *z64);
-        uint64_t state = 42;
-        for (size_t i = 0; i < rows * cols; i++) {
-            z32[i] = (float)(40 * test_uniform(&state) - 20);
-            z64[i] = z32[i];
-        }
-        cascade_array a64 = array_f64(z64, rows, cols), a32 = a64;
-        a32.dtype = CASCADE_DTYPE_F32;
-        a32.data = z32;
+        float *z32;
+        double *z64;
         cascade_records fast, exact;
-        REQUIRE(cascade_records_compute_with(&a32, CASCADE_SCORES_LOGITS, NULL, "m", "m", &two_threads, &fast, NULL) == CASCADE_OK);
-        REQUIRE(cascade_records_compute(&a64, CASCADE_SCORES_LOGITS, NULL, "m", "m", &exact, NULL) == CASCADE_OK);
+        fast_and_exact(rows, cols, 42, 40, 0, &z32, &z64, &fast, &exact);
         double worst = 0;
         size_t predictions_differ = 0;
         for (size_t i = 0; i < rows; i++) {
@@ -171,6 +184,9 @@ TEST_CASE(vectorised_softmax_should_agree_with_double_precision_to_3e_7)
         CHECK(worst < 3e-7);
         CHECK_EQ_INT(predictions_differ, 0);
         /* precise: the double-precision path, identical to float64 input */
+        cascade_array a32 = array_f64(NULL, rows, cols);
+        a32.dtype = CASCADE_DTYPE_F32;
+        a32.data = z32;
         cascade_records_options precise = {.threads = 2, .precise = 1};
         cascade_records again;
         REQUIRE(cascade_records_compute_with(&a32, CASCADE_SCORES_LOGITS, NULL, "m", "m", &precise, &again, NULL) == CASCADE_OK);
@@ -195,19 +211,10 @@ TEST_CASE(vectorised_softmax_should_keep_the_digits_of_one_minus_a_confident_con
     size_t shapes[3][2] = {{4000, 10}, {2000, 13}, {300, 1000}};
     for (int s = 0; s < 3; s++) {
         size_t rows = shapes[s][0], cols = shapes[s][1];
-        float *z32 = malloc(rows * cols * sizeof *z32);
-        double *z64 = malloc(rows * cols * sizeof *z64);
-        uint64_t state = 9;
-        for (size_t i = 0; i < rows * cols; i++) {
-            z32[i] = (float)(6 * test_uniform(&state) - 3 + (i % cols == 3 ? 12 : 0));
-            z64[i] = z32[i];
-        }
-        cascade_array a64 = array_f64(z64, rows, cols), a32 = a64;
-        a32.dtype = CASCADE_DTYPE_F32;
-        a32.data = z32;
+        float *z32;
+        double *z64;
         cascade_records fast, exact;
-        REQUIRE(cascade_records_compute_with(&a32, CASCADE_SCORES_LOGITS, NULL, "m", "m", &two_threads, &fast, NULL) == CASCADE_OK);
-        REQUIRE(cascade_records_compute(&a64, CASCADE_SCORES_LOGITS, NULL, "m", "m", &exact, NULL) == CASCADE_OK);
+        fast_and_exact(rows, cols, 9, 6, 12, &z32, &z64, &fast, &exact);
         double worst = 0;
         for (size_t i = 0; i < rows; i++) {
             double gap = 1 - exact.confidence[i];

@@ -187,6 +187,20 @@ static void recompute_records_independently(cascade_dataset *d)
     CHECK(worst < 1e-12);
 }
 
+/* The library's front of D (singles and pairs) against the brute force. */
+static void sweep_should_match_brute_force(const cascade_dataset *d)
+{
+    cascade_front front;
+    cascade_front_init(&front);
+    REQUIRE(cascade_sweep(d, NULL, &front, NULL, NULL) == CASCADE_OK);
+    ref_list ref = {0};
+    ref_singles_and_pairs(d, &ref);
+    ref_front(&ref);
+    compare_fronts(d, &front, &ref);
+    free(ref.p);
+    cascade_front_free(&front);
+}
+
 TEST_CASE(pair_sweep_should_match_a_hand_computed_front)
 {
     /* a: conf 0.9 0.8 0.6 0.6, right on samples 0 and 2; b right on all.
@@ -237,15 +251,7 @@ TEST_CASE(pair_sweep_should_match_brute_force_with_tied_zero_and_negative_zero_c
             else if (i % 11 == 0)
                 *c = -*c; /* negative scores too */
         }
-    cascade_front front;
-    cascade_front_init(&front);
-    REQUIRE(cascade_sweep(d, NULL, &front, NULL, NULL) == CASCADE_OK);
-    ref_list ref = {0};
-    ref_singles_and_pairs(d, &ref);
-    ref_front(&ref);
-    compare_fronts(d, &front, &ref);
-    free(ref.p);
-    cascade_front_free(&front);
+    sweep_should_match_brute_force(d);
     cascade_dataset_free(d);
 }
 
@@ -263,15 +269,7 @@ TEST_CASE(pair_sweep_should_match_brute_force_with_confidences_a_few_ulps_apart)
             else if (i % 3)
                 *c = 1.0 - (double)((i * 5 + m) % 89) * 1e-16;
         }
-    cascade_front front;
-    cascade_front_init(&front);
-    REQUIRE(cascade_sweep(d, NULL, &front, NULL, NULL) == CASCADE_OK);
-    ref_list ref = {0};
-    ref_singles_and_pairs(d, &ref);
-    ref_front(&ref);
-    compare_fronts(d, &front, &ref);
-    free(ref.p);
-    cascade_front_free(&front);
+    sweep_should_match_brute_force(d);
     cascade_dataset_free(d);
 }
 
@@ -289,15 +287,7 @@ TEST_CASE(sweep_should_match_brute_force_on_cifar10)
 {
     cascade_dataset *d = load_cifar10();
     recompute_records_independently(d);
-    ref_list ref = {0};
-    ref_singles_and_pairs(d, &ref);
-    ref_front(&ref);
-    cascade_front front;
-    cascade_front_init(&front);
-    REQUIRE(cascade_sweep(d, NULL, &front, NULL, NULL) == CASCADE_OK);
-    compare_fronts(d, &front, &ref);
-    cascade_front_free(&front);
-    free(ref.p);
+    sweep_should_match_brute_force(d);
     cascade_dataset_free(d);
 }
 
