@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cascade/metrics.h"
+#include "points/sweep_limits.h"
 
 enum {
     BLOCK_FLOATS = 1 << 16,   /* floats per probability block: 256 KiB */
@@ -468,12 +469,9 @@ cascade_status cascade_sweep_ensemble(const cascade_dataset *dataset,
     if (!options)
         options = &defaults;
     unsigned max_stages = options->max_stages ? options->max_stages : 2;
-    if (max_stages > CASCADE_MAX_STAGES)
-        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
-            "%u stages requested (expected 1 to %d)", max_stages, CASCADE_MAX_STAGES);
-    if (options->grid > 65534)
-        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
-            "a grid of %u thresholds (expected at most 65534)", options->grid);
+    cascade_status checked = sweep_check_limits(options, error);
+    if (checked != CASCADE_OK)
+        return checked;
     if (options->all_points)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
             "every candidate point was asked for (expected the front only with ensembling)");

@@ -386,6 +386,17 @@ static cascade_status run_workers(sweep_shared *sh, cascade_front *front,
     return status;
 }
 
+cascade_status sweep_check_limits(const cascade_sweep_options *options, cascade_error *error)
+{
+    if (options->max_stages > CASCADE_MAX_STAGES)
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
+            "%u stages requested (expected 1 to %d)", options->max_stages, CASCADE_MAX_STAGES);
+    if (options->grid > 65534)
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
+            "a grid of %u thresholds (expected at most 65534)", options->grid);
+    return CASCADE_OK;
+}
+
 cascade_status cascade_sweep(const cascade_dataset *dataset,
                              const cascade_sweep_options *options,
                              cascade_front *front, cascade_sweep_stats *stats,
@@ -396,12 +407,9 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
         options = &defaults;
     unsigned max_stages = options->max_stages ? options->max_stages : 2;
     unsigned grid = options->grid ? options->grid : DEFAULT_GRID;
-    if (max_stages > CASCADE_MAX_STAGES)
-        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
-            "%u stages requested (expected 1 to %d)", max_stages, CASCADE_MAX_STAGES);
-    if (grid > 65534)
-        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
-            "a grid of %u thresholds (expected at most 65534)", grid);
+    cascade_status checked = sweep_check_limits(options, error);
+    if (checked != CASCADE_OK)
+        return checked;
     size_t scored = 0; /* models with per-sample records: only they form chains */
     for (size_t i = 0; i < dataset->model_count; i++)
         scored += !dataset->models[i].table_only;

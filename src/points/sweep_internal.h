@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "cascade/sweep.h"
+#include "points/sweep_limits.h"
 
 enum {
     DEFAULT_GRID = 100,
