@@ -5,6 +5,11 @@
  * zeroed array. A .npy file is memory-mapped and its data is read in place
  * (no copy) when it is little-endian, C order and aligned; otherwise, and for
  * CSV, the array owns a converted copy. `data` stays valid until the free.
+ *
+ * cascade_array_reader_open() fills a caller-provided reader that the caller
+ * releases with cascade_array_reader_close() (a zeroed reader is fine); it
+ * keeps a pointer to PATH, which must outlive it. The caller owns the
+ * buffers that cascade_array_reader_read() fills.
  */
 #ifndef CASCADE_ARRAY_H
 #define CASCADE_ARRAY_H
@@ -55,6 +60,48 @@ cascade_status cascade_array_load(const char *path, cascade_array *out,
                                   cascade_error *error);
 
 void cascade_array_free(cascade_array *array);
+
+/* Reads an array a block of rows at a time, so that one pass over a big
+ * score file holds only a block: the whole file is never mapped or copied.
+ * A little-endian, C-order .npy file is read with pread() into the caller's
+ * buffer, with the kernel asked to read ahead; a CSV file, and a .npy file in
+ * Fortran order or big-endian, is loaded whole at open (as by
+ * cascade_array_load) and its blocks are views into it. The shape and dtype
+ * fields are filled at open. Several threads may read one reader at once. */
+typedef struct cascade_array_reader {
+    cascade_dtype dtype;
+    size_t ndim, rows, cols;
+    /* private */
+    const char *path;
+    int streams;              /* rows are read from FD; else they come from WHOLE */
+    int fd;
+    unsigned long long data_offset;
+    cascade_array whole;
+} cascade_array_reader;
+
+/* Opens PATH and checks its header exactly as cascade_array_load() does,
+ * with the same messages. */
+cascade_status cascade_array_reader_open(const char *path, cascade_array_reader *out,
+                                         cascade_error *error);
+
+/* Rows [ROW, ROW + COUNT) (within the array) as the array CHUNK: its rows
+ * start at 0, its data is native little-endian C order, and it points into
+ * BUFFER, which must hold COUNT rows (cascade_array_reader_row_bytes() each),
+ * or into the whole array. CHUNK owns nothing; it stays valid until the
+ * next read into BUFFER or the close. */
+cascade_status cascade_array_reader_read(const cascade_array_reader *reader, size_t row,
+                                         size_t count, void *buffer, cascade_array *chunk,
+                                         cascade_error *error);
+
+/* Bytes of one row of READER's array. */
+size_t cascade_array_reader_row_bytes(const cascade_array_reader *reader);
+
+void cascade_array_reader_close(cascade_array_reader *reader);
+
+/* Asks the kernel to start reading PATH into the page cache in the
+ * background (a hint: failures are ignored), so that with a cold cache the
+ * disk stays busy with the next file while this one is computed. */
+void cascade_array_prefetch(const char *path);
 
 /* Size in bytes of one element of DTYPE. */
 size_t cascade_dtype_size(cascade_dtype dtype);

@@ -1,9 +1,11 @@
 /* cascade/dataset.h: a labelled set loaded from a manifest, reduced to
  * per-model records and costs. This is the input of every sweep.
  *
- * Loading reads one model's scores at a time (memory-mapped), computes its
- * records and releases the scores, so peak memory stays near one model's
- * scores plus the records of all models.
+ * Loading streams one model's scores at a time, a block of rows per thread
+ * read into buffers kept from model to model (cascade/array.h), so peak memory
+ * stays near the records of all models: the scores are never held whole.
+ * Only a temperature fit and the metrics other than max softmax, which read
+ * the scores several times, map the whole file.
  *
  * Ownership: cascade_dataset_load() returns a dataset the caller releases
  * with cascade_dataset_free() (NULL is fine); model names and records inside

@@ -8,7 +8,9 @@
  * with cascade_labels_free() / cascade_records_free() (NULL and zeroed
  * structs are fine). Neither keeps a reference to its input array.
  * cascade_labels_load_json() and the subset functions fill caller-provided
- * structs the same way, released with the same functions.
+ * structs the same way, released with the same functions. Read buffers from
+ * cascade_read_buffers_create() are released with cascade_read_buffers_free()
+ * (NULL is fine).
  */
 #ifndef CASCADE_RECORDS_H
 #define CASCADE_RECORDS_H
@@ -88,11 +90,19 @@ cascade_status cascade_records_compute(const cascade_array *scores,
                                        const char *model, const char *path,
                                        cascade_records *out,
                                        cascade_error *error);
+/* Read buffers kept from one pass to the next (one per worker thread), so
+ * that loading many models does not touch fresh memory for each. */
+typedef struct cascade_read_buffers cascade_read_buffers;
+cascade_status cascade_read_buffers_create(cascade_read_buffers **out);
+void cascade_read_buffers_free(cascade_read_buffers *buffers);
+
 typedef struct cascade_records_options {
     unsigned threads;   /* worker threads over rows; 0 means one per online CPU */
     int precise;        /* float16/float32 logits through the double-precision
                            path too (libm exp): slower, for bit-level agreement
                            with a float64 reference */
+    cascade_read_buffers *buffers; /* for streamed passes; NULL: this call's own.
+                           Not to be shared by two passes running at once */
 } cascade_records_options;
 
 /* The same with OPTIONS (NULL for the defaults). By default float32 and
@@ -105,6 +115,17 @@ cascade_status cascade_records_compute_with(const cascade_array *scores,
                                             const char *model, const char *path,
                                             const cascade_records_options *options,
                                             cascade_records *out, cascade_error *error);
+
+/* The same pass over a file read a block of rows at a time
+ * (cascade/array.h): each thread reads its rows into its own buffer and
+ * computes them while they are in cache, so the whole scores are never held
+ * in memory. The records equal cascade_records_compute_with()'s bit for bit. */
+cascade_status cascade_records_compute_stream(const cascade_array_reader *scores,
+                                              cascade_score_kind kind,
+                                              const cascade_labels *labels,
+                                              const char *model, const char *path,
+                                              const cascade_records_options *options,
+                                              cascade_records *out, cascade_error *error);
 
 void cascade_records_free(cascade_records *records);
 

@@ -11,6 +11,14 @@ cascade_status cascade_npy_parse(const char *path, const void *file_bytes,
                                  cascade_error *error);
 cascade_status cascade_npy_load(const char *path, cascade_array *out,
                                 cascade_error *error);
+/* The header of the open .npy file FD of FILE_SIZE bytes, checked as
+ * cascade_npy_parse() checks it: the dtype and shape into OUT (data NULL),
+ * where the data starts into *DATA_OFFSET, and into *ROWS_IN_PLACE whether
+ * the rows lie in the file as they are wanted (little-endian, C order), so
+ * that a block of rows is one read. */
+cascade_status cascade_npy_read_header(const char *path, int fd, size_t file_size,
+                                       cascade_array *out, size_t *data_offset,
+                                       int *rows_in_place, cascade_error *error);
 /* Parses SIZE bytes of CSV text already in memory, as the loader does. */
 cascade_status cascade_csv_array_parse(const char *path, const void *bytes, size_t size,
                                        cascade_array *out, cascade_error *error);

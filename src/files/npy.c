@@ -184,12 +184,18 @@ static void byte_swap(unsigned char *bytes, size_t count, size_t item_size)
     }
 }
 
-cascade_status cascade_npy_parse(const char *path, const void *file_bytes,
-                                 size_t file_size, cascade_array *out,
-                                 cascade_error *error)
+/* Validates the magic, version, header and size of a .npy file of FILE_SIZE
+ * bytes whose first AVAILABLE bytes are BYTES. Fills *H and *OFFSET (where
+ * the data starts) and returns CASCADE_OK; or, when the header runs past
+ * AVAILABLE but fits the file, sets *NEEDED to the bytes it needs and returns
+ * CASCADE_OK with *OFFSET 0, so that a reader can fetch them and call again. */
+static cascade_status npy_describe(const char *path, const unsigned char *bytes,
+                                   size_t available, size_t file_size, npy_header *h,
+                                   size_t *offset, size_t *needed, cascade_error *error)
 {
-    const unsigned char *bytes = file_bytes;
-    if (file_size < 10 || memcmp(bytes, "\x93NUMPY", 6) != 0)
+    *offset = 0;
+    *needed = 0;
+    if (file_size < 10 || available < 10 || memcmp(bytes, "\x93NUMPY", 6) != 0)
         return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
             "not a .npy file (expected the magic bytes \\x93NUMPY)");
     unsigned major = bytes[6];
@@ -198,7 +204,7 @@ cascade_status cascade_npy_parse(const char *path, const void *file_bytes,
         header_len = (size_t)bytes[8] | (size_t)bytes[9] << 8;
         prefix = 10;
     } else if (major == 2 || major == 3) {
-        if (file_size < 12)
+        if (file_size < 12 || available < 12)
             return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
                 "truncated .npy header (expected at least 12 bytes for version %u)", major);
         header_len = (size_t)bytes[8] | (size_t)bytes[9] << 8 |
@@ -212,36 +218,60 @@ cascade_status cascade_npy_parse(const char *path, const void *file_bytes,
         return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
             ".npy header length %zu points past the end of the %zu-byte file",
             header_len, file_size);
-    npy_header h;
-    memset(&h, 0, sizeof h);
+    if (header_len > available - prefix) {
+        *needed = prefix + header_len;
+        return CASCADE_OK;
+    }
+    memset(h, 0, sizeof *h);
     cascade_status status =
-        parse_header(path, (const char *)bytes + prefix, header_len, &h, error);
+        parse_header(path, (const char *)bytes + prefix, header_len, h, error);
     if (status != CASCADE_OK)
         return status;
-    if (h.ndim == 0 || h.ndim > 2)
+    if (h->ndim == 0 || h->ndim > 2)
         return cascade_error_set(error, CASCADE_ERR_SHAPE, path, -1, -1,
-            "%zu-D array (expected 2-D (samples, classes) or 1-D labels)", h.ndim);
+            "%zu-D array (expected 2-D (samples, classes) or 1-D labels)", h->ndim);
     uint64_t count = 1;
-    for (size_t d = 0; d < h.ndim; d++) {
-        if (h.shape[d] != 0 && count > UINT64_MAX / h.shape[d])
+    for (size_t d = 0; d < h->ndim; d++) {
+        if (h->shape[d] != 0 && count > UINT64_MAX / h->shape[d])
             return cascade_error_set(error, CASCADE_ERR_SHAPE, path, -1, -1,
                 ".npy shape product overflows 64 bits");
-        count *= h.shape[d];
+        count *= h->shape[d];
     }
-    if (count > UINT64_MAX / h.item_size)
+    if (count > UINT64_MAX / h->item_size)
         return cascade_error_set(error, CASCADE_ERR_SHAPE, path, -1, -1,
             ".npy data size overflows 64 bits");
-    uint64_t data_size = count * h.item_size;
-    size_t offset = prefix + header_len;
-    if (data_size != (uint64_t)(file_size - offset))
+    uint64_t data_size = count * h->item_size;
+    size_t data_offset = prefix + header_len;
+    if (data_size != (uint64_t)(file_size - data_offset))
         return cascade_error_set(error, CASCADE_ERR_SHAPE, path, -1, -1,
             ".npy header promises %llu bytes of data but the file holds %zu",
-            (unsigned long long)data_size, file_size - offset);
+            (unsigned long long)data_size, file_size - data_offset);
+    *offset = data_offset;
+    return CASCADE_OK;
+}
 
-    out->dtype = dtype_of(&h);
-    out->ndim = h.ndim;
-    out->rows = (size_t)h.shape[0];
-    out->cols = h.ndim == 2 ? (size_t)h.shape[1] : 1;
+static void describe_array(const npy_header *h, cascade_array *out)
+{
+    out->dtype = dtype_of(h);
+    out->ndim = h->ndim;
+    out->rows = (size_t)h->shape[0];
+    out->cols = h->ndim == 2 ? (size_t)h->shape[1] : 1;
+}
+
+cascade_status cascade_npy_parse(const char *path, const void *file_bytes,
+                                 size_t file_size, cascade_array *out,
+                                 cascade_error *error)
+{
+    const unsigned char *bytes = file_bytes;
+    npy_header h;
+    size_t offset, needed;
+    cascade_status status =
+        npy_describe(path, bytes, file_size, file_size, &h, &offset, &needed, error);
+    if (status != CASCADE_OK)
+        return status;
+    uint64_t count = (uint64_t)(file_size - offset) / h.item_size;
+    uint64_t data_size = count * h.item_size;
+    describe_array(&h, out);
     const unsigned char *data = bytes + offset;
     int big_endian = h.byte_order == '>' && h.item_size > 1;
     int transpose = h.fortran_order && h.ndim == 2 && out->rows > 1 && out->cols > 1;
@@ -319,4 +349,51 @@ cascade_status cascade_npy_load(const char *path, cascade_array *out,
         posix_madvise(map, size, POSIX_MADV_SEQUENTIAL);
     }
     return CASCADE_OK;
+}
+
+cascade_status cascade_npy_read_header(const char *path, int fd, size_t file_size,
+                                       cascade_array *out, size_t *data_offset,
+                                       int *rows_in_place, cascade_error *error)
+{
+    /* Headers are 64-byte aligned and short; a bigger one is read again whole. */
+    unsigned char first[4096];
+    size_t want = file_size < sizeof first ? file_size : sizeof first;
+    unsigned char *bytes = first;
+    npy_header h;
+    size_t needed = 0;
+    cascade_status status = CASCADE_OK;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        size_t got = 0;
+        while (got < want) {
+            ssize_t n = pread(fd, bytes + got, want - got, (off_t)got);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                status = cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1,
+                    "cannot read: %s", n < 0 ? strerror(errno) : "the file ended early");
+                goto done;
+            }
+            got += (size_t)n;
+        }
+        status = npy_describe(path, bytes, got, file_size, &h, data_offset, &needed, error);
+        if (status != CASCADE_OK || needed == 0)
+            break;
+        want = needed;
+        bytes = malloc(want);
+        if (!bytes) {
+            status = cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1,
+                                       "out of memory reading a %zu-byte .npy header", want);
+            goto done;
+        }
+    }
+    if (status == CASCADE_OK) {
+        describe_array(&h, out);
+        out->data = NULL;
+        *rows_in_place = !(h.byte_order == '>' && h.item_size > 1) &&
+                         !(h.fortran_order && h.ndim == 2 && out->rows > 1 && out->cols > 1);
+    }
+done:
+    if (bytes != first)
+        free(bytes);
+    return status;
 }

@@ -120,9 +120,45 @@ static cascade_status load_saved_records(cascade_dataset *d, size_t m,
     return CASCADE_OK;
 }
 
+/* A score file's shape against the labels and the first scored model. */
+static cascade_status check_scores_shape(const cascade_dataset *d, size_t m, size_t ndim,
+                                         size_t rows, size_t cols, cascade_error *error)
+{
+    const cascade_model_spec *spec = &d->manifest->models[m];
+    long first = first_scored(d, m);
+    if (ndim != 2)
+        return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
+            "model \"%s\": scores are 1-D with %zu values (expected 2-D (samples, classes) with at least 2 classes)",
+            spec->name, rows);
+    if (d->has_labels && rows != d->labels.count)
+        return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
+            "model \"%s\" has %zu rows but %s has %zu labels (expected one row per label)",
+            spec->name, rows, d->manifest->labels_path, d->labels.count);
+    if (first >= 0 && rows != d->samples)
+        return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
+            "model \"%s\" has %zu rows but model \"%s\" has %zu (expected the same samples)",
+            spec->name, rows, d->models[first].name, d->samples);
+    if (first >= 0 && cols != d->classes)
+        return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
+            "model \"%s\" has %zu classes but model \"%s\" has %zu (expected the same classes)",
+            spec->name, cols, d->models[first].name, d->classes);
+    /* With fewer than 2 classes, the records pass says so (and "expected
+     * 0..cols - 1" would underflow). */
+    if (d->has_labels && cols >= 2 && d->labels.max_label >= 0 &&
+        (size_t)d->labels.max_label >= cols) {
+        int32_t label = 0;
+        size_t row = label_out_of_range(&d->labels, cols, &label);
+        return cascade_error_set(error, CASCADE_ERR_VALUE, d->manifest->labels_path,
+            (long long)row, -1,
+            "label %d at row %zu is out of range (expected 0..%zu: model \"%s\" has %zu classes)",
+            (int)label, row, cols - 1, spec->name, cols);
+    }
+    return CASCADE_OK;
+}
+
 static cascade_status load_model(cascade_dataset *d, size_t m, double cost,
                                  const cascade_dataset_options *options,
-                                 cascade_error *error)
+                                 cascade_read_buffers *buffers, cascade_error *error)
 {
     const cascade_model_spec *spec = &d->manifest->models[m];
     cascade_model *model = &d->models[m];
@@ -142,68 +178,52 @@ static cascade_status load_model(cascade_dataset *d, size_t m, double cost,
 
     if (spec->kind == CASCADE_SCORES_RECORDS)
         return load_saved_records(d, m, options, error);
-    cascade_array scores;
-    status = cascade_array_load(spec->path, &scores, error);
+    cascade_array_reader scores;
+    status = cascade_array_reader_open(spec->path, &scores, error);
     if (status != CASCADE_OK)
         return status;
-    /* The messages below are built after the free, which zeroes scores. */
+    /* The messages below are built after the close, which zeroes scores. */
     size_t rows = scores.rows, cols = scores.cols;
-    if (scores.ndim != 2) {
-        cascade_array_free(&scores);
-        return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
-            "model \"%s\": scores are 1-D with %zu values (expected 2-D (samples, classes) with at least 2 classes)",
-            spec->name, rows);
+    status = check_scores_shape(d, m, scores.ndim, rows, cols, error);
+    if (status != CASCADE_OK) {
+        cascade_array_reader_close(&scores);
+        return status;
     }
-    if (d->has_labels && rows != d->labels.count) {
-        cascade_array_free(&scores);
-        return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
-            "model \"%s\" has %zu rows but %s has %zu labels (expected one row per label)",
-            spec->name, rows, d->manifest->labels_path, d->labels.count);
-    }
-    if (first >= 0 && rows != d->samples) {
-        cascade_array_free(&scores);
-        return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
-            "model \"%s\" has %zu rows but model \"%s\" has %zu (expected the same samples)",
-            spec->name, rows, d->models[first].name, d->samples);
-    }
-    if (first >= 0 && cols != d->classes) {
-        cascade_array_free(&scores);
-        return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
-            "model \"%s\" has %zu classes but model \"%s\" has %zu (expected the same classes)",
-            spec->name, cols, d->models[first].name, d->classes);
-    }
-    /* With fewer than 2 classes, cascade_records_compute() says so (and
-     * "expected 0..cols - 1" would underflow). */
-    if (d->has_labels && cols >= 2 && d->labels.max_label >= 0 &&
-        (size_t)d->labels.max_label >= cols) {
-        int32_t label = 0;
-        size_t row = label_out_of_range(&d->labels, cols, &label);
-        cascade_array_free(&scores);
-        return cascade_error_set(error, CASCADE_ERR_VALUE, d->manifest->labels_path,
-            (long long)row, -1,
-            "label %d at row %zu is out of range (expected 0..%zu: model \"%s\" has %zu classes)",
-            (int)label, row, cols - 1, spec->name, cols);
-    }
-    cascade_records_options pass = {.threads = options->threads, .precise = options->precise};
-    status = cascade_records_compute_with(&scores, spec->kind,
-                                          d->has_labels ? &d->labels : NULL, spec->name,
-                                          spec->path, &pass, &model->records, error);
-    /* The default max softmax at T = 1 comes from the pass above; a fit or
-     * another metric needs the scores again while they are still mapped. */
-    if (status == CASCADE_OK && options->calibrate == CASCADE_CALIBRATE_TEMPERATURE)
-        status = cascade_temperature_fit(&scores, spec->kind, &d->labels,
-                                         options->calibration_rows,
-                                         options->calibration_row_count,
-                                         spec->name, spec->path, &model->calibration, error);
+    cascade_records_options pass = {.threads = options->threads, .precise = options->precise,
+                                    .buffers = buffers};
+    status = cascade_records_compute_stream(&scores, spec->kind,
+                                            d->has_labels ? &d->labels : NULL, spec->name,
+                                            spec->path, &pass, &model->records, error);
+    int fitting = options->calibrate == CASCADE_CALIBRATE_TEMPERATURE;
     if (status == CASCADE_OK &&
         given_temperature(options, spec->name, &model->calibration.temperature))
         model->calibration.fitted = 1;
-    double temperature = model->calibration.fitted ? model->calibration.temperature : 1.0;
-    if (status == CASCADE_OK && (options->metric != CASCADE_METRIC_MAX_SOFTMAX ||
-                                 temperature != 1.0))
-        status = cascade_records_rescore(&scores, spec->kind, options->metric, temperature,
-                                         spec->name, spec->path, &model->records, error);
-    cascade_array_free(&scores);
+    /* The default max softmax at T = 1 comes from the pass above; a fit or
+     * another metric reads the scores again, many times for a fit: those
+     * passes take the whole array. */
+    if (status == CASCADE_OK && (fitting || options->metric != CASCADE_METRIC_MAX_SOFTMAX ||
+                                 (model->calibration.fitted &&
+                                  model->calibration.temperature != 1.0))) {
+        cascade_array whole;
+        memset(&whole, 0, sizeof whole);
+        const cascade_array *all = &scores.whole;
+        if (scores.streams) {
+            status = cascade_array_load(spec->path, &whole, error);
+            all = &whole;
+        }
+        if (status == CASCADE_OK && fitting)
+            status = cascade_temperature_fit(all, spec->kind, &d->labels,
+                                             options->calibration_rows,
+                                             options->calibration_row_count,
+                                             spec->name, spec->path, &model->calibration, error);
+        double temperature = model->calibration.fitted ? model->calibration.temperature : 1.0;
+        if (status == CASCADE_OK && (options->metric != CASCADE_METRIC_MAX_SOFTMAX ||
+                                     temperature != 1.0))
+            status = cascade_records_rescore(all, spec->kind, options->metric, temperature,
+                                             spec->name, spec->path, &model->records, error);
+        cascade_array_free(&whole);
+    }
+    cascade_array_reader_close(&scores);
     if (status != CASCADE_OK)
         return status;
     if (first < 0) {
@@ -234,15 +254,19 @@ static void *load_main(void *arg)
 {
     load_job *job = arg;
     size_t count = job->d->manifest->model_count;
+    /* Without buffers each pass makes its own, as the last resort. */
+    cascade_read_buffers *buffers = NULL;
+    cascade_read_buffers_create(&buffers);
     for (;;) {
         pthread_mutex_lock(&job->lock);
         size_t m = job->next < job->failed ? job->next++ : count;
         pthread_mutex_unlock(&job->lock);
         if (m == count)
-            return NULL;
+            break;
         cascade_error error;
         memset(&error, 0, sizeof error);
-        cascade_status status = load_model(job->d, m, job->costs[m], &job->options, &error);
+        cascade_status status = load_model(job->d, m, job->costs[m], &job->options, buffers,
+                                           &error);
         pthread_mutex_lock(&job->lock);
         if (status != CASCADE_OK && m < job->failed) {
             job->failed = m;
@@ -256,6 +280,8 @@ static void *load_main(void *arg)
         }
         pthread_mutex_unlock(&job->lock);
     }
+    cascade_read_buffers_free(buffers);
+    return NULL;
 }
 
 /* Largest model, in bytes of scores, that is loaded one per thread. A few
@@ -406,6 +432,7 @@ cascade_status cascade_dataset_load(const char *manifest_path,
         options = &defaults;
     *out = NULL;
     double *costs = NULL; /* [model_count] */
+    cascade_read_buffers *buffers = NULL; /* kept from one model to the next */
     cascade_dataset *d = calloc(1, sizeof *d);
     if (!d)
         return cascade_error_set(error, CASCADE_ERR_NOMEM, manifest_path, -1, -1,
@@ -498,6 +525,8 @@ cascade_status cascade_dataset_load(const char *manifest_path,
     if (status != CASCADE_OK)
         goto fail;
     unsigned threads = online_threads(options->threads);
+    /* Without buffers each pass makes its own, as the last resort. */
+    cascade_read_buffers_create(&buffers);
     for (size_t m = 0; m < d->manifest->model_count; m++) {
         long first = first_scored(d, m);
         if (first >= 0 && threads > 1 && d->manifest->model_count - m >= 2 &&
@@ -508,7 +537,9 @@ cascade_status cascade_dataset_load(const char *manifest_path,
                 goto fail;
             break;
         }
-        status = load_model(d, m, costs[m], options, error);
+        if (m + 1 < d->manifest->model_count)
+            cascade_array_prefetch(d->manifest->models[m + 1].path);
+        status = load_model(d, m, costs[m], options, buffers, error);
         d->model_count = m + 1;
         if (status != CASCADE_OK)
             goto fail;
@@ -522,10 +553,12 @@ cascade_status cascade_dataset_load(const char *manifest_path,
             goto fail;
     }
     free(costs);
+    cascade_read_buffers_free(buffers);
     *out = d;
     return CASCADE_OK;
 fail:
     free(costs);
+    cascade_read_buffers_free(buffers);
     cascade_dataset_free(d);
     return status;
 }

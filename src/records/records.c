@@ -86,61 +86,193 @@ static int row_is_distribution(const double *z, size_t classes)
     return fabs(sum - 1.0) < 1e-3;
 }
 
-typedef struct fast_job {
-    const cascade_array *scores;
-    size_t begin, end;
-    int32_t *prediction;
-    double *confidence;
-    long long bad_row;
-} fast_job;
-
-static void *fast_rows(void *arg)
+/* The refusal of a row the exact path found bad, naming the row (I, of the
+ * whole array) and the column. */
+static cascade_status row_error(cascade_error *error, const char *path, const char *model,
+                                cascade_score_kind kind, size_t i, row_result r,
+                                const double *row, size_t classes)
 {
-    fast_job *job = arg;
-    size_t classes = job->scores->cols;
-    job->bad_row = job->scores->dtype == CASCADE_DTYPE_F32
-        ? cascade_max_softmax_f32(job->scores->data, classes, job->begin, job->end,
-                                  job->prediction, job->confidence)
-        : cascade_max_softmax_f16(job->scores->data, classes, job->begin, job->end,
-                                  job->prediction, job->confidence);
+    if (r.bad_sum)
+        return cascade_error_set(error, CASCADE_ERR_VALUE, path, (long long)i, -1,
+            "model \"%s\", row %zu: probabilities sum to %s (expected a distribution)",
+            model, i, sum_text(row, classes));
+    double value = row[r.bad_column];
+    if (kind == CASCADE_SCORES_PROBS && isfinite(value))
+        return cascade_error_set(error, CASCADE_ERR_VALUE, path, (long long)i, r.bad_column,
+            "model \"%s\", row %zu, column %lld: negative probability %g (expected probabilities >= 0; give raw scores as \"logits\")",
+            model, i, r.bad_column, value);
+    return cascade_error_set(error, CASCADE_ERR_VALUE, path, (long long)i, r.bad_column,
+        "model \"%s\", row %zu, column %lld: %s (expected finite %s)", model, i,
+        r.bad_column, isnan(value) ? "NaN" : "Inf",
+        kind == CASCADE_SCORES_PROBS ? "probabilities" : "logits");
+}
+
+enum {
+    MAX_PASS_THREADS = 256,
+    /* Rows read at a time: a block stays in L2 while the kernel runs over it. */
+    BLOCK_BYTES = 1 << 20
+};
+
+/* Read buffers that outlive one pass, one per worker thread, so that a
+ * dataset of many models touches fresh memory once, not once per model. */
+struct cascade_read_buffers {
+    unsigned char *slot[MAX_PASS_THREADS];
+    size_t size[MAX_PASS_THREADS];
+};
+
+cascade_status cascade_read_buffers_create(cascade_read_buffers **out)
+{
+    *out = calloc(1, sizeof **out);
+    return *out ? CASCADE_OK : CASCADE_ERR_NOMEM;
+}
+
+void cascade_read_buffers_free(cascade_read_buffers *buffers)
+{
+    if (!buffers)
+        return;
+    for (unsigned t = 0; t < MAX_PASS_THREADS; t++)
+        free(buffers->slot[t]);
+    free(buffers);
+}
+
+static unsigned char *buffer_slot(cascade_read_buffers *buffers, unsigned t, size_t bytes)
+{
+    if (buffers->size[t] < bytes) {
+        free(buffers->slot[t]);
+        buffers->slot[t] = malloc(bytes);
+        buffers->size[t] = buffers->slot[t] ? bytes : 0;
+    }
+    return buffers->slot[t];
+}
+
+/* One thread's rows [begin, end) of the pass, a block at a time. */
+typedef struct pass_job {
+    const cascade_array_reader *reader;
+    cascade_score_kind kind;
+    int fast;                  /* float32/float16 logits through the vectorised kernel */
+    const char *model, *path;
+    size_t begin, end;
+    int32_t *prediction;       /* [samples] of the whole array */
+    double *confidence;
+    unsigned char *buffer;     /* [block_rows][row bytes]; NULL when nothing is read */
+    size_t block_rows;
+    int check_distributions;   /* the first job: the "logits look like probabilities" hint */
+    int distributions;
+    cascade_status status;
+    cascade_error error;       /* of the first bad row in [begin, end) */
+} pass_job;
+
+static void *pass_rows(void *arg)
+{
+    pass_job *job = arg;
+    size_t classes = job->reader->cols;
+    double *row = malloc(classes * sizeof *row);
+    if (!row) {
+        job->status = cascade_error_set(&job->error, CASCADE_ERR_NOMEM, job->path, -1, -1,
+                                        "out of memory");
+        return NULL;
+    }
+    for (size_t at = job->begin; at < job->end;) {
+        size_t n = job->end - at < job->block_rows ? job->end - at : job->block_rows;
+        cascade_array chunk;
+        job->status = cascade_array_reader_read(job->reader, at, n, job->buffer, &chunk,
+                                                &job->error);
+        if (job->status != CASCADE_OK)
+            break;
+        for (size_t i = 0; job->check_distributions && i < n && at + i < PROBABILITY_HINT_ROWS; i++) {
+            cascade_array_row(&chunk, i, row);
+            job->distributions = job->distributions && row_is_distribution(row, classes);
+        }
+        long long exact_from = 0;
+        if (job->fast)
+            exact_from = chunk.dtype == CASCADE_DTYPE_F32
+                ? cascade_max_softmax_f32(chunk.data, classes, 0, n, job->prediction + at,
+                                          job->confidence + at)
+                : cascade_max_softmax_f16(chunk.data, classes, 0, n, job->prediction + at,
+                                          job->confidence + at);
+        /* The kernel stops at a NaN or Inf; the exact path names it. */
+        for (size_t i = exact_from < 0 ? n : (size_t)exact_from; i < n; i++) {
+            cascade_array_row(&chunk, i, row);
+            row_result r = job->kind == CASCADE_SCORES_PROBS ? probs_row_f64(row, classes)
+                                                             : logits_row_f64(row, classes);
+            if (r.bad_column >= 0 || r.bad_sum) {
+                job->status = row_error(&job->error, job->path, job->model, job->kind,
+                                        at + i, r, row, classes);
+                free(row);
+                return NULL;
+            }
+            job->prediction[at + i] = r.prediction;
+            job->confidence[at + i] = r.confidence;
+        }
+        at += n;
+    }
+    free(row);
     return NULL;
 }
 
-/* float32/float16 logits: the vectorised kernel over row blocks, one per
- * thread. Returns 1 when every row was finite; 0 sends the caller to the
- * exact path, which names the bad row and column. */
-static int fast_max_softmax(const cascade_array *scores, unsigned threads,
-                            int32_t *prediction, double *confidence)
+/* Predictions and confidences of every row of READER, over row ranges one
+ * per thread (small inputs are not worth a thread). On failure, the error of
+ * the first bad row in row order. */
+static cascade_status pass_over(const cascade_array_reader *reader, cascade_score_kind kind,
+                                const char *model, const char *path,
+                                const cascade_records_options *options, int32_t *prediction,
+                                double *confidence, int *distributions, cascade_error *error)
 {
-    enum { MAX_THREADS = 256 };
+    unsigned threads = options->threads;
     if (threads == 0) {
         long online = sysconf(_SC_NPROCESSORS_ONLN);
         threads = online > 0 ? (unsigned)online : 1;
     }
-    if (threads > MAX_THREADS)
-        threads = MAX_THREADS;
-    /* Small inputs are not worth a thread. */
-    if ((size_t)threads > scores->rows * scores->cols / 65536 + 1)
-        threads = (unsigned)(scores->rows * scores->cols / 65536 + 1);
-    fast_job jobs[MAX_THREADS];
-    pthread_t ids[MAX_THREADS];
-    for (unsigned t = 0; t < threads; t++)
-        jobs[t] = (fast_job){scores, scores->rows * t / threads, scores->rows * (t + 1) / threads,
-                             prediction, confidence, -1};
+    if (threads > MAX_PASS_THREADS)
+        threads = MAX_PASS_THREADS;
+    size_t rows = reader->rows, classes = reader->cols;
+    if ((size_t)threads > rows * classes / 65536 + 1)
+        threads = (unsigned)(rows * classes / 65536 + 1);
+    size_t row_bytes = cascade_array_reader_row_bytes(reader);
+    size_t block_rows = BLOCK_BYTES / row_bytes ? BLOCK_BYTES / row_bytes : 1;
+    cascade_read_buffers *own = NULL, *buffers = options->buffers;
+    if (!buffers && reader->streams && cascade_read_buffers_create(&own) != CASCADE_OK)
+        return cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1, "out of memory");
+    if (!buffers)
+        buffers = own;
+    int fast = kind == CASCADE_SCORES_LOGITS && !options->precise &&
+               (reader->dtype == CASCADE_DTYPE_F32 || reader->dtype == CASCADE_DTYPE_F16);
+    pass_job *jobs = calloc(threads, sizeof *jobs);
+    pthread_t *ids = calloc(threads, sizeof *ids);
+    cascade_status status = jobs && ids ? CASCADE_OK : CASCADE_ERR_NOMEM;
+    for (unsigned t = 0; t < threads && status == CASCADE_OK; t++) {
+        jobs[t] = (pass_job){reader, kind, fast, model, path, rows * t / threads,
+                             rows * (t + 1) / threads, prediction, confidence, NULL,
+                             block_rows, t == 0, 1, CASCADE_OK, {0}};
+        if (reader->streams && !(jobs[t].buffer = buffer_slot(buffers, t, block_rows * row_bytes)))
+            status = CASCADE_ERR_NOMEM;
+    }
+    if (status != CASCADE_OK) {
+        free(jobs);
+        free(ids);
+        cascade_read_buffers_free(own);
+        return cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1, "out of memory");
+    }
     unsigned created = 0; /* jobs 1..created run on their own threads */
     while (created + 1 < threads &&
-           pthread_create(&ids[created + 1], NULL, fast_rows, &jobs[created + 1]) == 0)
+           pthread_create(&ids[created + 1], NULL, pass_rows, &jobs[created + 1]) == 0)
         created++;
-    fast_rows(&jobs[0]);
+    pass_rows(&jobs[0]);
     for (unsigned t = created + 1; t < threads; t++)
-        fast_rows(&jobs[t]);
+        pass_rows(&jobs[t]);
     for (unsigned t = 1; t <= created; t++)
         pthread_join(ids[t], NULL);
-    int ok = 1;
-    for (unsigned t = 0; t < threads; t++)
-        if (jobs[t].bad_row != -1)
-            ok = 0;
-    return ok;
+    for (unsigned t = 0; t < threads && status == CASCADE_OK; t++)
+        if (jobs[t].status != CASCADE_OK) {
+            status = jobs[t].status;
+            if (error)
+                *error = jobs[t].error;
+        }
+    *distributions = jobs[0].distributions;
+    free(jobs);
+    free(ids);
+    cascade_read_buffers_free(own);
+    return status;
 }
 
 cascade_status cascade_records_compute(const cascade_array *scores,
@@ -159,6 +291,26 @@ cascade_status cascade_records_compute_with(const cascade_array *scores,
                                             const char *model, const char *path,
                                             const cascade_records_options *options,
                                             cascade_records *out, cascade_error *error)
+{
+    /* An array in memory is read as a reader whose blocks are views of it. */
+    cascade_array_reader whole;
+    memset(&whole, 0, sizeof whole);
+    whole.dtype = scores->dtype;
+    whole.ndim = scores->ndim;
+    whole.rows = scores->rows;
+    whole.cols = scores->cols;
+    whole.path = path;
+    whole.whole = *scores;
+    return cascade_records_compute_stream(&whole, kind, labels, model, path, options, out,
+                                          error);
+}
+
+cascade_status cascade_records_compute_stream(const cascade_array_reader *scores,
+                                              cascade_score_kind kind,
+                                              const cascade_labels *labels,
+                                              const char *model, const char *path,
+                                              const cascade_records_options *options,
+                                              cascade_records *out, cascade_error *error)
 {
     memset(out, 0, sizeof *out);
     if (scores->ndim != 2)
@@ -185,52 +337,23 @@ cascade_status cascade_records_compute_with(const cascade_array *scores,
     out->prediction = malloc(samples * sizeof *out->prediction);
     out->confidence = malloc(samples * sizeof *out->confidence);
     out->correct = calloc(samples, sizeof *out->correct);
-    double *row = malloc(classes * sizeof *row);
-    if (!out->prediction || !out->confidence || !out->correct || !row) {
-        free(row);
+    if (!out->prediction || !out->confidence || !out->correct) {
         cascade_records_free(out);
         return cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1, "out of memory");
-    }
-    int distributions = 1;
-    for (size_t i = 0; i < samples && i < PROBABILITY_HINT_ROWS && kind == CASCADE_SCORES_LOGITS; i++) {
-        cascade_array_row(scores, i, row);
-        distributions = distributions && row_is_distribution(row, classes);
     }
     cascade_records_options defaults = {0};
     if (!options)
         options = &defaults;
-    int fast = kind == CASCADE_SCORES_LOGITS && !options->precise &&
-               (scores->dtype == CASCADE_DTYPE_F32 || scores->dtype == CASCADE_DTYPE_F16) &&
-               fast_max_softmax(scores, options->threads, out->prediction, out->confidence);
-    for (size_t i = 0; i < samples && !fast; i++) {
-        cascade_array_row(scores, i, row);
-        row_result r = kind == CASCADE_SCORES_PROBS ? probs_row_f64(row, classes)
-                                                    : logits_row_f64(row, classes);
-        if (r.bad_column >= 0 || r.bad_sum) {
-            double value = r.bad_sum ? 0.0 : row[r.bad_column];
-            const char *sum = r.bad_sum ? sum_text(row, classes) : "";
-            free(row);
-            cascade_records_free(out);
-            if (r.bad_sum)
-                return cascade_error_set(error, CASCADE_ERR_VALUE, path, (long long)i, -1,
-                    "model \"%s\", row %zu: probabilities sum to %s (expected a distribution)",
-                    model, i, sum);
-            if (kind == CASCADE_SCORES_PROBS && isfinite(value))
-                return cascade_error_set(error, CASCADE_ERR_VALUE, path, (long long)i, r.bad_column,
-                    "model \"%s\", row %zu, column %lld: negative probability %g (expected probabilities >= 0; give raw scores as \"logits\")",
-                    model, i, r.bad_column, value);
-            return cascade_error_set(error, CASCADE_ERR_VALUE, path, (long long)i, r.bad_column,
-                "model \"%s\", row %zu, column %lld: %s (expected finite %s)", model, i,
-                r.bad_column, isnan(value) ? "NaN" : "Inf",
-                kind == CASCADE_SCORES_PROBS ? "probabilities" : "logits");
-        }
-        out->prediction[i] = r.prediction;
-        out->confidence[i] = r.confidence;
+    int distributions = 0;
+    cascade_status status = pass_over(scores, kind, model, path, options, out->prediction,
+                                      out->confidence, &distributions, error);
+    if (status != CASCADE_OK) {
+        cascade_records_free(out);
+        return status;
     }
     for (size_t i = 0; labels && i < samples; i++) {
         int32_t label = labels->label[i];
         if ((size_t)label >= classes) {
-            free(row);
             cascade_records_free(out);
             return cascade_error_set(error, CASCADE_ERR_VALUE, path, (long long)i, -1,
                 "label %d at row %zu is out of range for model \"%s\" (expected 0..%zu)",
@@ -239,7 +362,6 @@ cascade_status cascade_records_compute_with(const cascade_array *scores,
         out->correct[i] = (uint8_t)cascade_labels_match(labels, i, out->prediction[i]);
         out->correct_count += out->correct[i];
     }
-    free(row);
     out->looks_like_probabilities = kind == CASCADE_SCORES_LOGITS && distributions;
     return CASCADE_OK;
 }

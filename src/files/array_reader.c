@@ -1,0 +1,151 @@
+/* Block-of-rows reading of score files, for one streaming pass.
+ *
+ * Why pread() and not mmap(): on some VMs of the kind this project runs on,
+ * touching file pages through a mapping costs several times more than
+ * copying them with read() into a buffer that stays hot in cache (measured
+ * by scripts/bench-read, see docs/performance.md); read() is never much
+ * slower than a mapping, so it is the one that holds on every machine. */
+#include "files/array_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int loads_whole(const char *path)
+{
+    size_t n = strlen(path);
+    return (n >= 4 && (strcasecmp(path + n - 4, ".csv") == 0 ||
+                       strcasecmp(path + n - 4, ".txt") == 0));
+}
+
+cascade_status cascade_array_reader_open(const char *path, cascade_array_reader *out,
+                                         cascade_error *error)
+{
+    memset(out, 0, sizeof *out);
+    out->path = path;
+    if (!path)
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, path, -1, -1, "no path given");
+    if (!loads_whole(path)) {
+        int fd = open(path, O_RDONLY);
+        if (fd < 0)
+            return cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1,
+                                     "cannot open: %s", strerror(errno));
+        struct stat st;
+        if (fstat(fd, &st) != 0) {
+            int saved = errno;
+            close(fd);
+            return cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1,
+                                     "cannot read: %s", strerror(saved));
+        }
+        if (!S_ISREG(st.st_mode)) {
+            close(fd);
+            return cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1,
+                "cannot read: %s (expected a regular .npy file)",
+                S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
+        }
+        if (st.st_size == 0) {
+            close(fd);
+            return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+                                     "empty file (expected a .npy array)");
+        }
+        cascade_array shape;
+        memset(&shape, 0, sizeof shape);
+        size_t offset = 0;
+        int in_place = 0;
+        cascade_status status = cascade_npy_read_header(path, fd, (size_t)st.st_size, &shape,
+                                                        &offset, &in_place, error);
+        if (status != CASCADE_OK) {
+            close(fd);
+            return status;
+        }
+        out->dtype = shape.dtype;
+        out->ndim = shape.ndim;
+        out->rows = shape.rows;
+        out->cols = shape.cols;
+        if (in_place) {
+            out->streams = 1;
+            out->fd = fd;
+            out->data_offset = offset;
+            /* One sequential pass follows: a bigger read-ahead window. */
+            posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+            posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+            return CASCADE_OK;
+        }
+        close(fd);
+    }
+    cascade_status status = cascade_array_load(path, &out->whole, error);
+    if (status != CASCADE_OK)
+        return status;
+    out->dtype = out->whole.dtype;
+    out->ndim = out->whole.ndim;
+    out->rows = out->whole.rows;
+    out->cols = out->whole.cols;
+    return CASCADE_OK;
+}
+
+void cascade_array_prefetch(const char *path)
+{
+    if (!path || loads_whole(path))
+        return;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return;
+    posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+    close(fd);
+}
+
+size_t cascade_array_reader_row_bytes(const cascade_array_reader *reader)
+{
+    return reader->cols * cascade_dtype_size(reader->dtype);
+}
+
+cascade_status cascade_array_reader_read(const cascade_array_reader *reader, size_t row,
+                                         size_t count, void *buffer, cascade_array *chunk,
+                                         cascade_error *error)
+{
+    memset(chunk, 0, sizeof *chunk);
+    if (row > reader->rows || count > reader->rows - row)
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, reader->path, (long long)row, -1,
+            "rows %zu..%zu asked of %zu (expected rows within the array)", row,
+            row + count, reader->rows);
+    size_t row_bytes = cascade_array_reader_row_bytes(reader);
+    chunk->dtype = reader->dtype;
+    chunk->ndim = reader->ndim;
+    chunk->rows = count;
+    chunk->cols = reader->cols;
+    chunk->from_text = reader->whole.from_text;
+    if (!reader->streams) {
+        chunk->data = (const unsigned char *)reader->whole.data + row * row_bytes;
+        return CASCADE_OK;
+    }
+    unsigned char *bytes = buffer;
+    size_t want = count * row_bytes, got = 0;
+    off_t at = (off_t)(reader->data_offset + (unsigned long long)row * row_bytes);
+    while (got < want) {
+        ssize_t n = pread(reader->fd, bytes + got, want - got, at + (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            /* A file truncated since the header was read ends early. */
+            return cascade_error_set(error, CASCADE_ERR_IO, reader->path, (long long)row, -1,
+                "cannot read rows %zu..%zu: %s", row, row + count,
+                n < 0 ? strerror(errno) : "the file ended early (was it changed while read?)");
+        got += (size_t)n;
+    }
+    chunk->data = buffer;
+    return CASCADE_OK;
+}
+
+void cascade_array_reader_close(cascade_array_reader *reader)
+{
+    if (!reader)
+        return;
+    if (reader->streams)
+        close(reader->fd);
+    cascade_array_free(&reader->whole);
+    memset(reader, 0, sizeof *reader);
+}

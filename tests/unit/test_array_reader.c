@@ -1,0 +1,275 @@
+/* Streaming a score file a block of rows at a time: the records must equal
+ * those of the whole mapped array bit for bit, whatever the dtype, the block
+ * boundaries and the threads, and every refusal must stay the loader's. */
+#include "check.h"
+#include "test_data.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "cascade/array.h"
+#include "cascade/npy_write.h"
+#include "cascade/records.h"
+
+/* A temp folder's file name, kept for the test's life. */
+static const char *temp_path(const char *name)
+{
+    static char dir[64];
+    static char path[8][128];
+    static int next;
+    if (!dir[0]) {
+        strcpy(dir, "/tmp/cascade-reader-XXXXXX");
+        REQUIRE(mkdtemp(dir));
+    }
+    char *p = path[next++ % 8];
+    snprintf(p, 128, "%s/%s", dir, name);
+    return p;
+}
+
+/* ROWS x CLASSES random logits (or probabilities) as DESCR in a new .npy. */
+static const char *write_scores(const char *name, const char *descr, size_t rows,
+                                size_t classes, int probabilities, uint64_t seed)
+{
+    size_t n = rows * classes;
+    double *v = malloc(n * sizeof *v);
+    for (size_t i = 0; i < n; i++) {
+        double u = test_uniform(&seed);
+        v[i] = probabilities ? u : 8 * u - 4;
+    }
+    void *data = v;
+    float *f = NULL;
+    uint16_t *h = NULL;
+    if (strcmp(descr, "<f4") == 0 || strcmp(descr, "<f2") == 0) {
+        f = malloc(n * sizeof *f);
+        for (size_t i = 0; i < n; i++)
+            f[i] = (float)v[i];
+        data = f;
+    }
+    if (strcmp(descr, "<f2") == 0) {
+        h = malloc(n * sizeof *h);
+        cascade_float_to_half_array(f, h, n);
+        data = h;
+    }
+    const char *path = temp_path(name);
+    size_t shape[2] = {rows, classes};
+    REQUIRE(cascade_npy_write(path, descr, 2, shape, data, NULL) == CASCADE_OK);
+    free(v);
+    free(f);
+    free(h);
+    return path;
+}
+
+static int same_records(const cascade_records *a, const cascade_records *b)
+{
+    if (a->samples != b->samples || a->correct_count != b->correct_count ||
+        a->looks_like_probabilities != b->looks_like_probabilities)
+        return 0;
+    for (size_t i = 0; i < a->samples; i++)
+        if (a->prediction[i] != b->prediction[i] || a->confidence[i] != b->confidence[i] ||
+            a->correct[i] != b->correct[i]) {
+            fprintf(stderr, "row %zu differs: %d %.17g against %d %.17g\n", i,
+                    a->prediction[i], a->confidence[i], b->prediction[i], b->confidence[i]);
+            return 0;
+        }
+    return 1;
+}
+
+TEST_CASE(streamed_records_should_equal_the_mapped_records_bit_for_bit)
+{
+    /* 1,100 rows of 1,000 float32 classes are 4.4 MB: several 1 MiB blocks
+     * a thread, the last one short. */
+    static const struct { const char *descr; int probs; int precise; } kinds[] = {
+        {"<f4", 0, 0}, {"<f4", 0, 1}, {"<f2", 0, 0}, {"<f8", 0, 0}, {"<f4", 1, 0}, {"<f8", 1, 0}};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "scores%zu.npy", k);
+        const char *path = write_scores(name, kinds[k].descr, 1100, 1000, kinds[k].probs, 7 + k);
+        cascade_labels labels = {.count = 1100, .label = calloc(1100, sizeof(int32_t))};
+        for (size_t i = 0; i < 1100; i++)
+            labels.label[i] = (int32_t)(i * 37 % 1000);
+        labels.max_label = 999;
+        cascade_score_kind kind = kinds[k].probs ? CASCADE_SCORES_PROBS : CASCADE_SCORES_LOGITS;
+        cascade_array whole;
+        REQUIRE(cascade_array_load(path, &whole, NULL) == CASCADE_OK);
+        for (unsigned threads = 1; threads <= 3; threads++) {
+            cascade_records_options options = {.threads = threads, .precise = kinds[k].precise};
+            cascade_records mapped, streamed;
+            REQUIRE(cascade_records_compute_with(&whole, kind, &labels, "m", path, &options,
+                                                 &mapped, NULL) == CASCADE_OK);
+            cascade_array_reader reader;
+            REQUIRE(cascade_array_reader_open(path, &reader, NULL) == CASCADE_OK);
+            CHECK(reader.streams);
+            REQUIRE(cascade_records_compute_stream(&reader, kind, &labels, "m", path, &options,
+                                                   &streamed, NULL) == CASCADE_OK);
+            if (!same_records(&mapped, &streamed)) {
+                fprintf(stderr, "%s (probs %d, precise %d), %u threads\n", kinds[k].descr,
+                        kinds[k].probs, kinds[k].precise, threads);
+                check_failures++;
+            }
+            cascade_array_reader_close(&reader);
+            cascade_records_free(&mapped);
+            cascade_records_free(&streamed);
+        }
+        cascade_array_free(&whole);
+        free(labels.label);
+    }
+}
+
+TEST_CASE(kept_read_buffers_should_give_the_same_records_model_after_model)
+{
+    cascade_read_buffers *buffers = NULL;
+    REQUIRE(cascade_read_buffers_create(&buffers) == CASCADE_OK);
+    cascade_records_options kept = {.threads = 2, .buffers = buffers}, fresh = {.threads = 2};
+    for (int m = 0; m < 3; m++) {
+        char name[32];
+        snprintf(name, sizeof name, "model%d.npy", m);
+        /* Shapes that change from model to model, so the buffers must grow. */
+        const char *path = write_scores(name, "<f4", 600 + 300 * (size_t)m, 500 + 400 * (size_t)m,
+                                        0, 40 + (uint64_t)m);
+        cascade_array_reader reader;
+        REQUIRE(cascade_array_reader_open(path, &reader, NULL) == CASCADE_OK);
+        cascade_records a, b;
+        REQUIRE(cascade_records_compute_stream(&reader, CASCADE_SCORES_LOGITS, NULL, "m", path,
+                                               &kept, &a, NULL) == CASCADE_OK);
+        REQUIRE(cascade_records_compute_stream(&reader, CASCADE_SCORES_LOGITS, NULL, "m", path,
+                                               &fresh, &b, NULL) == CASCADE_OK);
+        CHECK(same_records(&a, &b));
+        cascade_records_free(&a);
+        cascade_records_free(&b);
+        cascade_array_reader_close(&reader);
+    }
+    cascade_read_buffers_free(buffers);
+}
+
+TEST_CASE(streamed_pass_should_name_the_first_bad_row_whatever_thread_reads_it)
+{
+    size_t rows = 1100, classes = 1000;
+    float *z = calloc(rows * classes, sizeof *z);
+    z[900 * classes + 5] = NAN;     /* in the last thread's rows */
+    z[700 * classes + 999] = INFINITY; /* the first bad row, in a later block */
+    const char *path = temp_path("bad.npy");
+    size_t shape[2] = {rows, classes};
+    REQUIRE(cascade_npy_write(path, "<f4", 2, shape, z, NULL) == CASCADE_OK);
+    free(z);
+    for (unsigned threads = 1; threads <= 3; threads++) {
+        cascade_array_reader reader;
+        REQUIRE(cascade_array_reader_open(path, &reader, NULL) == CASCADE_OK);
+        cascade_records_options options = {.threads = threads};
+        cascade_records r;
+        cascade_error error;
+        CHECK(cascade_records_compute_stream(&reader, CASCADE_SCORES_LOGITS, NULL, "vgg", path,
+                                             &options, &r, &error) == CASCADE_ERR_VALUE);
+        CHECK_EQ_INT(error.row, 700);
+        CHECK_EQ_INT(error.column, 999);
+        CHECK_STR_CONTAINS(error.message, "\"vgg\", row 700, column 999: Inf");
+        cascade_array_reader_close(&reader);
+    }
+}
+
+TEST_CASE(reader_should_refuse_a_file_truncated_after_it_was_opened)
+{
+    const char *path = write_scores("shrinks.npy", "<f4", 2000, 300, 0, 3);
+    cascade_array_reader reader;
+    REQUIRE(cascade_array_reader_open(path, &reader, NULL) == CASCADE_OK);
+    REQUIRE(truncate(path, 1000000) == 0);
+    cascade_records r;
+    cascade_error error;
+    CHECK(cascade_records_compute_stream(&reader, CASCADE_SCORES_LOGITS, NULL, "m", path, NULL,
+                                         &r, &error) == CASCADE_ERR_IO);
+    CHECK_STR_CONTAINS(error.message, "the file ended early");
+    CHECK_STR_CONTAINS(error.file, "shrinks.npy");
+    cascade_array_reader_close(&reader);
+}
+
+/* A .npy file with a hand-written header (v1, padded to 128 bytes). */
+static const char *write_raw_npy(const char *name, const char *dict, const void *data,
+                                 size_t bytes)
+{
+    char header[128];
+    size_t len = strlen(dict);
+    size_t padded = 128 - 10;
+    REQUIRE(len < padded);
+    memset(header, ' ', sizeof header);
+    memcpy(header, dict, len);
+    header[padded - 1] = '\n';
+    const char *path = temp_path(name);
+    FILE *f = fopen(path, "wb");
+    REQUIRE(f);
+    unsigned char prefix[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
+                                (unsigned char)padded, 0};
+    fwrite(prefix, 1, 10, f);
+    fwrite(header, 1, padded, f);
+    fwrite(data, 1, bytes, f);
+    fclose(f);
+    return path;
+}
+
+TEST_CASE(reader_should_give_fortran_order_and_big_endian_rows_in_c_order)
+{
+    /* The 2 x 3 array [[1, 2, 3], [4, 5, 6]]. */
+    double fortran[6] = {1, 4, 2, 5, 3, 6};
+    unsigned char big[6 * 8];
+    double c_order[6] = {1, 2, 3, 4, 5, 6};
+    for (int i = 0; i < 6; i++)
+        for (int b = 0; b < 8; b++)
+            big[i * 8 + b] = ((unsigned char *)&c_order[i])[7 - b];
+    const char *paths[2] = {
+        write_raw_npy("fortran.npy", "{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }",
+                      fortran, sizeof fortran),
+        write_raw_npy("big.npy", "{'descr': '>f8', 'fortran_order': False, 'shape': (2, 3), }",
+                      big, sizeof big)};
+    for (int p = 0; p < 2; p++) {
+        cascade_array_reader reader;
+        REQUIRE(cascade_array_reader_open(paths[p], &reader, NULL) == CASCADE_OK);
+        CHECK(!reader.streams);
+        CHECK_EQ_INT(reader.rows, 2);
+        CHECK_EQ_INT(reader.cols, 3);
+        double buffer[3];
+        cascade_array chunk;
+        REQUIRE(cascade_array_reader_read(&reader, 1, 1, buffer, &chunk, NULL) == CASCADE_OK);
+        for (int j = 0; j < 3; j++)
+            CHECK_NEAR(cascade_array_get(&chunk, 0, (size_t)j), 4 + j, 0);
+        cascade_array_reader_close(&reader);
+    }
+}
+
+TEST_CASE(reader_should_refuse_what_the_loader_refuses_with_the_same_message)
+{
+    static const char *bodies[] = {
+        "not an npy file at all",
+        "\x93NUMPY\x01\x00\xff\xff{'descr': '<f4'",
+    };
+    for (int b = 0; b < 2; b++) {
+        const char *path = temp_path(b ? "long-header.npy" : "text.npy");
+        FILE *f = fopen(path, "wb");
+        REQUIRE(f);
+        fwrite(bodies[b], 1, strlen(bodies[b]), f);
+        fclose(f);
+        cascade_array whole;
+        cascade_array_reader reader;
+        cascade_error load_error, read_error;
+        cascade_status a = cascade_array_load(path, &whole, &load_error);
+        cascade_status r = cascade_array_reader_open(path, &reader, &read_error);
+        CHECK(a != CASCADE_OK);
+        CHECK_EQ_INT(r, a);
+        if (a != CASCADE_OK && r == a && strcmp(load_error.message, read_error.message) != 0) {
+            fprintf(stderr, "loader: %s\nreader: %s\n", load_error.message, read_error.message);
+            check_failures++;
+        }
+    }
+    /* A header that promises more data than the file holds. */
+    float one = 1;
+    const char *path = write_raw_npy("short.npy",
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", &one, sizeof one);
+    cascade_array_reader reader;
+    cascade_error error;
+    CHECK(cascade_array_reader_open(path, &reader, &error) == CASCADE_ERR_SHAPE);
+    CHECK_STR_CONTAINS(error.message, ".npy header promises 24 bytes of data but the file holds 4");
+}
+
+RUN_TESTS(CASE(streamed_records_should_equal_the_mapped_records_bit_for_bit),
+          CASE(kept_read_buffers_should_give_the_same_records_model_after_model),
+          CASE(streamed_pass_should_name_the_first_bad_row_whatever_thread_reads_it),
+          CASE(reader_should_refuse_a_file_truncated_after_it_was_opened),
+          CASE(reader_should_give_fortran_order_and_big_endian_rows_in_c_order),
+          CASE(reader_should_refuse_what_the_loader_refuses_with_the_same_message))
