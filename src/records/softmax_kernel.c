@@ -242,10 +242,25 @@ AVX2 static long long rows_f32_avx2(const float *logits, size_t classes, size_t 
                                     size_t end, int32_t *prediction, double *confidence)
 {
     size_t i = begin;
-    if (classes <= SMALL_CLASSES)
+    if (classes <= SMALL_CLASSES) {
         for (; i + 8 <= end; i += 8)
             if (!eight_rows_avx2(logits + i * classes, classes, &prediction[i], &confidence[i]))
                 break; /* the row loop below names the bad row */
+        /* The last one to seven rows go eight at a time too, padded with
+         * zeros: row_avx2 sums in another order, and a row's bits must not
+         * depend on where a call's rows begin and end (threads, blocks). */
+        if (i + 8 > end && i < end) {
+            float padded[8 * SMALL_CLASSES] = {0};
+            int32_t padded_prediction[8];
+            double padded_confidence[8];
+            memcpy(padded, logits + i * classes, (end - i) * classes * sizeof *padded);
+            if (eight_rows_avx2(padded, classes, padded_prediction, padded_confidence)) {
+                memcpy(&prediction[i], padded_prediction, (end - i) * sizeof *prediction);
+                memcpy(&confidence[i], padded_confidence, (end - i) * sizeof *confidence);
+                i = end;
+            }
+        }
+    }
     for (; i < end; i++)
         if (!row_avx2(logits + i * classes, classes, &prediction[i], &confidence[i]))
             return (long long)i;

@@ -3,6 +3,7 @@
 #include "test_data.h"
 
 #include "cascade/records.h"
+#include "records/softmax_kernel.h"
 
 static cascade_array array_f64(const double *values, size_t rows, size_t cols)
 {
@@ -276,7 +277,36 @@ TEST_CASE(vectorised_softmax_should_pick_the_first_of_tied_classes)
     cascade_records_free(&r);
 }
 
+TEST_CASE(vectorised_softmax_should_give_a_row_the_same_bits_wherever_its_call_begins_and_ends)
+{
+    /* Threads and streamed blocks split the rows anywhere: 2 to 16 classes
+     * go eight rows at a time, and a row must not get other bits when it
+     * falls in the last few rows of a call. */
+    enum { ROWS = 61 };
+    for (size_t classes = 2; classes <= 17; classes++) {
+        float *z = malloc(ROWS * classes * sizeof *z);
+        uint64_t seed = classes;
+        for (size_t i = 0; i < ROWS * classes; i++)
+            z[i] = (float)(10 * test_uniform(&seed) - 5);
+        int32_t whole_prediction[ROWS], part_prediction[ROWS];
+        double whole[ROWS], part[ROWS];
+        REQUIRE(cascade_max_softmax_f32(z, classes, 0, ROWS, whole_prediction, whole) == -1);
+        size_t differ = 0;
+        for (size_t begin = 0; begin < 9; begin++)
+            for (size_t end = begin + 1; end <= ROWS; end += 3) {
+                REQUIRE(cascade_max_softmax_f32(z, classes, begin, end, part_prediction, part) == -1);
+                for (size_t i = begin; i < end; i++)
+                    differ += part[i] != whole[i] || part_prediction[i] != whole_prediction[i];
+            }
+        if (differ)
+            fprintf(stderr, "%zu classes: %zu rows got other bits in a partial call\n", classes, differ);
+        CHECK_EQ_INT(differ, 0);
+        free(z);
+    }
+}
+
 RUN_TESTS(CASE(vectorised_softmax_should_agree_with_double_precision_to_3e_7),
+          CASE(vectorised_softmax_should_give_a_row_the_same_bits_wherever_its_call_begins_and_ends),
           CASE(vectorised_softmax_should_pick_the_first_of_tied_classes),
           CASE(vectorised_softmax_should_keep_the_digits_of_one_minus_a_confident_confidence),
           CASE(vectorised_softmax_should_still_name_the_row_and_column_of_a_nan),
