@@ -24,7 +24,8 @@ typedef enum cascade_status {
     CASCADE_ERR_SHAPE,    /* an array's shape is wrong or disagrees with another */
     CASCADE_ERR_VALUE,    /* a value is out of range: NaN logits, bad label, negative cost */
     CASCADE_ERR_ARGUMENT, /* the caller passed an invalid option or argument */
-    CASCADE_ERR_NOT_FOUND /* a named model, column or point does not exist */
+    CASCADE_ERR_NOT_FOUND, /* a named model, column or point does not exist */
+    CASCADE_ERR_STOPPED   /* stopped before the work, as asked: over its time limit */
 } cascade_status;
 
 /* Where and why a call failed. row and column are -1 when they do not apply;

@@ -39,6 +39,16 @@ typedef struct cascade_sweep_options {
                                   (this turns skipping off and runs one thread) */
     cascade_progress_fn progress; /* called now and then with chains done / total */
     void *progress_context;
+    /* Before the chains of each length of 3+ stages: a few of them are timed
+     * and ESTIMATE is called with the length, the chain count and the
+     * seconds all of them would take on the sweep's threads, an upper bound
+     * (chains skipped by the bounds and tables shared by chains with the
+     * same first stages make it shorter). NULL: no estimate is made. */
+    void (*estimate)(void *context, unsigned length, size_t chains, double seconds);
+    void *estimate_context;
+    /* With an estimate over MAX_SECONDS (> 0), the sweep stops before those
+     * chains with CASCADE_ERR_STOPPED and leaves FRONT empty. 0: no limit. */
+    double max_seconds;
 } cascade_sweep_options;
 
 typedef struct cascade_sweep_stats {

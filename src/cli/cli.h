@@ -56,6 +56,8 @@ int cli_select_models(const cascade_dataset *dataset, const char *list,
 typedef struct cli_progress {
     int on_terminal;
     int shown;
+    const char *what;     /* the step shown, and when it started, for an ETA */
+    double started;
 } cli_progress;
 void cli_progress_start(cli_progress *progress, int quiet);
 void cli_progress_show(void *progress, size_t done, size_t total, const char *what);
@@ -72,6 +74,10 @@ int cli_parse_calibrate(const char *command, const char *text, cascade_dataset_o
  * value (already reported), else EXIT_OK; 0 otherwise. */
 int cli_sweep_option(int option, const char *arg, cascade_sweep_options *sweep,
                      cascade_dataset_options *load, const char **model_list, int *code);
+#define CLI_MAX_SECONDS_LONG_OPTION {"max-seconds", required_argument, NULL, 'X'}
+/* Prints the sweep's estimate for a chain length on stderr (a
+ * cascade_sweep_options estimate callback; the context is unused). */
+void cli_print_estimate(void *context, unsigned length, size_t chains, double seconds);
 
 int cmd_sweep(int argc, char **argv);
 int cmd_models(int argc, char **argv);

@@ -4,12 +4,29 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 void cli_progress_start(cli_progress *progress, int quiet)
 {
     progress->on_terminal = !quiet && isatty(STDERR_FILENO);
     progress->shown = 0;
+    progress->what = NULL;
+    progress->started = 0;
+}
+
+static double seconds_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+void cli_print_estimate(void *context, unsigned length, size_t chains, double seconds)
+{
+    (void)context;
+    cli_error("%zu chains of %u stages: at most about %.*f s (less where the bounds skip chains)",
+              chains, length, seconds < 10 ? 1 : 0, seconds);
 }
 
 void cli_progress_show(void *context, size_t done, size_t total, const char *what)
@@ -17,9 +34,20 @@ void cli_progress_show(void *context, size_t done, size_t total, const char *wha
     cli_progress *progress = context;
     if (!progress->on_terminal)
         return;
-    /* One line updated in place; cleared when the step ends. */
-    fprintf(stderr, "\rcascade: %zu/%zu %s (%.0f%%)\033[K", done, total, what,
-            total ? 100.0 * (double)done / (double)total : 100.0);
+    double now = seconds_now();
+    if (progress->what != what || done == 0) {
+        progress->what = what;
+        progress->started = now;
+    }
+    /* One line updated in place; cleared when the step ends. The ETA comes
+     * from the rate so far, once there is one to go by. */
+    char eta[32] = "";
+    double elapsed = now - progress->started;
+    if (done > 0 && done < total && elapsed >= 1)
+        snprintf(eta, sizeof eta, ", about %.0f s left",
+                 elapsed * (double)(total - done) / (double)done);
+    fprintf(stderr, "\rcascade: %zu/%zu %s (%.0f%%%s)\033[K", done, total, what,
+            total ? 100.0 * (double)done / (double)total : 100.0, eta);
     fflush(stderr);
     progress->shown = 1;
 }
@@ -137,6 +165,10 @@ int cli_sweep_option(int option, const char *arg, cascade_sweep_options *sweep,
             *code = EXIT_USAGE;
         else
             sweep->threads = load->threads = (unsigned)number;
+        return 1;
+    case 'X':
+        if (!cli_parse_double("--max-seconds", arg, 1e-3, 1e9, &sweep->max_seconds))
+            *code = EXIT_USAGE;
         return 1;
     case 'm': *model_list = arg; return 1;
     case 'f': sweep->front_only = 1; return 1;

@@ -374,6 +374,7 @@ int cmd_summary(int argc, char **argv)
         {"grid", required_argument, NULL, 'g'},
         {"models", required_argument, NULL, 'm'},
         {"front-only", no_argument, NULL, 'f'},
+        CLI_MAX_SECONDS_LONG_OPTION,
         {"no-skip", no_argument, NULL, 'n'},
         {"threads", required_argument, NULL, 't'},
         CLI_COST_TABLE_LONG_OPTIONS,
@@ -485,6 +486,8 @@ int cmd_summary(int argc, char **argv)
     cli_progress_start(&progress, quiet);
     sweep.progress = cli_progress_show;
     sweep.progress_context = &progress;
+    if (!quiet)
+        sweep.estimate = cli_print_estimate;
     cascade_status status = cascade_sweep(held_out.fit, &sweep, &front, NULL, &error);
     cli_progress_end(&progress);
     if (status != CASCADE_OK) {

@@ -60,6 +60,7 @@ int cmd_sweep(int argc, char **argv)
         {"grid", required_argument, NULL, 'g'},
         {"models", required_argument, NULL, 'm'},
         {"front-only", no_argument, NULL, 'f'},
+        CLI_MAX_SECONDS_LONG_OPTION,
         {"no-skip", no_argument, NULL, 'n'},
         {"threads", required_argument, NULL, 't'},
         {"points", required_argument, NULL, 'p'},
@@ -163,6 +164,8 @@ int cmd_sweep(int argc, char **argv)
     cli_progress_start(&progress, quiet);
     sweep.progress = cli_progress_show;
     sweep.progress_context = &progress;
+    if (!quiet)
+        sweep.estimate = cli_print_estimate;
     cascade_sweep_stats stats;
     cascade_error error;
     cascade_error_clear(&error);

@@ -17,6 +17,7 @@ const char *cascade_strerror(cascade_status status)
     case CASCADE_ERR_VALUE: return "invalid value";
     case CASCADE_ERR_ARGUMENT: return "invalid argument";
     case CASCADE_ERR_NOT_FOUND: return "not found";
+    case CASCADE_ERR_STOPPED: return "stopped over its time limit";
     }
     return "unknown status";
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static int by_cost(const void *pa, const void *pb, const cascade_dataset *d)
@@ -220,6 +221,82 @@ cascade_status cascade_sweep_chain(const cascade_dataset *dataset, const unsigne
     if (status != CASCADE_OK)
         return cascade_error_set(error, status, NULL, -1, -1, "out of memory");
     return CASCADE_OK;
+}
+
+static double seconds_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void sort_seconds(double *t, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && t[j - 1] > t[j]; j--) {
+            double v = t[j];
+            t[j] = t[j - 1];
+            t[j - 1] = v;
+        }
+}
+
+/* Seconds that the chains of LIST would take on THREADS threads, none
+ * skipped. Chains with the same first N - 1 stages come together and share
+ * one count table: the first of each run fills it (O(k)), the others add
+ * their last stage. A few runs spread over the list are timed both ways by
+ * a scratch worker that keeps nothing, and the medians are scaled by how
+ * many runs and chains there are. */
+static cascade_status estimate_seconds(sweep_shared *sh, const chain_list *list,
+                                       unsigned threads, double *seconds)
+{
+    enum { SAMPLES = 5 };
+    unsigned n = list->length;
+    size_t runs = 0;
+    for (size_t c = 0; c < list->count; c++)
+        runs += c == 0 || memcmp(list->models + c * n, list->models + (c - 1) * n,
+                                 (n - 1) * sizeof *list->models) != 0;
+    worker w;
+    memset(&w, 0, sizeof w);
+    w.shared = sh;
+    cascade_front_init(&w.front);
+    cascade_status status = sweep_worker_reduce(&w);
+    double first[SAMPLES], next[SAMPLES];
+    size_t timed_first = 0, timed_next = 0;
+    size_t samples = list->count < SAMPLES ? list->count : SAMPLES;
+    for (size_t s = 0; s < samples && status == CASCADE_OK; s++) {
+        size_t c = s * list->count / samples;
+        const uint16_t *chain = list->models + c * n;
+        w.prefix_length = 0; /* the first chain of a run fills the table */
+        double start = seconds_now();
+        status = sweep_grid_chain(&w, chain, n);
+        first[timed_first++] = seconds_now() - start;
+        if (status == CASCADE_OK && c + 1 < list->count &&
+            memcmp(chain, chain + n, (n - 1) * sizeof *chain) == 0) {
+            start = seconds_now();
+            status = sweep_grid_chain(&w, chain + n, n);
+            next[timed_next++] = seconds_now() - start;
+        }
+        w.front.count = 0;
+        w.reduced = 0;
+        if (status == CASCADE_OK)
+            status = sweep_worker_reduce(&w);
+    }
+    sort_seconds(first, timed_first);
+    sort_seconds(next, timed_next);
+    double per_first = timed_first ? first[timed_first / 2] : 0;
+    double per_next = timed_next ? next[timed_next / 2] : per_first;
+    *seconds = ((double)runs * per_first + (double)(list->count - runs) * per_next) /
+               (double)threads;
+    cascade_front_free(&w.front);
+    free(w.table);
+    free(w.cell_of);
+    free(w.points);
+    free(w.reduced_cost);
+    free(w.reduced_accuracy);
+    free(w.cheap);
+    sweep_free_prep(&w.own_prep);
+    sweep_free_scratch(&w.own_scratch);
+    return status;
 }
 
 static cascade_status add_single_models(const cascade_dataset *d, const uint16_t *ids,
@@ -504,11 +581,31 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
             /* One chain length at a time: every worker on the longer chains
              * starts from the whole front of the shorter ones, all workers'
              * points merged, so that it skips all it can. */
-        for (unsigned length = 2; length <= max_stages && status == CASCADE_OK; length++) {
+            for (unsigned length = 2; length <= max_stages && status == CASCADE_OK; length++) {
+                if (length >= 3 && sh.lists[length].count &&
+                    (options->estimate || options->max_seconds > 0)) {
+                    double seconds = 0;
+                    status = estimate_seconds(&sh, &sh.lists[length], thread_count(options),
+                                              &seconds);
+                    if (status != CASCADE_OK)
+                        break;
+                    if (options->estimate)
+                        options->estimate(options->estimate_context, length,
+                                          sh.lists[length].count, seconds);
+                    if (options->max_seconds > 0 && seconds > options->max_seconds) {
+                        status = CASCADE_ERR_STOPPED;
+                        cascade_error_set(error, status, NULL, -1, -1,
+                            "an estimated %.0f s for %zu chains of %u stages exceeds the limit "
+                            "of %g s (expected a narrower search: --models, --front-only or a "
+                            "smaller --grid)", seconds, sh.lists[length].count, length,
+                            options->max_seconds);
+                        break;
+                    }
+                }
                 sh.list_index = length;
                 sh.list_end = length;
                 sh.next_chain = 0;
-            status = run_workers(&sh, front, &local);
+                status = run_workers(&sh, front, &local);
             }
             pthread_mutex_destroy(&sh.lock);
             if (status == CASCADE_OK) {
@@ -516,7 +613,9 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
                 if (options->all_points)
                     sweep_finish_pair_thresholds(options->all_points);
             }
-            if (status == CASCADE_ERR_ARGUMENT)
+            if (status == CASCADE_ERR_STOPPED)
+                front->count = 0;
+            else if (status == CASCADE_ERR_ARGUMENT)
                 cascade_error_set(error, status, NULL, -1, -1,
                     "a %u-stage threshold table over a grid of %u exceeds %d cells (expected a smaller --grid)",
                     max_stages, grid, MAX_TABLE_CELLS);

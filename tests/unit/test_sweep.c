@@ -612,7 +612,60 @@ TEST_CASE(pairs_swept_together_should_equal_pairs_swept_one_by_one)
     cascade_dataset_free(d);
 }
 
-RUN_TESTS(CASE(pairs_swept_together_should_equal_pairs_swept_one_by_one),
+typedef struct estimates {
+    unsigned lengths[CASCADE_MAX_STAGES];
+    size_t chains[CASCADE_MAX_STAGES];
+    double seconds[CASCADE_MAX_STAGES];
+    unsigned count;
+} estimates;
+
+static void record_estimate(void *context, unsigned length, size_t chains, double seconds)
+{
+    estimates *e = context;
+    e->lengths[e->count] = length;
+    e->chains[e->count] = chains;
+    e->seconds[e->count++] = seconds;
+}
+
+TEST_CASE(sweep_should_estimate_each_longer_chain_length_and_stop_past_its_limit)
+{
+    cascade_dataset *d = test_dataset_random(6, 700, 21); /* costs rise with the index */
+    estimates seen = {0};
+    cascade_sweep_options options = {.max_stages = 4, .grid = 12, .estimate = record_estimate,
+                                     .estimate_context = &seen};
+    cascade_front front, plain;
+    cascade_front_init(&front);
+    cascade_front_init(&plain);
+    REQUIRE(cascade_sweep(d, &options, &front, NULL, NULL) == CASCADE_OK);
+    /* C(6,3) triples and C(6,4) chains of four; none for pairs */
+    CHECK_EQ_INT(seen.count, 2);
+    CHECK_EQ_INT(seen.lengths[0], 3);
+    CHECK_EQ_INT(seen.chains[0], 20);
+    CHECK_EQ_INT(seen.lengths[1], 4);
+    CHECK_EQ_INT(seen.chains[1], 15);
+    CHECK(seen.seconds[0] > 0 && seen.seconds[1] > 0);
+    /* Estimating keeps nothing: the front is the one swept without it. */
+    cascade_sweep_options no_estimate = {.max_stages = 4, .grid = 12};
+    REQUIRE(cascade_sweep(d, &no_estimate, &plain, NULL, NULL) == CASCADE_OK);
+    CHECK_EQ_INT(front.count, plain.count);
+    for (size_t i = 0; i < front.count && i < plain.count; i++)
+        CHECK(cascade_point_compare(&front.points[i], &plain.points[i]) == 0);
+    /* A limit below the estimate stops before the triples, with no front. */
+    cascade_front stopped;
+    cascade_front_init(&stopped);
+    cascade_sweep_options limited = {.max_stages = 3, .grid = 12, .max_seconds = 1e-9};
+    cascade_error error;
+    CHECK_EQ_INT(cascade_sweep(d, &limited, &stopped, NULL, &error), CASCADE_ERR_STOPPED);
+    CHECK_EQ_INT(stopped.count, 0);
+    CHECK_STR_CONTAINS(error.message, "for 20 chains of 3 stages exceeds the limit");
+    cascade_front_free(&front);
+    cascade_front_free(&plain);
+    cascade_front_free(&stopped);
+    cascade_dataset_free(d);
+}
+
+RUN_TESTS(CASE(sweep_should_estimate_each_longer_chain_length_and_stop_past_its_limit),
+          CASE(pairs_swept_together_should_equal_pairs_swept_one_by_one),
           CASE(sweeping_one_chain_should_give_the_points_of_the_full_sweep),
           CASE(pair_sweep_should_match_a_hand_computed_front),
           CASE(pair_sweep_should_match_brute_force_with_tied_zero_and_negative_zero_confidences),
