@@ -105,11 +105,15 @@ static int next_batch(sweep_shared *sh, unsigned *length, size_t *start, size_t 
             *length = list->length;
             *start = sh->next_chain;
             *count = list->count - sh->next_chain < BATCH ? list->count - sh->next_chain : BATCH;
-            if (list->length == 2 && sh->by_sample) {
-                /* pairs come grouped by first stage: take a whole group */
-                const uint16_t *first = list->models + 2 * *start;
+            if (sh->by_sample) {
+                /* Chains come grouped by their first length - 1 stages: take
+                 * a whole group, whose pairs are swept at once, or whose
+                 * longer chains share their tables (sweep_grid.c). */
+                unsigned stages = list->length;
+                const uint16_t *first = list->models + stages * *start;
                 size_t n = 1;
-                while (*start + n < list->count && first[2 * n] == first[0])
+                while (*start + n < list->count &&
+                       memcmp(first + stages * n, first, (stages - 1) * sizeof *first) == 0)
                     n++;
                 *count = n;
             }
@@ -188,6 +192,8 @@ cascade_status cascade_sweep_chain(const cascade_dataset *dataset, const unsigne
     cascade_status status = sh.prep && sh.joint ? CASCADE_OK : CASCADE_ERR_NOMEM;
     if (status == CASCADE_OK)
         status = sweep_joint_correct(dataset, sh.joint);
+    if (status == CASCADE_OK && stages >= 3)
+        status = sweep_grid_prepare(&sh);
     for (unsigned s = 0; s + 1 < stages && status == CASCADE_OK; s++)
         if (!sh.prep[chain[s]].order)
             status = sweep_prepare_model(&dataset->models[chain[s]].records,
@@ -205,15 +211,8 @@ cascade_status cascade_sweep_chain(const cascade_dataset *dataset, const unsigne
             sweep_free_prep(&sh.prep[i]);
     free(sh.prep);
     free(sh.joint);
-    cascade_front_free(&w.front);
-    free(w.table);
-    free(w.cell_of);
-    free(w.points);
-    free(w.reduced_cost);
-    free(w.reduced_accuracy);
-    free(w.cheap);
-    sweep_free_prep(&w.own_prep);
-    sweep_free_scratch(&w.own_scratch);
+    sweep_grid_free(&sh);
+    sweep_worker_free(&w);
     if (status == CASCADE_ERR_ARGUMENT)
         return cascade_error_set(error, status, NULL, -1, -1,
             "a %u-stage threshold table exceeds %d cells (expected a smaller grid)",
@@ -287,15 +286,7 @@ static cascade_status estimate_seconds(sweep_shared *sh, const chain_list *list,
     double per_next = timed_next ? next[timed_next / 2] : per_first;
     *seconds = ((double)runs * per_first + (double)(list->count - runs) * per_next) /
                (double)threads;
-    cascade_front_free(&w.front);
-    free(w.table);
-    free(w.cell_of);
-    free(w.points);
-    free(w.reduced_cost);
-    free(w.reduced_accuracy);
-    free(w.cheap);
-    sweep_free_prep(&w.own_prep);
-    sweep_free_scratch(&w.own_scratch);
+    sweep_worker_free(&w);
     return status;
 }
 
@@ -443,20 +434,7 @@ static cascade_status run_workers(sweep_shared *sh, cascade_front *front,
         stats->chains_swept += w->stats.chains_swept;
         stats->chains_skipped += w->stats.chains_skipped;
         stats->candidates += w->stats.candidates;
-        cascade_front_free(&w->front);
-        free(w->table);
-        free(w->cell_of);
-        free(w->points);
-        free(w->reduced_cost);
-        free(w->reduced_accuracy);
-        free(w->cheap);
-        free(w->suffix);
-        free(w->best);
-        free(w->pending);
-        free(w->hot);
-        free(w->walks);
-        sweep_free_prep(&w->own_prep);
-        sweep_free_scratch(&w->own_scratch);
+        sweep_worker_free(w);
     }
     free(workers);
     free(ids);
@@ -571,6 +549,8 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
                                       &sh.lists[length], error);
             sh.total_chains += sh.lists[length].count;
         }
+        if (status == CASCADE_OK && max_stages >= 3 && sweep_grid_prepare(&sh) != CASCADE_OK)
+            status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
         /* The gain bound skips most longer chains; it needs a's order and
          * the rows, and costs about as much as sweeping the pairs. */
         if (status == CASCADE_OK && max_stages >= 3 && !options->no_skip &&
@@ -631,6 +611,7 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
             free(sh.lists[l].models);
     free(sh.prep);
     free(sh.joint);
+    sweep_grid_free(&sh);
     free(sh.gain);
     free(sh.lists);
     free(sh.by_sample);

@@ -90,6 +90,23 @@ static cascade_status prepare_prefix(worker *w, const uint16_t *chain, unsigned 
     return CASCADE_OK;
 }
 
+cascade_status sweep_grid_prepare(sweep_shared *sh)
+{
+    size_t samples = sh->dataset->samples;
+    sh->fraction = malloc((samples + 1) * sizeof *sh->fraction);
+    if (!sh->fraction)
+        return CASCADE_ERR_NOMEM;
+    for (size_t r = 0; r <= samples; r++)
+        sh->fraction[r] = (double)r / (double)samples;
+    return CASCADE_OK;
+}
+
+void sweep_grid_free(sweep_shared *sh)
+{
+    free(sh->fraction);
+    sh->fraction = NULL;
+}
+
 /* A chain of n >= 3 stages over the threshold grid. */
 cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
 {
@@ -137,47 +154,68 @@ cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
     size_t after[CASCADE_MAX_STAGES];
     for (unsigned s = dims; s-- > 0;)
         after[s] = s + 1 < dims ? after[s + 1] + (extent[s + 1] - 1) * stride[s + 1] : 0;
+    /* radix[s]: the weight of j_s - 1 in a combination's index, the first
+     * stage's the lightest, as the decoding below reads it */
+    size_t radix[CASCADE_MAX_STAGES];
+    for (unsigned s = 0; s < dims; s++)
+        radix[s] = s ? radix[s - 1] * prep[chain[s - 1]].grid_size : 1;
+    /* The last threshold varies fastest: everything of the stages before it
+     * is then fixed for a whole run of G combinations, and each combination
+     * costs one lookup of its own. The cost is summed in the order of
+     * cascade_chain_cost(), so a re-evaluated point matches bit for bit. */
+    unsigned axis = dims - 1, g_last = prep[chain[axis]].grid_size;
+    double samples = (double)d->samples, cost_last = d->models[chain[n - 1]].cost;
+    const double *fraction = w->shared->fraction;
+    int keep_all = w->shared->options->all_points != NULL;
     unsigned j[CASCADE_MAX_STAGES];
     for (unsigned s = 0; s < dims; s++)
         j[s] = 1;
-    for (size_t combo = 0; combo < combos; combo++) {
+    size_t outer_count = combos / g_last, kept = 0;
+    for (size_t outer = 0; outer < outer_count; outer++) {
         size_t reached[CASCADE_MAX_STAGES];
-        size_t prefix = 0; /* offset of (j_1..j_(s-1)) on the axes before s */
+        size_t prefix = 0, index = 0;
         long long correct = 0;
         reached[0] = d->samples;
-        for (unsigned s = 0; s < dims; s++) {
+        for (unsigned s = 0; s < axis; s++) {
             size_t upto = prefix + after[s] + (extent[s] - 1) * stride[s]; /* b_s any */
             size_t below = prefix + after[s] + j[s] * stride[s];            /* b_s < j_s */
             correct += (long long)T(upto, s + 1) - T(below, s + 1);
             reached[s + 1] = T(below, 0);
             prefix += j[s] * stride[s];
+            index += (j[s] - 1) * radix[s];
         }
-        correct += last[prefix];
-        grid_point *gp = &w->points[combo];
-        gp->cost = cascade_chain_cost(d, n, models, reached);
-        gp->correct = (uint32_t)correct;
-        gp->index = (uint32_t)combo;
-        for (unsigned s = 0; s < dims; s++) {
+        double cost_before = 0.0;
+        for (unsigned s = 0; s < dims; s++)
+            cost_before += d->models[models[s]].cost * fraction[reached[s]];
+        size_t upto = prefix + after[axis] + (extent[axis] - 1) * stride[axis];
+        long long correct_before = correct + T(upto, axis + 1);
+        for (unsigned jl = 1; jl <= g_last; jl++) {
+            size_t below = prefix + after[axis] + jl * stride[axis];
+            uint32_t right = (uint32_t)(correct_before - T(below, axis + 1) +
+                                        last[prefix + jl * stride[axis]]);
+            double cost = cost_before + cost_last * fraction[T(below, 0)];
+            /* Most combinations are beaten by a point found already: drop
+             * them here, before they are stored and sorted. */
+            if (!keep_all) {
+                double accuracy = (double)right / samples;
+                if (sweep_cheaply_beaten(w, cost, accuracy) || sweep_dominated(w, cost, accuracy))
+                    continue;
+            }
+            grid_point *gp = &w->points[kept++];
+            gp->cost = cost;
+            gp->correct = right;
+            gp->index = (uint32_t)(index + (jl - 1) * radix[axis]);
+        }
+        for (unsigned s = 0; s < axis; s++) {
             if (++j[s] <= prep[chain[s]].grid_size)
                 break;
             j[s] = 1;
         }
     }
     w->stats.candidates += combos;
-    int keep_all = w->shared->options->all_points != NULL;
-    if (!keep_all) {
-        /* Most combinations are beaten by a point found already: drop them
-         * before sorting what is left into the chain's own front. */
-        size_t kept = 0;
-        for (size_t c = 0; c < combos; c++) {
-            double accuracy = (double)w->points[c].correct / (double)d->samples;
-            if (!sweep_cheaply_beaten(w, w->points[c].cost, accuracy) &&
-                !sweep_dominated(w, w->points[c].cost, accuracy))
-                w->points[kept++] = w->points[c];
-        }
-        combos = kept;
+    combos = kept;
+    if (!keep_all)
         qsort(w->points, combos, sizeof *w->points, by_grid_cost);
-    }
     long long best = -1;
     for (size_t c = 0; c < combos; c++) {
         grid_point *gp = &w->points[c];

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "cascade/sweep.h"
 #include "points/sweep_limits.h"
@@ -56,6 +57,10 @@ typedef struct sweep_shared {
     const cascade_sweep_options *options;
     model_prep *prep;     /* [model_count] */
     double *joint;        /* [model_count][model_count] samples correct for both, upper part */
+    /* For chains of 3+ stages, fraction[r] = r / samples: a grid point's
+     * cost then takes no division, and is the same quotient that
+     * cascade_chain_cost() computes. NULL for pairs alone. */
+    double *fraction;     /* [samples + 1] */
     chain_list *lists;    /* [max_stages + 1], index = chain length */
     uint8_t *by_sample;   /* [samples][columns] correctness, columns = candidates by cost */
     size_t columns;
@@ -141,16 +146,40 @@ double sweep_threshold_for_exits(const cascade_records *r, const model_prep *p, 
 
 /* sweep_worker.c */
 cascade_status sweep_worker_add(worker *w, const cascade_point *p);
+/* Releases everything a worker holds (not the worker itself). */
+void sweep_worker_free(worker *w);
 cascade_status sweep_worker_reduce(worker *w);
 /* First index of COST[0..n) (ascending) that is >= C, or > C when STRICT. */
 size_t sweep_lower_bound(const double *cost, size_t n, double c, int strict);
 /* True when a point found so far is strictly better than anything costing
  * at least COST with at most ACCURACY. */
 int sweep_dominated(const worker *w, double cost, double accuracy);
+/* A cost's bucket: costs within 1/256 of an octave share one (the top bits
+ * of the double); 0 for a cost of 0. */
+static inline uint64_t sweep_cost_key(double cost)
+{
+    if (!(cost > 0))
+        return 0;
+    uint64_t bits;
+    memcpy(&bits, &cost, sizeof bits);
+    return (bits >> 44) + 1;
+}
+
 /* True only when sweep_dominated() is, but in O(1) and missing some: a point
- * of the reduced front in a lower cost bucket (costs within 1/256 of an
- * octave share one) is more accurate. */
-int sweep_cheaply_beaten(const worker *w, double cost, double accuracy);
+ * of the reduced front in a lower cost bucket is more accurate. Inline: the
+ * grid chains ask it of every one of their combinations. */
+static inline int sweep_cheaply_beaten(const worker *w, double cost, double accuracy)
+{
+    if (w->cheap_count == 0)
+        return 0;
+    uint64_t key = sweep_cost_key(cost);
+    if (key < w->cheap_first)
+        return 0;
+    size_t i = key - w->cheap_first;
+    /* past the last bucket: every point of the front is cheaper */
+    double best = i < w->cheap_count ? w->cheap[i] : w->cheap[w->cheap_count - 1];
+    return best > accuracy;
+}
 cascade_status sweep_joint_correct(const cascade_dataset *d, double *joint);
 double sweep_joint_at(const sweep_shared *sh, unsigned a, unsigned b);
 /* Upper bound on the samples any stage of CHAIN[0..n) gets right. */
@@ -177,5 +206,8 @@ const model_prep *sweep_prep_of(worker *w, unsigned a);
 
 /* sweep_grid.c */
 cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n);
+/* Fills sh->fraction; freed by sweep_grid_free(). */
+cascade_status sweep_grid_prepare(sweep_shared *sh);
+void sweep_grid_free(sweep_shared *sh);
 
 #endif

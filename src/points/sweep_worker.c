@@ -8,15 +8,6 @@
 
 /* A positive cost's bucket: its exponent and top 8 mantissa bits, which
  * order like the cost (1/256 of an octave a bucket). 0 for costs <= 0. */
-static uint64_t cost_key(double cost)
-{
-    if (!(cost > 0))
-        return 0;
-    uint64_t bits;
-    memcpy(&bits, &cost, sizeof bits);
-    return (bits >> 44) + 1;
-}
-
 /* cheap[] over the keys from the front's cheapest point to its costliest
  * plus a margin: at most 2^16 buckets (256 octaves), else none. */
 static cascade_status build_cheap_test(worker *w)
@@ -25,8 +16,8 @@ static cascade_status build_cheap_test(worker *w)
     w->cheap_count = 0;
     if (w->reduced == 0)
         return CASCADE_OK;
-    uint64_t first = cost_key(w->reduced_cost[0]);
-    uint64_t last = cost_key(w->reduced_cost[w->reduced - 1]) + 1;
+    uint64_t first = sweep_cost_key(w->reduced_cost[0]);
+    uint64_t last = sweep_cost_key(w->reduced_cost[w->reduced - 1]) + 1;
     if (last - first + 1 > MAX_BUCKETS)
         return CASCADE_OK;
     size_t count = (size_t)(last - first + 1);
@@ -42,26 +33,13 @@ static cascade_status build_cheap_test(worker *w)
     size_t p = 0;
     double best = -1;
     for (size_t i = 0; i < count; i++) {
-        while (p < w->reduced && cost_key(w->reduced_cost[p]) < first + i)
+        while (p < w->reduced && sweep_cost_key(w->reduced_cost[p]) < first + i)
             best = w->reduced_accuracy[p++];
         w->cheap[i] = best;
     }
     w->cheap_first = first;
     w->cheap_count = count;
     return CASCADE_OK;
-}
-
-int sweep_cheaply_beaten(const worker *w, double cost, double accuracy)
-{
-    if (w->cheap_count == 0)
-        return 0;
-    uint64_t key = cost_key(cost);
-    if (key < w->cheap_first)
-        return 0;
-    size_t i = key - w->cheap_first;
-    /* past the last bucket: every point of the front is cheaper */
-    double best = i < w->cheap_count ? w->cheap[i] : w->cheap[w->cheap_count - 1];
-    return best > accuracy;
 }
 
 cascade_status sweep_worker_reduce(worker *w)
@@ -264,4 +242,22 @@ int sweep_gain_beaten(const worker *w, const uint16_t *chain, unsigned n)
             return 0;
     }
     return 1;
+}
+
+void sweep_worker_free(worker *w)
+{
+    cascade_front_free(&w->front);
+    free(w->table);
+    free(w->cell_of);
+    free(w->points);
+    free(w->reduced_cost);
+    free(w->reduced_accuracy);
+    free(w->cheap);
+    free(w->suffix);
+    free(w->best);
+    free(w->pending);
+    free(w->hot);
+    free(w->walks);
+    sweep_free_prep(&w->own_prep);
+    sweep_free_scratch(&w->own_scratch);
 }
