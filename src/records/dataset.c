@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -144,7 +145,9 @@ static cascade_status load_prediction_table(cascade_dataset *d, size_t m,
 {
     const cascade_model_spec *spec = &d->manifest->models[m];
     cascade_model *model = &d->models[m];
-    const char *refused = options->metric != CASCADE_METRIC_MAX_SOFTMAX ? "another --metric"
+    char metric[64];
+    snprintf(metric, sizeof metric, "--metric %s", cascade_metric_name(options->metric));
+    const char *refused = options->metric != CASCADE_METRIC_MAX_SOFTMAX ? metric
                         : options->calibrate != CASCADE_CALIBRATE_NONE ? "--calibrate"
                         : options->temperature_count ? "a temperature"
                         : options->precise ? "--precise" : NULL;
