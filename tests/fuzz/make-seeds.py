@@ -134,6 +134,25 @@ put("config", "eight-stages.json",
 put("config", "bad-metric.json", '{"models": ["a", "b"], "thresholds": [0.5], "metric": "margin"}')
 put("config", "bad-count.json", '{"models": ["a", "b"], "thresholds": [0.5, 0.6]}')
 
+# Prediction tables and keyed label tables (hand-written in the shape of
+# imagenet-x's files, never copied from them).
+put("prediction_table", "small.csv",
+    "id,prediction,confidence\nc,2,0.9\na,0,0.8\nd,2,0.6\nb,1,0.7\n")
+put("prediction_table", "val-names.csv",
+    "id,prediction,confidence\nILSVRC2012_val_00000003.JPEG,230,0.8365915418000001\n"
+    "ILSVRC2012_val_00000001.JPEG,65,0.5530332327\nILSVRC2012_val_00000002.JPEG,970,1\n")
+put("prediction_table", "quoted-crlf.csv",
+    'confidence,id,prediction,extra\r\n0.5,"x,y",3,\r\n1e-3,z,"1,000",q\r\n')
+put("prediction_table", "duplicate.csv", "id,prediction,confidence\na,0,0.8\na,1,0.2\n")
+put("prediction_table", "bad-values.csv", "id,prediction,confidence\na,-1,nan\n,2.5,inf\n")
+put("prediction_table", "missing-column.csv", "id,class\na,1\n")
+put("keyed_labels", "small.csv", "id,label\nd,1\nb,1\na,0\nc,2\n")
+put("keyed_labels", "val-names.csv",
+    "id,label\nILSVRC2012_val_00000002.JPEG,0\nILSVRC2012_val_00000001.JPEG,999\n")
+put("keyed_labels", "reordered-crlf.csv", 'label,id\r\n"3",x\r\n7.0,"y z"\r\n')
+put("keyed_labels", "duplicate.csv", "id,label\nb,1\nb,1\n")
+put("keyed_labels", "bad-values.csv", "id,label\na,-2\nb,x\n,1\n")
+
 # Multi-labels as ImageNet ReaL writes them: a list per sample, some empty.
 put("labels_json", "real.json", "[[970, 795], [], [230], [809, 0]]\n")
 put("labels_json", "single-indices.json", "[3, 0, [1, 2], 999]")
