@@ -117,6 +117,19 @@ static void keyed_rows_free(cascade_keyed_rows *k)
     memset(k, 0, sizeof *k);
 }
 
+/* The report of FAULT in COLUMN, if any row has it: "(expected WANTED in
+ * column ...)". */
+static cascade_status column_fault(const cascade_keyed_rows *k, const row_fault *fault,
+                                   size_t column, const char *wanted, cascade_error *error)
+{
+    if (!fault->count)
+        return CASCADE_OK;
+    char expected[160];
+    snprintf(expected, sizeof expected, "%s in column \"%.80s\"", wanted,
+             cascade_table_column_name(k->table, column));
+    return report_fault(k, fault, expected, error);
+}
+
 /* A whole number from 0 to INT32_MAX, as a table number ("3", "3.0", "1,000"). */
 static int class_cell(const cascade_table *t, size_t row, size_t column, int32_t *out)
 {
@@ -145,12 +158,7 @@ static cascade_status read_classes(const cascade_keyed_rows *k, size_t column, c
         if (classes[r] > *max)
             *max = classes[r];
     }
-    if (!fault.count)
-        return CASCADE_OK;
-    char expected[160];
-    snprintf(expected, sizeof expected, "a whole number >= 0 in column \"%.80s\"",
-             cascade_table_column_name(k->table, column));
-    return report_fault(k, &fault, expected, error);
+    return column_fault(k, &fault, column, "a whole number >= 0", error);
 }
 
 static cascade_status read_confidences(const cascade_keyed_rows *k, size_t column,
@@ -161,12 +169,7 @@ static cascade_status read_confidences(const cascade_keyed_rows *k, size_t colum
         if (cascade_table_number(k->table, r, column, &confidence[r], NULL) != CASCADE_OK)
             note_fault(&fault, r, "confidence \"%.80s\" is not a finite number%s",
                        cascade_table_cell(k->table, r, column), "");
-    if (!fault.count)
-        return CASCADE_OK;
-    char expected[160];
-    snprintf(expected, sizeof expected, "a finite number in column \"%.80s\"",
-             cascade_table_column_name(k->table, column));
-    return report_fault(k, &fault, expected, error);
+    return column_fault(k, &fault, column, "a finite number", error);
 }
 
 static const char *or_default(const char *name, const char *fallback)
