@@ -69,6 +69,18 @@ put("manifest", "bad-both.json",
     '{"labels": "l.npy", "models": [{"name": "a", "logits": "a.npy", "probs": "b.npy"}]}')
 put("manifest", "bad-empty.json", '{"labels": "l.npy", "models": []}')
 put("manifest", "bad-array.json", '[{"name": "a"}]')
+put("manifest", "predictions.json",
+    '{"labels": "labels.csv", "label_columns": {"id": "file_name", "label": "label"}, '
+    '"models": [{"name": "ResNet50", "predictions": "ResNet50.csv", "gmacs": 4.11, '
+    '"published": "resnet50.tv_in1k", "columns": {"id": "file_name", '
+    '"prediction": "predicted_class", "confidence": "predicted_probability"}}, '
+    '{"name": "s", "logits": "s.npy", "gmacs": 5}]}')
+put("manifest", "sorted-ids.json",
+    '{"labels": "real.json", "label_ids": "sorted", '
+    '"models": [{"name": "p", "predictions": "p.csv", "columns": {}, "gmacs": 1}]}')
+put("manifest", "bad-label-keys.json",
+    '{"labels": "l.csv", "label_columns": {"id": ""}, "label_ids": "sorted", '
+    '"models": [{"name": "p", "predictions": "p.csv", "columns": {"x": "y"}, "published": 1}]}')
 put("manifest", "bad-syntax.json", '{"labels": "l.npy", "models": [{"name": "a",]}')
 
 put("csv_array", "header.csv", "c0,c1,c2\n2.0,-1,0.5\n0.1,0.2,3e0\n")
