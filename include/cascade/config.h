@@ -12,7 +12,9 @@
  * order, as the sweep fitted them: applying never refits, so unlabelled
  * data works), then "+ensemble" when stage i answers from the mean of the
  * probabilities of stages 1..i (cascade/ensemble.h). "temperatures" must be
- * present exactly when the metric says +temperature. The other members
+ * present exactly when the metric says +temperature. "given" (every stage's
+ * confidence comes from a prediction table) and "max_softmax+given" (some
+ * do) are applied with the default metric. The other members
  * record what the front promised. Numbers are written as the shortest
  * decimal that reads back as the same double, so a threshold or a
  * temperature survives the trip exactly.

@@ -58,6 +58,12 @@ typedef struct cascade_dataset {
     size_t *sample_row;        /* [samples] each sample's row in the score files;
                                   NULL when sample i is row i */
     int is_view;               /* a subset of another dataset (cascade/split.h) */
+    /* Confidences given by prediction tables rather than computed from
+     * scores: 0 none, 1 some models', 2 every scored model's. The front's
+     * metric column then says "given" (see cascade_metric_label()). */
+    int confidence_given;
+    void *sample_keys;         /* library-owned: the sample ids of a keyed
+                                  manifest while it loads; NULL otherwise */
     void *owned;               /* library-owned storage, such as table model names */
 } cascade_dataset;
 
@@ -120,7 +126,15 @@ typedef struct cascade_dataset_options {
  *
  * Labels in a ".json" file are multi-labels (cascade_labels_load_json):
  * samples with an empty list are left out of the dataset, and counted in
- * samples_left_out. A model with "accuracy" and no score file is table_only. */
+ * samples_left_out. A model with "accuracy" and no score file is table_only.
+ *
+ * Keyed inputs (docs/inputs.md): a labels table with "label_columns" and
+ * models with "predictions" tables are joined by sample id. A prediction
+ * table gives its confidences, so a METRIC other than max_softmax,
+ * CALIBRATE, given temperatures and PRECISE are refused for it
+ * (CASCADE_ERR_ARGUMENT, naming the model). Its class count is the score
+ * models' when the manifest has any, else 1 + the largest class among the
+ * labels and every table's predictions (at least 2). */
 cascade_status cascade_dataset_load(const char *manifest_path,
                                     const cascade_dataset_options *options,
                                     cascade_dataset **out,

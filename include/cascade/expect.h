@@ -62,7 +62,8 @@ typedef struct cascade_expect_accuracy_options {
 /* Fills OUT[m] for every model m of DATASET (OUT has dataset->model_count
  * entries). Measured top-1 is correct / samples (a table-only model's given
  * accuracy); published is TABLE's "top1" (percent), else "accuracy" (a
- * fraction, shown in percent), on the row whose "model" matches. OPTIONS
+ * fraction, shown in percent), on the row whose "model" matches the
+ * model's manifest "published" key, else its name. OPTIONS
  * NULL means the default tolerance and exact names.
  *
  * A dataset without labels or a negative tolerance is CASCADE_ERR_ARGUMENT;

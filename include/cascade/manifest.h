@@ -5,7 +5,10 @@
  *               {"name": "vgg16", "logits": "vgg16.npy", "gmacs": 0.313}]}
  *
  * Paths resolve relative to the manifest's folder. Each model gives exactly
- * one of "logits", "probs" or "records" (a file written by cascade records,
+ * one of "logits", "probs", "predictions" (a CSV table of sample id,
+ * predicted class and confidence, columns named by an optional "columns":
+ * {"id": ..., "prediction": ..., "confidence": ...}; see docs/inputs.md),
+ * or "records" (a file written by cascade records,
  * whose manifest carries "format": "cascade-records", "version": 1 and the
  * "metric" of its confidences), or none of them and an "accuracy" (a
  * fraction): a table-only model, with path NULL. Every other member is
@@ -30,20 +33,36 @@ extern "C" {
 typedef enum cascade_score_kind {
     CASCADE_SCORES_LOGITS, /* raw logits z: confidence from softmax(z) */
     CASCADE_SCORES_PROBS,  /* probabilities p: used as logits log p */
-    CASCADE_SCORES_RECORDS /* saved records (cascade records): prediction,
+    CASCADE_SCORES_RECORDS, /* saved records (cascade records): prediction,
                               confidence and correctness, no scores */
+    CASCADE_SCORES_PREDICTIONS /* a prediction table keyed by sample id: the
+                                  predicted class and a given confidence */
 } cascade_score_kind;
 
 typedef struct cascade_model_spec {
     const char *name;
     const char *path;        /* resolved path of the score file; NULL: table-only */
     cascade_score_kind kind;
+    /* Prediction tables: the column names ("columns"); NULL for the
+     * defaults "id", "prediction" and "confidence". */
+    const char *id_column, *prediction_column, *confidence_column;
+    /* "published": the model's key in a published-accuracy table (such as
+     * timm's "resnet50.tv_in1k"); NULL: its name is the key. */
+    const char *published;
 } cascade_model_spec;
 
 typedef struct cascade_manifest {
     const char *path;        /* as given to cascade_manifest_load */
     const char *labels_path; /* resolved; NULL when the manifest has no labels */
     const char *records_metric; /* a records manifest's "metric"; NULL otherwise */
+    /* A keyed labels table ("label_columns": {"id": ..., "label": ...}):
+     * the samples are its rows, in its order. NULL names take the defaults
+     * "id" and "label"; labels_keyed is 0 for a plain label array. */
+    int labels_keyed;
+    const char *labels_id_column, *labels_label_column;
+    /* "label_ids": "sorted": a label list without ids (.npy, CSV, JSON)
+     * follows the prediction tables' ids in sorted (byte-wise) order. */
+    int labels_follow_sorted_ids;
     size_t model_count;      /* >= 1 */
     cascade_model_spec *models; /* [model_count], in manifest order */
     void *internal;

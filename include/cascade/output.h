@@ -62,7 +62,10 @@ cascade_status cascade_write_ensemble_front_csv(FILE *file, const cascade_datase
 /* The metric column's text: "max_softmax", "margin" or "entropy", then
  * "+temperature" when DATASET's confidences are temperature-scaled, then
  * "+ensemble" when ENSEMBLE (stage i answers from the mean probabilities of
- * stages 1..i); e.g. "entropy+temperature+ensemble". BUF holds 64 bytes. */
+ * stages 1..i); e.g. "entropy+temperature+ensemble". When every scored
+ * model gives its confidences in a prediction table the text is "given";
+ * when some do, "+given" follows the metric ("max_softmax+given"). BUF holds
+ * 64 bytes. */
 void cascade_metric_label(const cascade_dataset *dataset, int ensemble, char *buf);
 
 /* Every candidate point in POINTS (cost ascending), with the front columns

@@ -161,14 +161,19 @@ const cli_command cli_commands[] = {
      "Columns: models (stage names joined by '>'), thresholds (joined by ';'),\n"
      "accuracy (fraction), cost, stages, answered (fraction answered per stage),\n"
      "metric (max_softmax, margin or entropy, then +temperature when calibrated\n"
-     "and +ensemble when ensembled). Thresholds are in the metric's own units.\n"
+     "and +ensemble when ensembled; given for prediction tables). Thresholds are\n"
+     "in the metric's own units.\n"
      "With --split, thresholds are chosen on the fit part and eval_accuracy and\n"
      "eval_cost follow: the same points on the eval part. With --bootstrap,\n"
      "accuracy_lo, accuracy_hi, cost_lo and cost_hi follow: 95% percentile\n"
      "intervals (of the eval figures with a split).\n\n"
      "MANIFEST is JSON: {\"labels\": FILE, \"models\": [{\"name\": N, \"logits\": FILE,\n"
      "\"gmacs\": X}, ...]}, paths relative to it. Give raw scores as \"logits\" and\n"
-     "softmax outputs as \"probs\". Files are .npy (float16/32/64) or .csv.",
+     "softmax outputs as \"probs\". Files are .npy (float16/32/64) or .csv.\n"
+     "A model may instead give \"predictions\": a CSV table of sample id,\n"
+     "predicted class and confidence, joined by id to a keyed labels table\n"
+     "(\"label_columns\") or to a label list in sorted id order (\"label_ids\":\n"
+     "\"sorted\"); see docs/inputs.md.",
      sweep_options},
     {"models", cmd_models, "print each model's accuracy, confidence and cost (CSV or JSON)",
      "cascade models MANIFEST [-o FILE] [--cost FIELD] [--format csv|json] [--metric NAME] [--calibrate temperature] [--expect-accuracy TABLE.csv [--tolerance PP] [--require-all]]",

@@ -14,6 +14,7 @@
 
 /* What a metric string may hold after its base metric, in the order
  * cascade_metric_label() writes them. */
+static const char given_suffix[] = "+given";
 static const char temperature_suffix[] = "+temperature";
 static const char ensemble_suffix[] = "+ensemble";
 
@@ -21,6 +22,12 @@ static const char ensemble_suffix[] = "+ensemble";
  * not a base metric followed by the suffixes in that order. */
 static int parse_metric(const char *name, cascade_config *out)
 {
+    /* Given confidences (prediction tables) are what the default metric
+     * takes as they are, and nothing is ever added to them. */
+    if (strcmp(name, "given") == 0) {
+        out->confidence = CASCADE_METRIC_MAX_SOFTMAX;
+        return 1;
+    }
     size_t base = strcspn(name, "+");
     char head[32];
     if (base >= sizeof head)
@@ -30,6 +37,8 @@ static int parse_metric(const char *name, cascade_config *out)
     if (cascade_metric_parse(head, &out->confidence, NULL) != CASCADE_OK)
         return 0;
     const char *rest = name + base;
+    if (strcmp(rest, given_suffix) == 0)
+        return out->confidence == CASCADE_METRIC_MAX_SOFTMAX;
     out->calibrated = strncmp(rest, temperature_suffix, sizeof temperature_suffix - 1) == 0;
     if (out->calibrated)
         rest += sizeof temperature_suffix - 1;

@@ -55,6 +55,42 @@ static cascade_status resolve(manifest_internal *in, const char *manifest_path,
                                     "out of memory");
 }
 
+/* An optional object of column names, such as "columns": {"id": "file_name"}:
+ * each member one of NAMES, a non-empty string, stored in OUT[k]. OWNER
+ * names the entry in messages. */
+static cascade_status parse_columns(const cJSON *entry, const char *member,
+                                    const char *const *names, size_t count, const char **out,
+                                    const char *path, const char *owner, cascade_error *error)
+{
+    const cJSON *object = cJSON_GetObjectItemCaseSensitive(entry, member);
+    if (!object)
+        return CASCADE_OK;
+    char expected[160] = "";
+    for (size_t k = 0, used = 0; k < count; k++)
+        used += (size_t)snprintf(expected + used, sizeof expected - used, "%s\"%s\"",
+                                 k ? ", " : "", names[k]);
+    if (!cJSON_IsObject(object))
+        return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+            "%s: \"%s\" is not an object (expected column names for %s)", owner, member,
+            expected);
+    const cJSON *item;
+    cJSON_ArrayForEach(item, object) {
+        size_t k = 0;
+        while (k < count && strcmp(item->string, names[k]) != 0)
+            k++;
+        if (k == count)
+            return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+                "%s: \"%s\" has an unknown member \"%.100s\" (expected %s)", owner, member,
+                item->string, expected);
+        if (!cJSON_IsString(item) || !item->valuestring[0])
+            return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+                "%s: \"%s\".%s is not a column name (expected a non-empty string)", owner,
+                member, names[k]);
+        out[k] = item->valuestring;
+    }
+    return CASCADE_OK;
+}
+
 static cascade_status parse_model(cascade_manifest *m, manifest_internal *in,
                                   size_t index, cJSON *entry, cascade_error *error)
 {
@@ -71,10 +107,16 @@ static cascade_status parse_model(cascade_manifest *m, manifest_internal *in,
             return cascade_error_set(error, CASCADE_ERR_VALUE, path, -1, -1,
                 "duplicate model name \"%s\" in models[%zu] and models[%zu] (expected unique names)",
                 name->valuestring, j, index);
-    static const char *const kinds[] = {"logits", "probs", "records"};
+    static const char *const kinds[] = {"logits", "probs", "records", "predictions"};
     cJSON *file = NULL;
     size_t kind = 0, given = 0;
-    for (size_t k = 0; k < 3; k++) {
+    cJSON *published = cJSON_GetObjectItemCaseSensitive(entry, "published");
+    if (published && (!cJSON_IsString(published) || !published->valuestring[0]))
+        return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+            "model \"%s\": \"published\" is not a name (expected the model's key in a "
+            "published-accuracy table, such as \"resnet50.tv_in1k\")", name->valuestring);
+    m->models[index].published = published ? published->valuestring : NULL;
+    for (size_t k = 0; k < 4; k++) {
         cJSON *item = cJSON_GetObjectItemCaseSensitive(entry, kinds[k]);
         if (item) {
             file = item;
@@ -90,7 +132,7 @@ static cascade_status parse_model(cascade_manifest *m, manifest_internal *in,
     }
     if (given != 1)
         return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
-            "model \"%s\" gives %s (expected exactly one of \"logits\", \"probs\" or \"records\", or \"accuracy\" for a table-only model)",
+            "model \"%s\" gives %s (expected exactly one of \"logits\", \"probs\" or \"records\", \"predictions\" for a prediction table, or \"accuracy\" for a table-only model)",
             name->valuestring, given ? "more than one of them" : "neither \"logits\" nor \"probs\"");
     if (kind == 2 && !m->records_metric)
         return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
@@ -103,9 +145,55 @@ static cascade_status parse_model(cascade_manifest *m, manifest_internal *in,
     cascade_model_spec *spec = &m->models[index];
     spec->name = name->valuestring;
     spec->kind = kind == 0 ? CASCADE_SCORES_LOGITS
-               : kind == 1 ? CASCADE_SCORES_PROBS : CASCADE_SCORES_RECORDS;
+               : kind == 1 ? CASCADE_SCORES_PROBS
+               : kind == 2 ? CASCADE_SCORES_RECORDS : CASCADE_SCORES_PREDICTIONS;
     in->model_json[index] = entry;
+    if (spec->kind == CASCADE_SCORES_PREDICTIONS) {
+        static const char *const columns[] = {"id", "prediction", "confidence"};
+        const char *named[3] = {NULL, NULL, NULL};
+        char owner[160];
+        snprintf(owner, sizeof owner, "model \"%.100s\"", spec->name);
+        cascade_status status = parse_columns(entry, "columns", columns, 3, named, path, owner,
+                                              error);
+        if (status != CASCADE_OK)
+            return status;
+        spec->id_column = named[0];
+        spec->prediction_column = named[1];
+        spec->confidence_column = named[2];
+    }
     return resolve(in, path, file->valuestring, &spec->path, error);
+}
+
+/* "label_columns" (a keyed labels table) or "label_ids": "sorted" (a label
+ * list that follows the sorted ids of the prediction tables). */
+static cascade_status parse_label_keys(cascade_manifest *m, const cJSON *root,
+                                       cascade_error *error)
+{
+    static const char *const columns[] = {"id", "label"};
+    const char *named[2] = {NULL, NULL};
+    const cJSON *keyed = cJSON_GetObjectItemCaseSensitive(root, "label_columns");
+    const cJSON *ids = cJSON_GetObjectItemCaseSensitive(root, "label_ids");
+    if ((keyed || ids) && !m->labels_path)
+        return cascade_error_set(error, CASCADE_ERR_FORMAT, m->path, -1, -1,
+            "\"%s\" without \"labels\" (expected a labels file for it to describe)",
+            keyed ? "label_columns" : "label_ids");
+    if (keyed && ids)
+        return cascade_error_set(error, CASCADE_ERR_FORMAT, m->path, -1, -1,
+            "both \"label_columns\" and \"label_ids\" (expected one: a keyed labels table "
+            "carries its own ids)");
+    if (ids && (!cJSON_IsString(ids) || strcmp(ids->valuestring, "sorted") != 0))
+        return cascade_error_set(error, CASCADE_ERR_FORMAT, m->path, -1, -1,
+            "\"label_ids\" is not \"sorted\" (expected \"sorted\": the labels follow the "
+            "prediction tables' ids in sorted order)");
+    m->labels_follow_sorted_ids = ids != NULL;
+    cascade_status status = parse_columns(root, "label_columns", columns, 2, named, m->path,
+                                          "the labels", error);
+    if (status != CASCADE_OK)
+        return status;
+    m->labels_keyed = keyed != NULL;
+    m->labels_id_column = named[0];
+    m->labels_label_column = named[1];
+    return CASCADE_OK;
 }
 
 cascade_status cascade_manifest_load(const char *path, cascade_manifest **out,
@@ -187,6 +275,11 @@ cascade_status cascade_manifest_parse(const char *text, size_t len, const char *
             cascade_manifest_free(m);
             return status;
         }
+    }
+    status = parse_label_keys(m, root, error);
+    if (status != CASCADE_OK) {
+        cascade_manifest_free(m);
+        return status;
     }
     cJSON *models = cJSON_GetObjectItemCaseSensitive(root, "models");
     if (!cJSON_IsArray(models)) {

@@ -74,7 +74,14 @@ static int on_front(const cascade_front *front, const cascade_point *p)
 
 void cascade_metric_label(const cascade_dataset *dataset, int ensemble, char *buf)
 {
-    snprintf(buf, 64, "%s%s%s", cascade_metric_name(dataset->metric),
+    /* Prediction tables refuse every other metric, calibration and
+     * ensembling, so "given" never carries a suffix. */
+    if (dataset->confidence_given == 2) {
+        snprintf(buf, 64, "given");
+        return;
+    }
+    snprintf(buf, 64, "%s%s%s%s", cascade_metric_name(dataset->metric),
+             dataset->confidence_given ? "+given" : "",
              dataset->calibrated ? "+temperature" : "", ensemble ? "+ensemble" : "");
 }
 

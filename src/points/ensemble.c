@@ -56,6 +56,10 @@ static cascade_status sources_load(const cascade_dataset *d, const unsigned char
             return cascade_error_set(error, CASCADE_ERR_ARGUMENT, d->manifest->path, -1, -1,
                 "model \"%s\" is given as saved records (expected logits or probs: "
                 "ensembling averages class probabilities)", d->manifest->models[m].name);
+        else if (used[m] && d->manifest->models[m].kind == CASCADE_SCORES_PREDICTIONS)
+            return cascade_error_set(error, CASCADE_ERR_ARGUMENT, d->manifest->path, -1, -1,
+                "model \"%s\" gives a prediction table (expected logits or probs: "
+                "ensembling averages class probabilities)", d->manifest->models[m].name);
     out->scores = calloc(d->model_count, sizeof *out->scores);
     out->used = calloc(d->model_count, 1);
     if (!out->scores || !out->used) {

@@ -4,12 +4,14 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cascade/costs.h"
 #include "cascade/output.h"
+#include "records/sample_keys.h"
 
 /* The first model with per-sample scores before M, or -1: the one the
  * others must agree with. */
@@ -17,6 +19,17 @@ static long first_scored(const cascade_dataset *d, size_t m)
 {
     for (size_t j = 0; j < m; j++)
         if (!d->models[j].table_only)
+            return (long)j;
+    return -1;
+}
+
+/* The first model before M whose class count is known (a prediction
+ * table's is settled after every model is loaded), or -1. */
+static long first_with_classes(const cascade_dataset *d, size_t m)
+{
+    for (size_t j = 0; j < m; j++)
+        if (!d->models[j].table_only &&
+            d->manifest->models[j].kind != CASCADE_SCORES_PREDICTIONS)
             return (long)j;
     return -1;
 }
@@ -62,6 +75,10 @@ static cascade_status load_saved_records(cascade_dataset *d, size_t m,
     cascade_model *model = &d->models[m];
     const char *saved = d->manifest->records_metric;
     const char *wanted = cascade_metric_name(options->metric);
+    /* Given confidences (prediction tables) are what the default metric
+     * takes; "max_softmax+given" is a mix of the two. */
+    if (strncmp(saved, "given", 5) == 0)
+        saved = strcmp(saved, "given") == 0 ? "max_softmax" : saved;
     size_t base = strcspn(saved, "+");
     int saved_calibrated = strstr(saved, "+temperature") != NULL;
     if (strlen(wanted) != base || strncmp(saved, wanted, base) != 0 ||
@@ -77,11 +94,11 @@ static cascade_status load_saved_records(cascade_dataset *d, size_t m,
     if (!(classes >= 2 && classes <= 1e9) || classes != floor(classes))
         return cascade_error_set(error, CASCADE_ERR_VALUE, d->manifest->path, -1, -1,
             "model \"%s\": \"classes\" is %g (expected a whole number >= 2)", spec->name, classes);
-    long first = first_scored(d, m);
-    if (first >= 0 && (size_t)classes != d->classes)
+    long first = first_scored(d, m), first_classes = first_with_classes(d, m);
+    if (first_classes >= 0 && (size_t)classes != d->classes)
         return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
             "model \"%s\" has %g classes but model \"%s\" has %zu (expected the same classes)",
-            spec->name, classes, d->models[first].name, d->classes);
+            spec->name, classes, d->models[first_classes].name, d->classes);
     status = cascade_records_read(spec->path, (size_t)classes, spec->name,
                                   d->has_labels ? &d->labels : NULL, &model->records, error);
     if (status != CASCADE_OK)
@@ -113,10 +130,10 @@ static cascade_status load_saved_records(cascade_dataset *d, size_t m,
     }
     /* The first scored model sets the shape; the others were checked
      * against it (and may be loading on other threads meanwhile). */
-    if (first < 0) {
+    if (first < 0)
         d->samples = model->records.samples;
+    if (first_classes < 0)
         d->classes = model->records.classes;
-    }
     return CASCADE_OK;
 }
 
@@ -138,10 +155,11 @@ static cascade_status check_scores_shape(const cascade_dataset *d, size_t m, siz
         return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
             "model \"%s\" has %zu rows but model \"%s\" has %zu (expected the same samples)",
             spec->name, rows, d->models[first].name, d->samples);
-    if (first >= 0 && cols != d->classes)
+    long first_classes = first_with_classes(d, m);
+    if (first_classes >= 0 && cols != d->classes)
         return cascade_error_set(error, CASCADE_ERR_SHAPE, spec->path, -1, -1,
             "model \"%s\" has %zu classes but model \"%s\" has %zu (expected the same classes)",
-            spec->name, cols, d->models[first].name, d->classes);
+            spec->name, cols, d->models[first_classes].name, d->classes);
     /* With fewer than 2 classes, the records pass says so (and "expected
      * 0..cols - 1" would underflow). */
     if (d->has_labels && cols >= 2 && d->labels.max_label >= 0 &&
@@ -154,6 +172,45 @@ static cascade_status check_scores_shape(const cascade_dataset *d, size_t m, siz
             (int)label, row, cols - 1, spec->name, cols);
     }
     return CASCADE_OK;
+}
+
+/* A prediction table: its rows joined to the samples by id. It has no
+ * scores, so nothing that would recompute its confidences can apply. */
+static cascade_status load_prediction_table(cascade_dataset *d, size_t m,
+                                            const cascade_dataset_options *options,
+                                            cascade_error *error)
+{
+    const cascade_model_spec *spec = &d->manifest->models[m];
+    cascade_model *model = &d->models[m];
+    char metric[64];
+    snprintf(metric, sizeof metric, "--metric %s", cascade_metric_name(options->metric));
+    const char *refused = options->metric != CASCADE_METRIC_MAX_SOFTMAX ? metric
+                        : options->calibrate != CASCADE_CALIBRATE_NONE ? "--calibrate"
+                        : options->temperature_count ? "a temperature"
+                        : options->precise ? "--precise" : NULL;
+    if (refused)
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, d->manifest->path, -1, -1,
+            "model \"%s\" gives its confidences in a prediction table, so %s cannot apply "
+            "(expected the default metric, which takes the given confidence as it is)",
+            spec->name, refused);
+    const cascade_sample_keys *keys = d->sample_keys;
+    cascade_prediction_table own;
+    memset(&own, 0, sizeof own);
+    const cascade_prediction_table *table = &keys->first;
+    cascade_status status = CASCADE_OK;
+    if (keys->first_model != m) {
+        cascade_key_columns columns = cascade_prediction_columns(d->manifest, m);
+        status = cascade_prediction_table_load(spec->path, &columns, spec->name, &own, error);
+        table = &own;
+    }
+    if (status == CASCADE_OK)
+        status = cascade_records_from_predictions(table, keys,
+                                                  d->has_labels ? &d->labels : NULL, spec->name,
+                                                  spec->path, &model->records, error);
+    cascade_prediction_table_free(&own);
+    if (status == CASCADE_OK && first_scored(d, m) < 0)
+        d->samples = model->records.samples;
+    return status;
 }
 
 static cascade_status load_model(cascade_dataset *d, size_t m, double cost,
@@ -178,6 +235,9 @@ static cascade_status load_model(cascade_dataset *d, size_t m, double cost,
 
     if (spec->kind == CASCADE_SCORES_RECORDS)
         return load_saved_records(d, m, options, error);
+    if (spec->kind == CASCADE_SCORES_PREDICTIONS)
+        return load_prediction_table(d, m, options, error);
+    long first_classes = first_with_classes(d, m);
     cascade_array_reader scores;
     status = cascade_array_reader_open(spec->path, &scores, error);
     if (status != CASCADE_OK)
@@ -226,10 +286,10 @@ static cascade_status load_model(cascade_dataset *d, size_t m, double cost,
     cascade_array_reader_close(&scores);
     if (status != CASCADE_OK)
         return status;
-    if (first < 0) {
+    if (first < 0)
         d->samples = model->records.samples;
+    if (first_classes < 0)
         d->classes = model->records.classes;
-    }
     return CASCADE_OK;
 }
 
@@ -393,6 +453,55 @@ static cascade_status leave_out_empty_labels(cascade_dataset *d, cascade_error *
     return CASCADE_OK;
 }
 
+/* The class count of prediction tables, which give no score columns: the
+ * score models' when there are any, else 1 + the largest class among the
+ * labels and every table's predictions (at least 2). */
+static cascade_status settle_given_classes(cascade_dataset *d, cascade_error *error)
+{
+    const cascade_sample_keys *keys = d->sample_keys;
+    size_t given = 0, scored = 0;
+    int32_t largest = d->has_labels ? d->labels.max_label : -1;
+    for (size_t m = 0; m < d->model_count; m++) {
+        if (d->models[m].table_only)
+            continue;
+        scored++;
+        if (d->manifest->models[m].kind != CASCADE_SCORES_PREDICTIONS)
+            continue;
+        given++;
+        const cascade_records *r = &d->models[m].records;
+        for (size_t i = 0; i < r->samples; i++)
+            if (r->prediction[i] > largest)
+                largest = r->prediction[i];
+    }
+    if (!given)
+        return CASCADE_OK;
+    d->confidence_given = given == scored ? 2 : 1;
+    long first = first_with_classes(d, d->model_count);
+    size_t classes = first >= 0 ? d->classes : largest < 1 ? 2 : (size_t)largest + 1;
+    for (size_t m = 0; m < d->model_count; m++) {
+        if (d->models[m].table_only || d->manifest->models[m].kind != CASCADE_SCORES_PREDICTIONS)
+            continue;
+        cascade_records *r = &d->models[m].records;
+        for (size_t i = 0; i < r->samples; i++)
+            if ((size_t)r->prediction[i] >= classes)
+                return cascade_error_set(error, CASCADE_ERR_VALUE,
+                    d->manifest->models[m].path, -1, -1,
+                    "model \"%s\" predicts class %d for id \"%.200s\" (expected 0..%zu: model "
+                    "\"%s\" has %zu classes)", d->models[m].name, (int)r->prediction[i],
+                    keys->id[i], classes - 1, d->models[first].name, classes);
+        r->classes = classes;
+    }
+    d->classes = classes;
+    return CASCADE_OK;
+}
+
+static void free_sample_keys(cascade_dataset *d)
+{
+    cascade_sample_keys_free(d->sample_keys);
+    free(d->sample_keys);
+    d->sample_keys = NULL;
+}
+
 /* Given temperatures: not with a fit, each T finite and > 0, and a model
  * listed twice only with the same T. */
 static cascade_status check_given_temperatures(const cascade_dataset_options *options,
@@ -468,12 +577,31 @@ cascade_status cascade_dataset_load(const char *manifest_path,
             goto fail;
         }
     }
-    if (d->manifest->labels_path) {
-        status = has_json_extension(d->manifest->labels_path)
-                     ? cascade_labels_load_json(d->manifest->labels_path, &d->labels, error)
-                     : cascade_labels_load(d->manifest->labels_path, &d->labels, error);
+    if (d->manifest->records_metric)
+        d->confidence_given = strncmp(d->manifest->records_metric, "given", 5) == 0 ? 2
+                            : strstr(d->manifest->records_metric, "+given") != NULL;
+    cascade_sample_keys *keys = NULL;
+    if (cascade_manifest_is_keyed(d->manifest)) {
+        d->sample_keys = keys = calloc(1, sizeof *keys);
+        status = keys ? cascade_sample_keys_load(d->manifest, keys, &d->labels, error)
+                      : cascade_error_set(error, CASCADE_ERR_NOMEM, manifest_path, -1, -1,
+                                          "out of memory");
         if (status != CASCADE_OK)
             goto fail;
+    }
+    if (d->manifest->labels_path) {
+        if (!d->manifest->labels_keyed)
+            status = has_json_extension(d->manifest->labels_path)
+                         ? cascade_labels_load_json(d->manifest->labels_path, &d->labels, error)
+                         : cascade_labels_load(d->manifest->labels_path, &d->labels, error);
+        if (status != CASCADE_OK)
+            goto fail;
+        if (keys && !d->manifest->labels_keyed && d->labels.count != keys->count) {
+            status = cascade_error_set(error, CASCADE_ERR_SHAPE, d->manifest->labels_path, -1, -1,
+                "%zu labels but %zu ids in %s (expected one label per id, in the sorted order "
+                "of the ids)", d->labels.count, keys->count, cascade_table_path(keys->source));
+            goto fail;
+        }
         if (d->labels.count == 0) {
             status = cascade_error_set(error, CASCADE_ERR_SHAPE, d->manifest->labels_path,
                 -1, -1, "zero labels (expected at least one sample)");
@@ -529,7 +657,9 @@ cascade_status cascade_dataset_load(const char *manifest_path,
     cascade_read_buffers_create(&buffers);
     for (size_t m = 0; m < d->manifest->model_count; m++) {
         long first = first_scored(d, m);
-        if (first >= 0 && threads > 1 && d->manifest->model_count - m >= 2 &&
+        /* Prediction tables settle their class count after every model is
+         * loaded, so the first model with classes may come late: serial. */
+        if (first >= 0 && !keys && threads > 1 && d->manifest->model_count - m >= 2 &&
             model_bytes(d, first) <= PARALLEL_MODEL_BYTES) {
             d->model_count = d->manifest->model_count; /* the free releases them all */
             status = load_models_in_parallel(d, m, costs, options, threads, error);
@@ -546,6 +676,12 @@ cascade_status cascade_dataset_load(const char *manifest_path,
         if (options->progress)
             options->progress(options->progress_context, m + 1,
                               d->manifest->model_count, "models read");
+    }
+    if (keys) {
+        status = settle_given_classes(d, error);
+        free_sample_keys(d);
+        if (status != CASCADE_OK)
+            goto fail;
     }
     if (d->has_labels && d->labels.offsets) {
         status = leave_out_empty_labels(d, error);
@@ -572,6 +708,7 @@ void cascade_dataset_free(cascade_dataset *dataset)
     free(dataset->models);
     cascade_labels_free(&dataset->labels);
     free(dataset->sample_row);
+    free_sample_keys(dataset);
     if (!dataset->is_view) {
         cascade_manifest_free(dataset->manifest);
         free(dataset->owned);

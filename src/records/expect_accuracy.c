@@ -48,7 +48,13 @@ cascade_status cascade_expect_accuracy(const cascade_dataset *dataset, const cas
         size_t row;
         cascade_error find_error;
         cascade_error_clear(&find_error);
-        cascade_status s = cascade_table_find_model(table, model->name, &find, &row, &find_error);
+        /* A manifest's "published" names the model's row where its own name
+         * differs from the table's (ResNet50 is timm's resnet50.tv_in1k). */
+        const char *key = model->name;
+        if (dataset->manifest && m < dataset->manifest->model_count &&
+            dataset->manifest->models[m].published)
+            key = dataset->manifest->models[m].published;
+        cascade_status s = cascade_table_find_model(table, key, &find, &row, &find_error);
         if (s == CASCADE_ERR_NOT_FOUND)
             continue;
         if (s != CASCADE_OK) {

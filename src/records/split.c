@@ -230,6 +230,7 @@ cascade_status cascade_dataset_subset(const cascade_dataset *dataset, const size
     view->samples_left_out = dataset->samples_left_out;
     view->metric = dataset->metric;
     view->calibrated = dataset->calibrated;
+    view->confidence_given = dataset->confidence_given;
     view->models = calloc(dataset->model_count ? dataset->model_count : 1, sizeof *view->models);
     view->sample_row = malloc((count ? count : 1) * sizeof *view->sample_row);
     cascade_status status = view->models && view->sample_row ? CASCADE_OK : CASCADE_ERR_NOMEM;

@@ -31,6 +31,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort(); /* names are unique */
         if (spec->path)
             total += strlen(spec->path);
+        /* Column names and published keys, when given, are non-empty. */
+        const char *named[] = {spec->id_column, spec->prediction_column,
+                               spec->confidence_column, spec->published};
+        for (size_t k = 0; k < sizeof named / sizeof named[0]; k++)
+            if (named[k] && !named[k][0])
+                abort();
         double cost;
         if (cascade_manifest_number(manifest, m, "gmacs", &cost, &error) == CASCADE_OK &&
             !isfinite(cost))
@@ -38,6 +44,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (manifest->labels_path)
         total += strlen(manifest->labels_path);
+    /* Keyed labels and sorted ids describe a labels file, and exclude each other. */
+    if ((manifest->labels_keyed || manifest->labels_follow_sorted_ids) &&
+        (!manifest->labels_path || (manifest->labels_keyed && manifest->labels_follow_sorted_ids)))
+        abort();
     volatile size_t sink = total;
     (void)sink;
     cascade_manifest_free(manifest);

@@ -69,6 +69,18 @@ put("manifest", "bad-both.json",
     '{"labels": "l.npy", "models": [{"name": "a", "logits": "a.npy", "probs": "b.npy"}]}')
 put("manifest", "bad-empty.json", '{"labels": "l.npy", "models": []}')
 put("manifest", "bad-array.json", '[{"name": "a"}]')
+put("manifest", "predictions.json",
+    '{"labels": "labels.csv", "label_columns": {"id": "file_name", "label": "label"}, '
+    '"models": [{"name": "ResNet50", "predictions": "ResNet50.csv", "gmacs": 4.11, '
+    '"published": "resnet50.tv_in1k", "columns": {"id": "file_name", '
+    '"prediction": "predicted_class", "confidence": "predicted_probability"}}, '
+    '{"name": "s", "logits": "s.npy", "gmacs": 5}]}')
+put("manifest", "sorted-ids.json",
+    '{"labels": "real.json", "label_ids": "sorted", '
+    '"models": [{"name": "p", "predictions": "p.csv", "columns": {}, "gmacs": 1}]}')
+put("manifest", "bad-label-keys.json",
+    '{"labels": "l.csv", "label_columns": {"id": ""}, "label_ids": "sorted", '
+    '"models": [{"name": "p", "predictions": "p.csv", "columns": {"x": "y"}, "published": 1}]}')
 put("manifest", "bad-syntax.json", '{"labels": "l.npy", "models": [{"name": "a",]}')
 
 put("csv_array", "header.csv", "c0,c1,c2\n2.0,-1,0.5\n0.1,0.2,3e0\n")
@@ -133,6 +145,25 @@ put("config", "eight-stages.json",
     '"thresholds": [0.1,0.2,0.3,0.4,0.5,0.6,0.7], "metric": "max_softmax", "eval_accuracy": null}')
 put("config", "bad-metric.json", '{"models": ["a", "b"], "thresholds": [0.5], "metric": "margin"}')
 put("config", "bad-count.json", '{"models": ["a", "b"], "thresholds": [0.5, 0.6]}')
+
+# Prediction tables and keyed label tables (hand-written in the shape of
+# imagenet-x's files, never copied from them).
+put("prediction_table", "small.csv",
+    "id,prediction,confidence\nc,2,0.9\na,0,0.8\nd,2,0.6\nb,1,0.7\n")
+put("prediction_table", "val-names.csv",
+    "id,prediction,confidence\nILSVRC2012_val_00000003.JPEG,230,0.8365915418000001\n"
+    "ILSVRC2012_val_00000001.JPEG,65,0.5530332327\nILSVRC2012_val_00000002.JPEG,970,1\n")
+put("prediction_table", "quoted-crlf.csv",
+    'confidence,id,prediction,extra\r\n0.5,"x,y",3,\r\n1e-3,z,"1,000",q\r\n')
+put("prediction_table", "duplicate.csv", "id,prediction,confidence\na,0,0.8\na,1,0.2\n")
+put("prediction_table", "bad-values.csv", "id,prediction,confidence\na,-1,nan\n,2.5,inf\n")
+put("prediction_table", "missing-column.csv", "id,class\na,1\n")
+put("keyed_labels", "small.csv", "id,label\nd,1\nb,1\na,0\nc,2\n")
+put("keyed_labels", "val-names.csv",
+    "id,label\nILSVRC2012_val_00000002.JPEG,0\nILSVRC2012_val_00000001.JPEG,999\n")
+put("keyed_labels", "reordered-crlf.csv", 'label,id\r\n"3",x\r\n7.0,"y z"\r\n')
+put("keyed_labels", "duplicate.csv", "id,label\nb,1\nb,1\n")
+put("keyed_labels", "bad-values.csv", "id,label\na,-2\nb,x\n,1\n")
 
 # Multi-labels as ImageNet ReaL writes them: a list per sample, some empty.
 put("labels_json", "real.json", "[[970, 795], [], [230], [809, 0]]\n")
