@@ -25,8 +25,8 @@ static int by_grid_cost(const void *pa, const void *pb)
 /* Prefix sums of a [cells][channels] table along each of DIMS axes: in
  * blocks of extent x stride cells, every cell past the first slice adds the
  * one a slice before (no division per cell: that was half a chain's time). */
-static void prefix_sums(uint32_t *table, unsigned channels, unsigned dims,
-                        const size_t *extent, const size_t *stride, size_t cells)
+void sweep_prefix_sums(uint32_t *table, unsigned channels, unsigned dims,
+                       const size_t *extent, const size_t *stride, size_t cells)
 {
     for (unsigned s = 0; s < dims; s++) {
         size_t slice = stride[s] * channels, block = extent[s] * slice;
@@ -84,10 +84,65 @@ static cascade_status prepare_prefix(worker *w, const uint16_t *chain, unsigned 
         for (unsigned s = 0; s < dims; s++)
             counts[s + 1] += right[s][i];
     }
-    prefix_sums(table, channels, dims, extent, stride, cells);
+    sweep_prefix_sums(table, channels, dims, extent, stride, cells);
     memcpy(w->prefix, chain, dims * sizeof *chain);
     w->prefix_length = dims;
     return CASCADE_OK;
+}
+
+cascade_status sweep_grid_shape(const model_prep *prep, const uint16_t *chain, unsigned n,
+                                grid_shape *out)
+{
+    unsigned dims = n - 1;
+    out->cells = 1;
+    out->combos = 1;
+    for (unsigned s = 0; s < dims; s++) {
+        unsigned g = prep[chain[s]].grid_size;
+        if (g == 0) {
+            out->combos = 0; /* one confidence value: the stage cannot split */
+            return CASCADE_OK;
+        }
+        out->extent[s] = g + 2; /* prefix index x in 0..G+1 */
+        out->stride[s] = out->cells;
+        if (out->cells > MAX_TABLE_CELLS / out->extent[s])
+            return CASCADE_ERR_ARGUMENT;
+        out->cells *= out->extent[s];
+        out->combos *= g;
+    }
+    /* after[s]: the cell offset of "any bin" on every axis after s; the
+     * same for every combination */
+    for (unsigned s = dims; s-- > 0;)
+        out->after[s] = s + 1 < dims
+                            ? out->after[s + 1] + (out->extent[s + 1] - 1) * out->stride[s + 1]
+                            : 0;
+    return CASCADE_OK;
+}
+
+void sweep_grid_decode(const worker *w, const uint16_t *chain, unsigned n,
+                       const grid_shape *shape, const uint32_t *table, unsigned channels,
+                       size_t index, cascade_point *p)
+{
+    const cascade_dataset *d = w->shared->dataset;
+    const model_prep *prep = w->shared->prep;
+    unsigned dims = n - 1;
+    memset(p, 0, sizeof *p);
+    p->stages = n;
+    size_t prefix = 0, reached_prev = d->samples;
+    for (unsigned s = 0; s < dims; s++) {
+        unsigned g = prep[chain[s]].grid_size;
+        unsigned js = (unsigned)(index % g) + 1;
+        index /= g;
+        /* j counts from the lowest threshold: grid is descending. */
+        p->threshold[s] = prep[chain[s]].grid[g - js];
+        size_t below = prefix + shape->after[s] + js * shape->stride[s];
+        size_t reached = table[below * channels];
+        p->answered[s] = (double)(reached_prev - reached) / (double)d->samples;
+        reached_prev = reached;
+        prefix += js * shape->stride[s];
+    }
+    p->answered[dims] = (double)reached_prev / (double)d->samples;
+    for (unsigned s = 0; s < n; s++)
+        p->model[s] = chain[s];
 }
 
 /* A chain of n >= 3 stages over the threshold grid. */
@@ -96,20 +151,13 @@ cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
     const cascade_dataset *d = w->shared->dataset;
     const model_prep *prep = w->shared->prep;
     unsigned dims = n - 1, channels = n; /* the prefix's channels; the last apart */
-    size_t extent[CASCADE_MAX_STAGES], stride[CASCADE_MAX_STAGES];
-    size_t cells = 1, combos = 1;
-    for (unsigned s = 0; s < dims; s++) {
-        unsigned g = prep[chain[s]].grid_size;
-        if (g == 0)
-            return CASCADE_OK; /* one confidence value: the stage cannot split */
-        extent[s] = g + 2; /* prefix index x in 0..G+1 */
-        stride[s] = cells;
-        if (cells > MAX_TABLE_CELLS / extent[s])
-            return CASCADE_ERR_ARGUMENT;
-        cells *= extent[s];
-        combos *= g;
-    }
-    cascade_status status = prepare_prefix(w, chain, n, extent, stride, cells);
+    grid_shape shape;
+    cascade_status status = sweep_grid_shape(prep, chain, n, &shape);
+    if (status != CASCADE_OK || shape.combos == 0)
+        return status;
+    const size_t *extent = shape.extent, *stride = shape.stride, *after = shape.after;
+    size_t cells = shape.cells, combos = shape.combos;
+    status = prepare_prefix(w, chain, n, extent, stride, cells);
     if (status != CASCADE_OK)
         return status;
     if (combos > w->points_capacity) {
@@ -126,17 +174,12 @@ cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
     const uint8_t *right_last = d->models[chain[n - 1]].records.correct;
     for (size_t i = 0; i < d->samples; i++)
         last[w->cell_of[i]] += right_last[i];
-    prefix_sums(last, 1, dims, extent, stride, cells);
+    sweep_prefix_sums(last, 1, dims, extent, stride, cells);
     /* Every combination j (j_s in 1..G_s): stage s takes the samples with
      * b_r < j_r for r < s and b_s >= j_s. */
     unsigned models[CASCADE_MAX_STAGES];
     for (unsigned s = 0; s < n; s++)
         models[s] = chain[s];
-    /* after[s]: the cell offset of "any bin" on every axis after s; the
-     * same for every combination */
-    size_t after[CASCADE_MAX_STAGES];
-    for (unsigned s = dims; s-- > 0;)
-        after[s] = s + 1 < dims ? after[s + 1] + (extent[s + 1] - 1) * stride[s + 1] : 0;
     unsigned j[CASCADE_MAX_STAGES];
     for (unsigned s = 0; s < dims; s++)
         j[s] = 1;
@@ -191,24 +234,7 @@ cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
         /* Decode the combination and count the answers per stage again:
          * only for the few points kept. */
         cascade_point p;
-        memset(&p, 0, sizeof p);
-        p.stages = n;
-        size_t index = gp->index;
-        size_t prefix = 0, reached_prev = d->samples;
-        for (unsigned s = 0; s < dims; s++) {
-            unsigned g = prep[chain[s]].grid_size;
-            unsigned js = (unsigned)(index % g) + 1;
-            index /= g;
-            /* j counts from the lowest threshold: grid is descending. */
-            p.threshold[s] = prep[chain[s]].grid[g - js];
-            size_t below = prefix + after[s] + js * stride[s];
-            p.answered[s] = (double)(reached_prev - T(below, 0)) / (double)d->samples;
-            reached_prev = T(below, 0);
-            prefix += js * stride[s];
-        }
-        p.answered[dims] = (double)reached_prev / (double)d->samples;
-        for (unsigned s = 0; s < n; s++)
-            p.model[s] = chain[s];
+        sweep_grid_decode(w, chain, n, &shape, table, channels, gp->index, &p);
         p.accuracy = accuracy;
         p.cost = gp->cost;
         if (sweep_worker_add(w, &p) != CASCADE_OK)

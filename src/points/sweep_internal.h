@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cascade/score.h"
 #include "cascade/sweep.h"
 #include "points/sweep_limits.h"
 
@@ -112,6 +113,10 @@ typedef struct worker {
     unsigned prefix_length; /* 0: none */
     struct grid_point *points;
     size_t points_capacity;
+    /* sweep_score.c's scratch */
+    cascade_confusion confusion;
+    struct score_point *score_points;
+    size_t score_points_capacity;
     cascade_status status;
 } worker;
 
@@ -177,5 +182,36 @@ const model_prep *sweep_prep_of(worker *w, unsigned a);
 
 /* sweep_grid.c */
 cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n);
+/* The table over the bins of a chain's first n - 1 stages: axis s has
+ * extent G_s + 2 (prefix index 0..G_s + 1) and stride the product of the
+ * extents before it; after[s] is the offset of "any bin" on every axis
+ * after s. combos = prod G_s, 0 when a stage has one confidence value (it
+ * cannot split). CASCADE_ERR_ARGUMENT when the cells exceed MAX_TABLE_CELLS. */
+typedef struct grid_shape {
+    size_t extent[CASCADE_MAX_STAGES], stride[CASCADE_MAX_STAGES], after[CASCADE_MAX_STAGES];
+    size_t cells, combos;
+} grid_shape;
+cascade_status sweep_grid_shape(const model_prep *prep, const uint16_t *chain, unsigned n,
+                                grid_shape *out);
+/* Prefix sums of a [cells][channels] table along each of DIMS axes. */
+void sweep_prefix_sums(uint32_t *table, unsigned channels, unsigned dims,
+                       const size_t *extent, const size_t *stride, size_t cells);
+/* The point of combination INDEX (mixed radix, stage 1 fastest): its
+ * models, grid thresholds and answered fractions, read from the prefix
+ * table TABLE ([cells][channels], channel 0 the sample count); the score
+ * and cost are left 0. */
+void sweep_grid_decode(const worker *w, const uint16_t *chain, unsigned n,
+                       const grid_shape *shape, const uint32_t *table, unsigned channels,
+                       size_t index, cascade_point *p);
+
+/* sweep_score.c: the same sweeps for scores other than accuracy (mcc, f1,
+ * macro_f1), from confusion counts; no bound skips a chain. */
+cascade_status sweep_score_pair(worker *w, unsigned a, unsigned b);
+/* Two-class scores only (sweep_check_score refuses the rest first). */
+cascade_status sweep_score_grid_chain(worker *w, const uint16_t *chain, unsigned n);
+void sweep_free_score_scratch(worker *w);
+/* A pair point with the top N_EXIT samples of a's order O exiting at a. */
+cascade_status sweep_add_pair_point(worker *w, const model_prep *o, unsigned a, unsigned b,
+                                    size_t n_exit, double cost, double score);
 
 #endif
