@@ -50,13 +50,8 @@ static cascade_status prepare_prefix(worker *w, const uint16_t *chain, unsigned 
         return CASCADE_OK;
     w->prefix_length = 0;
     size_t need = cells * (channels + 1); /* then the last stage's channel */
-    if (need > w->table_capacity) {
-        uint32_t *grown = realloc(w->table, need * sizeof *grown);
-        if (!grown)
-            return CASCADE_ERR_NOMEM;
-        w->table = grown;
-        w->table_capacity = need;
-    }
+    if (!sweep_grow_table(w, need))
+        return CASCADE_ERR_NOMEM;
     if (d->samples > w->cell_capacity) {
         uint32_t *grown = realloc(w->cell_of, d->samples * sizeof *grown);
         if (!grown)
@@ -88,6 +83,18 @@ static cascade_status prepare_prefix(worker *w, const uint16_t *chain, unsigned 
     memcpy(w->prefix, chain, dims * sizeof *chain);
     w->prefix_length = dims;
     return CASCADE_OK;
+}
+
+int sweep_grow_table(worker *w, size_t cells)
+{
+    if (cells <= w->table_capacity)
+        return 1;
+    uint32_t *grown = realloc(w->table, cells * sizeof *grown);
+    if (!grown)
+        return 0;
+    w->table = grown;
+    w->table_capacity = cells;
+    return 1;
 }
 
 cascade_status sweep_grid_shape(const model_prep *prep, const uint16_t *chain, unsigned n,
@@ -200,11 +207,7 @@ cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
         gp->cost = cascade_chain_cost(d, n, models, reached);
         gp->correct = (uint32_t)correct;
         gp->index = (uint32_t)combo;
-        for (unsigned s = 0; s < dims; s++) {
-            if (++j[s] <= prep[chain[s]].grid_size)
-                break;
-            j[s] = 1;
-        }
+        sweep_grid_next(prep, chain, dims, j);
     }
     w->stats.candidates += combos;
     int keep_all = w->shared->options->all_points != NULL;

@@ -193,6 +193,18 @@ typedef struct grid_shape {
 } grid_shape;
 cascade_status sweep_grid_shape(const model_prep *prep, const uint16_t *chain, unsigned n,
                                 grid_shape *out);
+/* W's table holding at least CELLS counts; 0 when out of memory. */
+int sweep_grow_table(worker *w, size_t cells);
+/* The next combination J[0..DIMS) (each j_s in 1..G_s, stage 1 fastest). */
+static inline void sweep_grid_next(const model_prep *prep, const uint16_t *chain, unsigned dims,
+                                   unsigned *j)
+{
+    for (unsigned s = 0; s < dims; s++) {
+        if (++j[s] <= prep[chain[s]].grid_size)
+            break;
+        j[s] = 1;
+    }
+}
 /* Prefix sums of a [cells][channels] table along each of DIMS axes. */
 void sweep_prefix_sums(uint32_t *table, unsigned channels, unsigned dims,
                        const size_t *extent, const size_t *stride, size_t cells);

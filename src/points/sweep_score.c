@@ -114,13 +114,8 @@ static cascade_status fill_tables(worker *w, const uint16_t *chain, unsigned n,
     unsigned dims = n - 1, channels = 1 + 2 * dims;
     size_t need = shape->cells * (channels + 2);
     w->prefix_length = 0; /* the accuracy sweep's cached table is gone */
-    if (need > w->table_capacity) {
-        uint32_t *grown = realloc(w->table, need * sizeof *grown);
-        if (!grown)
-            return CASCADE_ERR_NOMEM;
-        w->table = grown;
-        w->table_capacity = need;
-    }
+    if (!sweep_grow_table(w, need))
+        return CASCADE_ERR_NOMEM;
     uint32_t *table = w->table;
     *last = table + shape->cells * channels;
     memset(table, 0, need * sizeof *table);
@@ -197,11 +192,7 @@ cascade_status sweep_score_grid_chain(worker *w, const uint16_t *chain, unsigned
         sp->score = cascade_score_binary(d->score, (int64_t)d->samples, positives,
                                          predicted_positive, true_positive);
         sp->index = (uint32_t)combo;
-        for (unsigned s = 0; s < dims; s++) {
-            if (++j[s] <= prep[chain[s]].grid_size)
-                break;
-            j[s] = 1;
-        }
+        sweep_grid_next(prep, chain, dims, j);
     }
     w->stats.candidates += shape.combos;
     int keep_all = w->shared->options->all_points != NULL;
