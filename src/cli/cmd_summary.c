@@ -60,14 +60,16 @@ static int parse_range(const char *text, range *out)
     return 1;
 }
 
-/* The score of the cheapest model (the first of the cheapest). */
-static double cheapest_score(const cascade_dataset *d)
+/* The score of the cheapest of the CANDIDATES (all models when NULL; the
+ * first of the cheapest). */
+static double cheapest_score(const cascade_dataset *d, const unsigned char *candidates)
 {
-    size_t cheapest = 0;
-    for (size_t m = 1; m < d->model_count; m++)
-        if (d->models[m].cost < d->models[cheapest].cost)
+    size_t cheapest = SIZE_MAX;
+    for (size_t m = 0; m < d->model_count; m++)
+        if ((!candidates || candidates[m]) &&
+            (cheapest == SIZE_MAX || d->models[m].cost < d->models[cheapest].cost))
             cheapest = m;
-    return cascade_model_score(d, cheapest);
+    return cheapest == SIZE_MAX ? 0.0 : cascade_model_score(d, cheapest);
 }
 
 /* ---- JSON ---- */
@@ -501,12 +503,6 @@ int cmd_summary(int argc, char **argv)
         cascade_dataset_free(dataset);
         return code;
     }
-    if (default_range && load.score != CASCADE_SCORE_ACCURACY) {
-        /* The paper's ranges are accuracies; for another score, one range
-         * from the cheapest model's score up: below it no cascade can save. */
-        ranges[0] = (range){cheapest_score(held_out.fit), 1.0};
-        range_count = 1;
-    }
     unsigned char *candidates = NULL;
     if (model_list && (code = cli_select_models(dataset, model_list, "summary", &candidates)) != EXIT_OK) {
         cli_held_out_end(&held_out);
@@ -514,6 +510,12 @@ int cmd_summary(int argc, char **argv)
         return code;
     }
     sweep.candidates = candidates;
+    if (default_range && load.score != CASCADE_SCORE_ACCURACY) {
+        /* The paper's ranges are accuracies; for another score, one range
+         * from the cheapest candidate's score up: below it no cascade can save. */
+        ranges[0] = (range){cheapest_score(held_out.fit, candidates), 1.0};
+        range_count = 1;
+    }
     cascade_front front;
     cascade_front_init(&front);
     cli_progress progress;

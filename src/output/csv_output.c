@@ -207,8 +207,10 @@ cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *datas
             number_field(file, (double)r->correct_count / (double)r->samples, 0);
         else
             cascade_csv_field(file, "", 0);
-        if (scored)
+        if (scored && dataset->has_labels)
             number_field(file, cascade_model_score(dataset, m), 0);
+        else if (scored)
+            cascade_csv_field(file, "", 0);
         number_field(file, confidence_sum / (double)r->samples, 0);
         number_field(file, model->cost, !dataset->calibrated);
         if (dataset->calibrated) {
