@@ -49,7 +49,8 @@ typedef struct cascade_bootstrap_options {
 } cascade_bootstrap_options;
 
 /* Intervals for POINTS[0..COUNT-1] (models and thresholds as in DATASET,
- * which must have labels and fewer than 2^24 samples) into OUT[COUNT]. */
+ * which must have labels, fewer than 2^24 samples and the accuracy score:
+ * other scores are refused with CASCADE_ERR_ARGUMENT) into OUT[COUNT]. */
 cascade_status cascade_bootstrap(const cascade_dataset *dataset, const cascade_point *points,
                                  size_t count, const cascade_bootstrap_options *options,
                                  cascade_interval *out, cascade_error *error);

@@ -12,7 +12,13 @@
  * that is: the new front may reach each baseline step at up to c (1 + R)
  * (costs that are sums of products agree only to rounding) and may fall
  * short of its accuracy by up to A. Where N has no row within c (1 + R) it
- * counts as accuracy 0. Since B is constant between its steps and N never
+ * counts as accuracy 0.
+ *
+ * Fronts scored by another score (a column named mcc, f1 or macro_f1; see
+ * cascade/front_csv.h) are compared the same way, "accuracy" read as that
+ * score and A in its units; a missing row counts as the score's least
+ * value (-1 for mcc). Both fronts must have the same score column, else
+ * CASCADE_ERR_VALUE. Since B is constant between its steps and N never
  * falls as c grows, checking at B's steps covers every cost. The comparison
  * with A follows cascade_within_tolerance() (cascade/expect.h): a drop of
  * exactly A passes.

@@ -15,6 +15,12 @@
  * summary gives the best front accuracy at the reference's cost, and the
  * cheapest front cost that reaches the reference's accuracy.
  *
+ * For a dataset scored by another score (cascade/score.h), "accuracy"
+ * above reads as that score: the area is a mean score, the reference is
+ * the model with the best score, and the writers name the reference
+ * columns after it (best_mcc_at_reference_cost, reference_mcc,
+ * cost_at_reference_mcc).
+ *
  * Ownership: summaries and rows are plain values; the writers only borrow
  * their FILE * and inputs.
  */

@@ -14,8 +14,10 @@
  * probabilities of stages 1..i (cascade/ensemble.h). "temperatures" must be
  * present exactly when the metric says +temperature. "given" (every stage's
  * confidence comes from a prediction table) and "max_softmax+given" (some
- * do) are applied with the default metric. The other members
- * record what the front promised. Numbers are written as the shortest
+ * do) are applied with the default metric. The other members record what
+ * the front promised; the score member is named after the front's score
+ * column ("accuracy", or "mcc", "f1", "macro_f1"), and apply reports that
+ * score. Numbers are written as the shortest
  * decimal that reads back as the same double, so a threshold or a
  * temperature survives the trip exactly.
  *
@@ -45,6 +47,9 @@ typedef struct cascade_config {
     int calibrated;                            /* METRIC has +temperature */
     int ensemble;                              /* METRIC ends in +ensemble */
     double temperature[CASCADE_MAX_STAGES];    /* [stages] when calibrated */
+    cascade_score score;                       /* the score the front promised: the one whose
+                                                  member ("mcc", "f1", "macro_f1") is present;
+                                                  accuracy otherwise */
 } cascade_config;
 
 /* Reads a config: a JSON object with "models" (1 to CASCADE_MAX_STAGES
@@ -57,7 +62,7 @@ cascade_status cascade_config_load(const char *path, cascade_config *out,
 
 void cascade_config_free(cascade_config *config);
 
-/* Sets OPTIONS' metric, calibration and given temperatures (by model name)
+/* Sets OPTIONS' metric, score, calibration and given temperatures (by model name)
  * so that a dataset loaded with them holds the confidences CONFIG's stages
  * use; the other options are left alone. OPTIONS borrows CONFIG's names and
  * temperatures: keep CONFIG until the load is done. */

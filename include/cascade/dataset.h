@@ -21,6 +21,7 @@
 #include "cascade/manifest.h"
 #include "cascade/metrics.h"
 #include "cascade/records.h"
+#include "cascade/score.h"
 #include "cascade/status.h"
 
 #ifdef __cplusplus
@@ -51,6 +52,8 @@ typedef struct cascade_dataset {
     const char *cost_field;
     cascade_manifest *manifest; /* NULL for a dataset built from tables */
     cascade_metric metric;     /* what records.confidence holds */
+    cascade_score score;       /* what a point's accuracy field holds (cascade/score.h):
+                                  accuracy unless a score was asked for */
     int calibrated;            /* confidences are temperature-scaled (fitted
                                   or given) */
     /* Samples whose label list is empty are left out of every model. */
@@ -90,6 +93,9 @@ typedef struct cascade_dataset_options {
     cascade_warning_fn warning; /* may be NULL */
     void *warning_context;
     cascade_metric metric;     /* confidence metric; max_softmax when 0 */
+    cascade_score score;       /* what points are scored by; accuracy when 0. Any
+                                  other needs single labels (not multi-labels),
+                                  no table-only model, and f1 two classes */
     cascade_calibration_method calibrate; /* fit each model's temperature on
                                              every labelled sample first */
     /* With CALIBRATE: fit on these CALIBRATION_ROW_COUNT rows of the score
@@ -141,6 +147,10 @@ cascade_status cascade_dataset_load(const char *manifest_path,
                                     cascade_error *error);
 
 void cascade_dataset_free(cascade_dataset *dataset);
+
+/* Model M's own score in DATASET's score (its accuracy for accuracy, the
+ * given accuracy of a table-only model); NaN without labels or memory. */
+double cascade_model_score(const cascade_dataset *dataset, size_t m);
 
 /* Index of the model named NAME, or -1. */
 long cascade_dataset_find(const cascade_dataset *dataset, const char *name);

@@ -63,7 +63,12 @@ typedef struct cascade_expect_accuracy_options {
  * entries). Measured top-1 is correct / samples (a table-only model's given
  * accuracy); published is TABLE's "top1" (percent), else "accuracy" (a
  * fraction, shown in percent), on the row whose "model" matches the
- * model's manifest "published" key, else its name. OPTIONS
+ * model's manifest "published" key, else its name.
+ *
+ * For a DATASET scored by another score (cascade/score.h), measured is that
+ * score times 100 and published is TABLE's column named after the score
+ * ("mcc", "f1", "macro_f1"), in points as GLUE reports them (CoLA's MCC
+ * 51.3 for 0.513); the fields named top-1 and percent below then hold it. OPTIONS
  * NULL means the default tolerance and exact names.
  *
  * A dataset without labels or a negative tolerance is CASCADE_ERR_ARGUMENT;

@@ -1,4 +1,6 @@
 /* cascade/front.h: the accuracy-versus-cost Pareto front of candidate points.
+ * "Accuracy" is the points' score field (cascade/points.h): another score,
+ * such as mcc, is reduced the same way.
  *
  * A point is on the front when no other point has cost <= and accuracy >=
  * with one of them strict; identical points (same cost and accuracy) appear

@@ -2,8 +2,9 @@
  * writes, and picking one operating point from it.
  *
  * Columns are found by name in the header row, in any order. Required:
- * models (stage names joined by '>'), thresholds (joined by ';'), accuracy,
- * cost, stages, answered (joined by ';'). Optional: metric (the confidence
+ * models (stage names joined by '>'), thresholds (joined by ';'), one score
+ * column named after its score (accuracy, mcc, f1 or macro_f1; its values
+ * go to the rows' accuracy field, and its name to the table's score), cost, stages, answered (joined by ';'). Optional: metric (the confidence
  * metric; "max_softmax" when absent) and on_front (1/0, written with every
  * candidate point). Any other column (eval_accuracy, accuracy_lo, ...,
  * temperatures) is kept as text, by name, so a pick can carry it along.
@@ -18,6 +19,7 @@
 #include <stddef.h>
 
 #include "cascade/points.h"
+#include "cascade/score.h"
 #include "cascade/status.h"
 
 #ifdef __cplusplus
@@ -28,7 +30,7 @@ typedef struct cascade_front_row {
     unsigned stages;                           /* 1..CASCADE_MAX_STAGES */
     const char *model[CASCADE_MAX_STAGES];     /* [stages] stage names */
     double threshold[CASCADE_MAX_STAGES - 1];  /* [stages - 1] */
-    double accuracy;
+    double accuracy;                           /* the score column's value */
     double cost;
     double answered[CASCADE_MAX_STAGES];       /* [stages] */
     const char *metric;                        /* never NULL */
@@ -43,6 +45,7 @@ typedef struct cascade_front_table {
     size_t extra_count;
     const char *const *extra_name;             /* [extra_count] column names */
     int has_on_front;                          /* the file has an on_front column */
+    cascade_score score;                       /* what the rows' accuracy field holds */
     void *internal;
 } cascade_front_table;
 

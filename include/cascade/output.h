@@ -46,7 +46,8 @@ void cascade_csv_field(FILE *file, const char *text, int last);
 
 /* The front as CSV: a header row, then one row per point, cost ascending.
  * Columns: models (stage names joined by '>'), thresholds (joined by ';'),
- * accuracy, cost, stages, answered (fraction answered by each stage, joined
+ * the score (a column named after the dataset's score: accuracy, mcc, f1 or
+ * macro_f1), cost, stages, answered (fraction answered by each stage, joined
  * by ';'), metric (see cascade_metric_label); for a temperature-calibrated
  * dataset, a last column temperatures: each stage's T joined by ';' (empty
  * for a table-only model), which cascade pick copies into the config so
@@ -90,7 +91,9 @@ cascade_status cascade_write_front_csv_extra(FILE *file, const cascade_dataset *
                                              const cascade_front *front,
                                              const cascade_extra_columns *extra);
 
-/* One row per model: name, samples, classes, accuracy, mean_confidence (in
+/* One row per model: name, samples, classes, accuracy, the dataset's score
+ * when it is not accuracy (a column named after it: mcc, f1, macro_f1),
+ * mean_confidence (in
  * the dataset's metric), cost; then, for a temperature-calibrated dataset,
  * temperature, nll_before, nll_after, ece_before, ece_after. A table-only
  * model has 0 samples and classes, its given accuracy, and an empty

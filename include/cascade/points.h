@@ -4,7 +4,8 @@
  * A cascade is a chain of models m_1..m_n with thresholds t_1..t_(n-1). A
  * sample stops at the first stage i < n whose confidence is >= t_i (ties
  * exit); stage n always answers. Accuracy is the fraction of samples whose
- * final answer is correct; cost is the mean per-sample cost, each sample
+ * final answer is correct (or another score of the final answers, the
+ * dataset's: cascade/score.h); cost is the mean per-sample cost, each sample
  * paying for every stage it reached.
  *
  * Ownership: points are plain values; a cascade_front (cascade/front.h) owns
@@ -28,7 +29,9 @@ typedef struct cascade_point {
     unsigned stages;                           /* 1..CASCADE_MAX_STAGES */
     unsigned model[CASCADE_MAX_STAGES];        /* dataset model indices */
     double threshold[CASCADE_MAX_STAGES - 1];  /* [stages - 1] */
-    double accuracy;                           /* fraction in [0, 1] */
+    double accuracy;                           /* the dataset's score (cascade/score.h):
+                                                  accuracy, a fraction in [0, 1], unless
+                                                  another was asked for (mcc in [-1, 1]) */
     double cost;                               /* mean per-sample cost */
     double answered[CASCADE_MAX_STAGES];       /* [stages] fraction answered by each stage */
 } cascade_point;

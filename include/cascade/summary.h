@@ -15,7 +15,8 @@
  * LO > TOP no level is used and there are no figures.
  *
  * Inputs are plain arrays of points whose accuracy and cost fields hold the
- * figures to use (fit figures, or eval figures for held-out results); they
+ * figures to use (another score than accuracy works the same: the levels
+ * are then levels of that score, the reduction at equal score) (fit figures, or eval figures for held-out results); they
  * need not be sorted or reduced. Results refer to them by index.
  *
  * Ownership: results are plain values in caller-owned structs, except the

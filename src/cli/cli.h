@@ -67,6 +67,8 @@ void cli_progress_end(cli_progress *progress);
  * (returned) names the option (cli_metric.c). */
 int cli_parse_metric(const char *command, const char *text, cascade_dataset_options *load);
 int cli_parse_calibrate(const char *command, const char *text, cascade_dataset_options *load);
+/* --score accuracy|mcc|f1|macro_f1 into LOAD (cli_metric.c). */
+int cli_parse_score(const char *command, const char *text, cascade_dataset_options *load);
 
 /* The sweep options that sweep, summary and compare share: --stages (s),
  * --grid (g), --threads (t), --models (m), --front-only (f), --no-skip (n).
@@ -120,7 +122,8 @@ cascade_status cli_output_finish(cascade_output *output, cascade_status written,
 /* getopt_long values of the shared options, above every short option. */
 enum {
     CLI_OPT_COSTS = 0x100, CLI_OPT_STRIP_TAG, CLI_OPT_IMG_SIZE, CLI_OPT_SPLIT, CLI_OPT_SEED,
-    CLI_OPT_FIT_INDEX, CLI_OPT_EVAL_INDEX, CLI_OPT_BOOTSTRAP, CLI_OPT_ACCURACY, CLI_OPT_RANGE
+    CLI_OPT_FIT_INDEX, CLI_OPT_EVAL_INDEX, CLI_OPT_BOOTSTRAP, CLI_OPT_ACCURACY, CLI_OPT_RANGE,
+    CLI_OPT_SCORE
 };
 #define CLI_COST_TABLE_LONG_OPTIONS \
     {"costs", required_argument, NULL, CLI_OPT_COSTS}, \

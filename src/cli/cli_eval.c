@@ -132,8 +132,14 @@ int cli_front_extras(const cli_eval_options *o, const cli_held_out *h,
                      const cascade_front *front, unsigned threads,
                      cascade_extra_columns *extra, double **values)
 {
-    static const char *const names[] = {"eval_accuracy", "eval_cost", "accuracy_lo",
-                                        "accuracy_hi", "cost_lo", "cost_hi"};
+    /* eval_ and the score's name: eval_mcc for a sweep by mcc. The
+     * bootstrap's intervals are for accuracy only (refused for the others). */
+#define EXTRA_NAMES(score) {score, "eval_cost", "accuracy_lo", "accuracy_hi", "cost_lo", "cost_hi"}
+    static const char *const by_score[CASCADE_SCORE_COUNT][6] = {
+        EXTRA_NAMES("eval_accuracy"), EXTRA_NAMES("eval_mcc"), EXTRA_NAMES("eval_f1"),
+        EXTRA_NAMES("eval_macro_f1")};
+#undef EXTRA_NAMES
+    const char *const *names = by_score[h->fit->score];
     memset(extra, 0, sizeof *extra);
     *values = NULL;
     size_t first = h->eval ? 0 : 2;

@@ -1,4 +1,4 @@
-/* --metric and --calibrate, shared by sweep, models and compare. */
+/* --metric, --calibrate and --score, shared by sweep, models, summary and compare. */
 #include "cli/cli.h"
 
 #include <string.h>
@@ -24,5 +24,15 @@ int cli_parse_calibrate(const char *command, const char *text, cascade_dataset_o
     else
         return cli_usage_error(command, "--calibrate takes 'temperature' or 'none', not \"%s\"",
                                text);
+    return EXIT_OK;
+}
+
+int cli_parse_score(const char *command, const char *text, cascade_dataset_options *load)
+{
+    cascade_score score;
+    if (cascade_score_parse(text, &score, NULL) != CASCADE_OK)
+        return cli_usage_error(command, "--score takes accuracy, mcc, f1 or macro_f1, not \"%s\"",
+                               text);
+    load->score = score;
     return EXIT_OK;
 }

@@ -10,7 +10,8 @@
 #include "cascade/config.h"
 #include "cascade/output.h"
 
-/* "cascade: applied a>b to N samples: accuracy A, cost C, answered x;y",
+/* "cascade: applied a>b to N samples: accuracy A, cost C, answered x;y"
+ * (the config's score in place of accuracy: "mcc M"),
  * every number the shortest text that reads back exactly. */
 static void print_summary(const cascade_config *config, const cascade_dataset *dataset,
                           const cascade_point *summary)
@@ -31,8 +32,8 @@ static void print_summary(const cascade_config *config, const cascade_dataset *d
     cascade_format_double(summary->cost, cost);
     if (dataset->has_labels) {
         cascade_format_double(summary->accuracy, number);
-        cli_error("applied %s to %zu samples: accuracy %s, cost %s, answered %s", chain,
-                  dataset->samples, number, cost, answered);
+        cli_error("applied %s to %zu samples: %s %s, cost %s, answered %s", chain,
+                  dataset->samples, cascade_score_name(dataset->score), number, cost, answered);
     } else {
         cli_error("applied %s to %zu samples (no labels): cost %s, answered %s", chain,
                   dataset->samples, cost, answered);

@@ -88,12 +88,14 @@ int cmd_check(int argc, char **argv)
         {"tol-accuracy", required_argument, NULL, 'a'},
         {"tol-cost", required_argument, NULL, 'c'},
         {"update", no_argument, NULL, 'u'},
+        {"score", required_argument, NULL, 's'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *baseline_path = NULL;
     cascade_check_options options = {CASCADE_CHECK_TOL_ACCURACY, CASCADE_CHECK_TOL_COST};
-    int update = 0, quiet = 0, option;
+    int update = 0, quiet = 0, option, score_given = 0;
+    cascade_score score = CASCADE_SCORE_ACCURACY;
     opterr = 0;
     optind = 1;
     while ((option = getopt_long(argc, argv, ":qh", long_options, NULL)) != -1) {
@@ -108,6 +110,12 @@ int cmd_check(int argc, char **argv)
                 return EXIT_USAGE;
             break;
         case 'u': update = 1; break;
+        case 's':
+            if (cascade_score_parse(optarg, &score, NULL) != CASCADE_OK)
+                return cli_usage_error("check", "--score takes accuracy, mcc, f1 or macro_f1, "
+                                                "not \"%s\"", optarg);
+            score_given = 1;
+            break;
         case 'q': quiet = 1; break;
         case 'h':
             cli_print_help(stdout, cli_find_command("check"));
@@ -127,6 +135,13 @@ int cmd_check(int argc, char **argv)
     cascade_front_table *front = NULL, *baseline = NULL;
     if (cascade_front_table_load(front_path, &front, &error) != CASCADE_OK)
         return cli_report(&error);
+    if (score_given && front->score != score) {
+        cli_error("%s: the front is scored by %s (expected a \"%s\" column, as --score says)",
+                  front_path, cascade_score_name(front->score), cascade_score_name(score));
+        cascade_front_table_free(front);
+        return EXIT_DATA;
+    }
+    const char *score_name = cascade_score_name(front->score);
     if (update && missing_file(baseline_path)) {
         /* The first run of a new pipeline: nothing to compare with yet. */
         size_t rows = front->count;
@@ -146,9 +161,9 @@ int cmd_check(int argc, char **argv)
     }
     int failed = result.regressions > 0;
     if (!quiet || failed) {
-        printf("check: %s (%zu steps) against %s (%zu steps); tolerances: accuracy %g, "
+        printf("check: %s (%zu steps) against %s (%zu steps); tolerances: %s %g, "
                "cost %g relative\n", front_path, result.new_steps, baseline_path,
-               result.baseline_steps, options.tol_accuracy, options.tol_cost);
+               result.baseline_steps, score_name, options.tol_accuracy, options.tol_cost);
         if (result.drops)
             print_step(stdout, "worst regression", &result.worst, baseline_path);
         else
@@ -167,8 +182,8 @@ int cmd_check(int argc, char **argv)
     if (failed && !update) {
         char cost[32], baseline_acc[32], now[32];
         cascade_format_double(result.worst.cost, cost);
-        cli_error("%s: at cost %s the best accuracy is %s, %.6g below the baseline's %s "
-                  "(%s line %lld; tolerance %g)", front_path, cost,
+        cli_error("%s: at cost %s the best %s is %s, %.6g below the baseline's %s "
+                  "(%s line %lld; tolerance %g)", front_path, cost, score_name,
                   accuracy_text(result.worst.new_accuracy, now), -result.worst.difference,
                   accuracy_text(result.worst.baseline_accuracy, baseline_acc), baseline_path,
                   result.worst.row->line, options.tol_accuracy);

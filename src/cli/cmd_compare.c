@@ -53,6 +53,7 @@ int cmd_compare(int argc, char **argv)
         {"front-only", no_argument, NULL, 'f'},
         {"threads", required_argument, NULL, 't'},
         {"calibrate", required_argument, NULL, 'C'},
+        {"score", required_argument, NULL, CLI_OPT_SCORE},
         {"format", required_argument, NULL, 'F'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -69,6 +70,10 @@ int cmd_compare(int argc, char **argv)
         case 'c': load.cost_field = optarg; break;
         case 'C':
             if (cli_parse_calibrate("compare", optarg, &load) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
+        case CLI_OPT_SCORE:
+            if (cli_parse_score("compare", optarg, &load) != EXIT_OK)
                 return EXIT_USAGE;
             break;
         case 'F':
@@ -96,6 +101,8 @@ int cmd_compare(int argc, char **argv)
                                                           : "takes one MANIFEST, got %d arguments",
                                argc - optind);
     cascade_compare_row rows[VARIANTS];
+    size_t row_count = 0;
+    int ensembles = load.score == CASCADE_SCORE_ACCURACY;
     cascade_dataset *first = NULL; /* names the reference model in the output */
     unsigned char *candidates = NULL;
     code = EXIT_OK;
@@ -111,8 +118,9 @@ int cmd_compare(int argc, char **argv)
             code = cli_select_models(dataset, model_list, "compare", &candidates);
             sweep.candidates = candidates;
         }
-        for (int ensemble = 0; ensemble <= 1 && code == EXIT_OK; ensemble++)
-            code = run_variant(dataset, &sweep, ensemble, quiet, &rows[2 * m + (unsigned)ensemble]);
+        /* Ensembles are scored by accuracy only: other scores leave them out. */
+        for (int ensemble = 0; ensemble <= ensembles && code == EXIT_OK; ensemble++)
+            code = run_variant(dataset, &sweep, ensemble, quiet, &rows[row_count++]);
         if (dataset != first)
             cascade_dataset_free(dataset);
     }
@@ -122,8 +130,8 @@ int cmd_compare(int argc, char **argv)
         cascade_output output;
         cascade_status status = cascade_output_open(output_path, &output, &error);
         if (status == CASCADE_OK) {
-            status = json ? cascade_write_compare_json(output.file, first, rows, VARIANTS)
-                          : cascade_write_compare_csv(output.file, first, rows, VARIANTS);
+            status = json ? cascade_write_compare_json(output.file, first, rows, row_count)
+                          : cascade_write_compare_csv(output.file, first, rows, row_count);
             status = cli_output_finish(&output, status, output_path, &error);
         }
         code = status == CASCADE_OK ? EXIT_OK : cli_report(&error);

@@ -35,6 +35,11 @@ static int expect_accuracy(const cascade_dataset *dataset, const char *table_pat
         return cli_report(&error);
     }
     size_t ok = 0, outside = 0, missing = 0, width = 5;
+    /* top-1 in percent, or another score in GLUE's points (100 times it) */
+    int by_accuracy = dataset->score == CASCADE_SCORE_ACCURACY;
+    const char *figure = by_accuracy ? "top-1" : cascade_score_name(dataset->score);
+    const char *unit = by_accuracy ? "%" : "", *points = by_accuracy ? "pp" : "points";
+    const char *cell = by_accuracy ? "%" : " ";
     for (size_t m = 0; m < dataset->model_count; m++) {
         size_t len = strlen(checks[m].model);
         width = len > width ? len : width;
@@ -67,28 +72,30 @@ static int expect_accuracy(const cascade_dataset *dataset, const char *table_pat
                 fprintf(f, "%.4f,%.4f,%.4f,%s\n", c->measured, c->published, c->difference,
                         verdict);
         } else if (c->verdict == CASCADE_ACCURACY_MISSING) {
-            fprintf(f, "%-*s  %8.3f%%  %9s  %12s  %s\n", (int)width, c->model, c->measured, "-",
-                    "-", verdict);
+            fprintf(f, "%-*s  %8.3f%s  %9s  %12s  %s\n", (int)width, c->model, c->measured, cell,
+                    "-", "-", verdict);
         } else {
             /* Shown to 4 decimals; the verdict uses every digit. */
-            fprintf(f, "%-*s  %8.3f%%  %8.3f%%  %+9.4f pp  %s\n", (int)width, c->model,
-                    c->measured, c->published, c->difference, verdict);
+            fprintf(f, "%-*s  %8.3f%s  %8.3f%s  %+9.4f %s  %s\n", (int)width, c->model,
+                    c->measured, cell, c->published, cell, c->difference, by_accuracy ? "pp" : "pt",
+                    verdict);
         }
     }
     if (!csv)
-        fprintf(f, "%zu models: %zu ok, %zu outside %g pp, %zu missing from %s\n",
-                dataset->model_count, ok, outside, options->tolerance, missing, table_path);
+        fprintf(f, "%zu models: %zu ok, %zu outside %g %s, %zu missing from %s\n",
+                dataset->model_count, ok, outside, options->tolerance, points, missing,
+                table_path);
     status = cli_output_finish(&output, ferror(f) ? CASCADE_ERR_IO : CASCADE_OK, output_path,
                                &error);
     int code = status == CASCADE_OK ? EXIT_OK : cli_report(&error);
     /* One error line per failing model, so that a CI log names it. */
     for (size_t m = 0; code == EXIT_OK && m < dataset->model_count; m++)
         if (checks[m].verdict == CASCADE_ACCURACY_OUTSIDE)
-            cli_error("%s: model %s: measured top-1 %.3f%% is %.4f pp %s the published %.3f%% "
-                      "(line %ld; tolerance %g pp)", table_path, checks[m].model,
-                      checks[m].measured, fabs(checks[m].difference),
-                      checks[m].difference < 0 ? "below" : "above", checks[m].published,
-                      checks[m].table_line, options->tolerance);
+            cli_error("%s: model %s: measured %s %.3f%s is %.4f %s %s the published %.3f%s "
+                      "(line %ld; tolerance %g %s)", table_path, checks[m].model, figure,
+                      checks[m].measured, unit, fabs(checks[m].difference), points,
+                      checks[m].difference < 0 ? "below" : "above", checks[m].published, unit,
+                      checks[m].table_line, options->tolerance, points);
     if (code == EXIT_OK && require_all)
         for (size_t m = 0; m < dataset->model_count; m++)
             if (checks[m].verdict == CASCADE_ACCURACY_MISSING)
@@ -115,6 +122,7 @@ int cmd_models(int argc, char **argv)
         {"cost", required_argument, NULL, 'c'},
         {"format", required_argument, NULL, 'f'},
         {"metric", required_argument, NULL, 'M'},
+        {"score", required_argument, NULL, CLI_OPT_SCORE},
         {"calibrate", required_argument, NULL, 'C'},
         {"quiet", no_argument, NULL, 'q'},
         CLI_COST_TABLE_LONG_OPTIONS,
@@ -147,6 +155,10 @@ int cmd_models(int argc, char **argv)
             format_given = 1;
             break;
         case OPT_EXPECT_ACCURACY: expect_table = optarg; break;
+        case CLI_OPT_SCORE:
+            if (cli_parse_score("models", optarg, &load) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
         case OPT_TOLERANCE:
             if (!cli_parse_double("--tolerance", optarg, 0.0, 100.0, &expect.tolerance))
                 return EXIT_USAGE;

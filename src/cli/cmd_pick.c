@@ -15,6 +15,7 @@ int cmd_pick(int argc, char **argv)
 {
     static const struct option long_options[] = {
         {"min-accuracy", required_argument, NULL, 'a'},
+        {"min-score", required_argument, NULL, 's'},
         {"max-cost", required_argument, NULL, 'c'},
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
@@ -29,6 +30,13 @@ int cmd_pick(int argc, char **argv)
         switch (option) {
         case 'a':
             if (!cli_parse_double("--min-accuracy", optarg, 0.0, 1.0, &limit))
+                return EXIT_USAGE;
+            rule = CASCADE_PICK_MIN_ACCURACY;
+            rules++;
+            break;
+        case 's':
+            /* the front's own score column, whatever it is (mcc down to -1) */
+            if (!cli_parse_double("--min-score", optarg, -1.0, 1.0, &limit))
                 return EXIT_USAGE;
             rule = CASCADE_PICK_MIN_ACCURACY;
             rules++;
@@ -51,7 +59,8 @@ int cmd_pick(int argc, char **argv)
                                                        : "takes one FRONT, got %d arguments",
                                argc - optind);
     if (rules != 1)
-        return cli_usage_error("pick", "needs exactly one of --min-accuracy or --max-cost");
+        return cli_usage_error("pick", "needs exactly one of --min-accuracy, --min-score or "
+                                       "--max-cost");
     const char *path = argv[optind];
     cascade_error error;
     cascade_error_clear(&error);

@@ -41,7 +41,8 @@ static int parse_bound(const char *text, size_t len, double *out)
     char *end = NULL;
     errno = 0;
     double v = strtod(buf, &end);
-    if (len == 0 || end == buf || *end != '\0' || errno == ERANGE || !(v >= 0 && v <= scale))
+    /* down to -1 for mcc; other scores refuse a negative bound later */
+    if (len == 0 || end == buf || *end != '\0' || errno == ERANGE || !(v >= -scale && v <= scale))
         return 0;
     *out = v / scale;
     return 1;
@@ -52,11 +53,23 @@ static int parse_range(const char *text, range *out)
     const char *colon = strchr(text, ':');
     if (!colon || !parse_bound(text, (size_t)(colon - text), &out->lo) ||
         !parse_bound(colon + 1, strlen(colon + 1), &out->hi) || out->lo > out->hi) {
-        cli_error("--range takes LO:HI, accuracies as fractions (0.80:0.86) or percentages "
+        cli_error("--range takes LO:HI, scores as fractions (0.80:0.86) or percentages "
                   "(80%%:86%%) with LO <= HI, not \"%s\"", text);
         return 0;
     }
     return 1;
+}
+
+/* The score of the cheapest of the CANDIDATES (all models when NULL; the
+ * first of the cheapest). */
+static double cheapest_score(const cascade_dataset *d, const unsigned char *candidates)
+{
+    size_t cheapest = SIZE_MAX;
+    for (size_t m = 0; m < d->model_count; m++)
+        if ((!candidates || candidates[m]) &&
+            (cheapest == SIZE_MAX || d->models[m].cost < d->models[cheapest].cost))
+            cheapest = m;
+    return cheapest == SIZE_MAX ? 0.0 : cascade_model_score(d, cheapest);
 }
 
 /* ---- JSON ---- */
@@ -71,7 +84,7 @@ static cJSON *point_json(const cascade_dataset *d, const cascade_point *p)
         if (s + 1 < p->stages)
             cJSON_AddItemToArray(thresholds, cJSON_CreateNumber(p->threshold[s]));
     }
-    cJSON_AddNumberToObject(o, "accuracy", p->accuracy);
+    cJSON_AddNumberToObject(o, cascade_score_name(d->score), p->accuracy);
     cJSON_AddNumberToObject(o, "cost", p->cost);
     return o;
 }
@@ -130,7 +143,7 @@ static cJSON *section_json(const cascade_dataset *d, const cascade_point *single
         const cascade_point *single = &singles[matches[i].single];
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "model", d->models[single->model[0]].name);
-        cJSON_AddNumberToObject(o, "accuracy", single->accuracy);
+        cJSON_AddNumberToObject(o, cascade_score_name(d->score), single->accuracy);
         cJSON_AddNumberToObject(o, "cost", single->cost);
         if (matches[i].point == SIZE_MAX)
             cJSON_AddNullToObject(o, "match");
@@ -207,9 +220,10 @@ static void csv_joined(FILE *file, const cJSON *array, const char *separator, in
 
 static void write_csv(const cJSON *root, FILE *file)
 {
-    fputs("section,range,lo,hi,top,levels,mean_reduction,geomean_reduction,max_reduction,"
-          "best_level,best_models,best_thresholds,best_accuracy,best_cost,best_single,"
-          "best_single_cost\n", file);
+    const char *score = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "score"));
+    fprintf(file, "section,range,lo,hi,top,levels,mean_reduction,geomean_reduction,max_reduction,"
+                  "best_level,best_models,best_thresholds,best_%s,best_cost,best_single,"
+                  "best_single_cost\n", score);
     static const char *const sections[] = {"fit", "eval"};
     for (int s = 0; s < 2; s++) {
         const cJSON *ranges = cJSON_GetObjectItemCaseSensitive(
@@ -228,7 +242,7 @@ static void write_csv(const cJSON *root, FILE *file)
             csv_number(file, cJSON_GetObjectItemCaseSensitive(best, "level"), 0);
             csv_joined(file, cJSON_GetObjectItemCaseSensitive(point, "models"), ">", 1);
             csv_joined(file, cJSON_GetObjectItemCaseSensitive(point, "thresholds"), ";", 0);
-            csv_number(file, cJSON_GetObjectItemCaseSensitive(point, "accuracy"), 0);
+            csv_number(file, cJSON_GetObjectItemCaseSensitive(point, score), 0);
             csv_number(file, cJSON_GetObjectItemCaseSensitive(point, "cost"), 0);
             csv_joined(file, cJSON_GetObjectItemCaseSensitive(single, "models"), ">", 1);
             csv_number(file, cJSON_GetObjectItemCaseSensitive(single, "cost"), 1);
@@ -302,6 +316,7 @@ static int write_summary(const summary_inputs *in, FILE *file, int *expected)
     else
         cJSON_AddNullToObject(root, "costs");
     cJSON_AddStringToObject(root, "cost", in->cost);
+    cJSON_AddStringToObject(root, "score", cascade_score_name(in->dataset->score));
     cJSON_AddNumberToObject(root, "samples", (double)in->dataset->samples);
     cJSON_AddNumberToObject(root, "samples_left_out", (double)in->dataset->samples_left_out);
     if (eval) {
@@ -377,6 +392,7 @@ int cmd_summary(int argc, char **argv)
         CLI_MAX_SECONDS_LONG_OPTION,
         {"no-skip", no_argument, NULL, 'n'},
         {"threads", required_argument, NULL, 't'},
+        {"score", required_argument, NULL, CLI_OPT_SCORE},
         CLI_COST_TABLE_LONG_OPTIONS,
         CLI_HELD_OUT_LONG_OPTIONS,
         {"quiet", no_argument, NULL, 'q'},
@@ -399,6 +415,10 @@ int cmd_summary(int argc, char **argv)
         case 'o': output_path = optarg; break;
         case 'c': load.cost_field = optarg; break;
         case CLI_OPT_ACCURACY: results = optarg; break;
+        case CLI_OPT_SCORE:
+            if (cli_parse_score("summary", optarg, &load) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
         case CLI_OPT_RANGE:
             if (range_count == MAX_RANGES)
                 return cli_usage_error("summary", "takes at most %d --range options", MAX_RANGES);
@@ -444,12 +464,23 @@ int cmd_summary(int argc, char **argv)
             return cli_usage_error("summary", "tables have no samples to split");
         if (model_list)
             return cli_usage_error("summary", "--models needs a MANIFEST");
+        if (load.score != CASCADE_SCORE_ACCURACY)
+            return cli_usage_error("summary", "--score %s needs a MANIFEST (a results table has "
+                                   "accuracies only)", cascade_score_name(load.score));
     } else if (optind != argc - 1) {
         return cli_usage_error("summary", optind >= argc ? "needs a MANIFEST (or --accuracy)"
                                                           : "takes one MANIFEST, got %d arguments",
                                argc - optind);
     }
-    if (range_count == 0) {
+    for (size_t r = 0; r < range_count; r++)
+        if (ranges[r].lo < cascade_score_lowest(load.score))
+            return cli_usage_error("summary", "--range %g:%g goes below the least %s, %g "
+                                   "(expected LO >= %g)", ranges[r].lo, ranges[r].hi,
+                                   cascade_score_name(load.score),
+                                   cascade_score_lowest(load.score),
+                                   cascade_score_lowest(load.score));
+    int default_range = range_count == 0;
+    if (default_range && load.score == CASCADE_SCORE_ACCURACY) {
         /* The paper's two ranges. */
         ranges[0] = (range){0.80, 0.86};
         ranges[1] = (range){0.86, 1.0};
@@ -480,6 +511,12 @@ int cmd_summary(int argc, char **argv)
         return code;
     }
     sweep.candidates = candidates;
+    if (default_range && load.score != CASCADE_SCORE_ACCURACY) {
+        /* The paper's ranges are accuracies; for another score, one range
+         * from the cheapest candidate's score up: below it no cascade can save. */
+        ranges[0] = (range){cheapest_score(held_out.fit, candidates), 1.0};
+        range_count = 1;
+    }
     cascade_front front;
     cascade_front_init(&front);
     cli_progress progress;

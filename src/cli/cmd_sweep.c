@@ -70,6 +70,7 @@ int cmd_sweep(int argc, char **argv)
         {"metric", required_argument, NULL, 'M'},
         {"calibrate", required_argument, NULL, 'C'},
         {"ensemble", no_argument, NULL, 'e'},
+        {"score", required_argument, NULL, CLI_OPT_SCORE},
         {"precise", no_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -107,6 +108,10 @@ int cmd_sweep(int argc, char **argv)
                 return EXIT_USAGE;
             break;
         case 'e': ensemble = 1; break;
+        case CLI_OPT_SCORE:
+            if (cli_parse_score("sweep", optarg, &load) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
         case 'P': load.precise = 1; break;
         case 'q': quiet = 1; break;
         case 'v': verbose = 1; break;
@@ -130,6 +135,10 @@ int cmd_sweep(int argc, char **argv)
         return cli_usage_error("sweep", optind >= argc ? "needs a MANIFEST"
                                                         : "takes one MANIFEST, got %d arguments",
                                argc - optind);
+    if (load.score != CASCADE_SCORE_ACCURACY && (ensemble || eval.bootstrap))
+        return cli_usage_error("sweep", "--score %s is not available with %s (expected --score "
+                               "accuracy)", cascade_score_name(load.score),
+                               ensemble ? "--ensemble" : "--bootstrap");
     if (ensemble && all_points)
         return cli_usage_error("sweep", "--points all is not available with --ensemble");
     if (ensemble && (eval.split > 0 || eval.fit_index || eval.eval_index || eval.bootstrap))

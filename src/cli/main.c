@@ -16,6 +16,9 @@
     {"--fit-index FILE", "Fit on the samples listed in FILE (0-based rows, one per line); eval on the rest, or on --eval-index."}, \
     {"--eval-index FILE", "Evaluate on the samples listed in FILE; fit on the rest, or on --fit-index."}
 
+#define SCORE_DOCS \
+    {"--score NAME", "What the front is scored by: accuracy (default), mcc (Matthews correlation; its R_K form for more than two classes, as scikit-learn computes it), f1 (F1 of class 1; two classes only) or macro_f1 (mean F1 over the classes that are a label or a prediction). The score column is named after it. Not with multi-labels, table-only models, --ensemble or --bootstrap; chains of 3+ stages need two classes. See docs/scores.md."}
+
 static const cli_option_doc sweep_options[] = {
     {"-o, --output FILE", "Write the front to FILE (atomically) instead of standard output."},
     {"--cost FIELD", "Per-sample cost: the numeric manifest field FIELD of each model (default gmacs)."},
@@ -30,6 +33,7 @@ static const cli_option_doc sweep_options[] = {
     {"--metric NAME", "Confidence compared with the thresholds: max_softmax (default), margin (p_top1 - p_top2) or entropy (sum p log p, the negative entropy: thresholds <= 0)."},
     {"--calibrate temperature", "Fit one temperature T per model (minimum NLL on the labelled samples, on the fit part alone with a split) and take confidences from softmax(z / T)."},
     {"--ensemble", "Stage i answers from the mean of the probabilities of stages 1..i (same cost); the metric column ends in +ensemble. Every chain is swept (no skipping); not with --points all."},
+    SCORE_DOCS,
     {"-q, --quiet", "Print nothing on standard error except errors (no progress)."},
     {"-v, --verbose", "Report how many chains were swept and skipped, and how many candidate points."},
     COST_TABLE_DOCS,
@@ -45,10 +49,11 @@ static const cli_option_doc models_options[] = {
     {"--format FORMAT", "csv (default) or json: a JSON array of objects with the same fields."},
     {"--metric NAME", "mean_confidence in this metric: max_softmax (default), margin or entropy."},
     {"--calibrate temperature", "Fit each model's temperature and add the columns temperature, nll_before, nll_after, ece_before and ece_after (needs labels)."},
+    {"--score NAME", "Add a column named after the score (mcc, f1 or macro_f1) after accuracy, with each model's score; with --expect-accuracy, compare that score instead of top-1, against TABLE's column of that name in points (100 times the score, as GLUE reports it: CoLA's MCC 51.3)."},
     {"-q, --quiet", "Print nothing on standard error except errors."},
     COST_TABLE_DOCS,
     {"--expect-accuracy TABLE.csv", "Instead of the table, compare each model's measured top-1 with the published one in TABLE (\"model\" and \"top1\" in percent, or \"accuracy\" as a fraction; --strip-tag applies) and exit 1 when one is outside the tolerance."},
-    {"--tolerance PP", "With --expect-accuracy: the largest difference that passes, in percentage points (default 0.1; a difference exactly PP passes)."},
+    {"--tolerance PP", "With --expect-accuracy: the largest difference that passes, in percentage points (points of the score with --score; default 0.1; a difference exactly PP passes)."},
     {"--require-all", "With --expect-accuracy: a model missing from TABLE fails the check too."},
     {"--precise", "Compute confidences of float16/float32 logits in double precision with libm's exp (slower; the default vectorised exp is within about 3e-7 relative, which can reorder samples whose confidences differ by less)."},
     {"-h, --help", "Show this help."},
@@ -59,12 +64,14 @@ static const cli_option_doc check_options[] = {
     {"--tol-accuracy A", "Fail when, at some cost, the new front's best accuracy is more than A below the baseline's (a fraction; default 0.001; a drop of exactly A passes)."},
     {"--tol-cost R", "Relative cost tolerance: the new front may reach a baseline step costing c at up to c * (1 + R) (default 1e-6)."},
     {"--update", "After reporting, replace BASELINE with FRONT (atomically) and exit 0; creates BASELINE when it does not exist."},
+    {"--score NAME", "Fail (exit 1) unless FRONT is scored by NAME (its score column is accuracy, mcc, f1 or macro_f1). Without it any score is compared, but FRONT and BASELINE must have the same score column; --tol-accuracy is then in that score's units."},
     {"-q, --quiet", "Print the report only when the check fails."},
     {"-h, --help", "Show this help."},
     {NULL, NULL}};
 
 static const cli_option_doc pick_options[] = {
-    {"--min-accuracy A", "Pick the cheapest point whose accuracy is at least A (a fraction)."},
+    {"--min-accuracy A", "Pick the cheapest point whose accuracy is at least A (a fraction); on a front of another score, A applies to its score column."},
+    {"--min-score S", "Pick the cheapest point whose score (the front's score column: accuracy, mcc, f1 or macro_f1) is at least S, from -1 to 1."},
     {"--max-cost C", "Pick the most accurate point whose cost is at most C."},
     {"-o, --output FILE", "Write the config to FILE (atomically) instead of standard output."},
     {"-h, --help", "Show this help."},
@@ -107,6 +114,7 @@ static const cli_option_doc compare_options[] = {
     {"--models A,B,C", "Use only the named models."},
     {"--front-only", "Chains of 3 or more stages use only the models on the single-model front."},
     {"--calibrate temperature", "Temperature-scale every model first, in every variant."},
+    {"--score NAME", "Score the fronts by mcc, f1 or macro_f1 instead of accuracy: the reference columns are named after it (best_mcc_at_reference_cost, ...) and the ensemble variants are left out (ensembles are scored by accuracy only)."},
     {"--threads N", "Worker threads (default: one per online CPU)."},
     {"-q, --quiet", "Print nothing on standard error except errors (no progress)."},
     {"-h, --help", "Show this help."},
@@ -143,6 +151,7 @@ static const cli_option_doc summary_options[] = {
     {"--expect KEY=VALUE[:TOL]", "Exit 1 when the figure KEY is further than TOL from VALUE (TOL absolute, or TOL% of VALUE; default 1e-9 of VALUE); repeatable. KEY is a path in the JSON (fit.ranges[1].mean_reduction, front_points); shortcuts: mean_reduction is the first range's, range[1].mean_reduction the second's, eval.mean_reduction the first eval range's."},
     {"--cost NAME", "Per-sample cost: a manifest field, or with --costs gmacs, time or a column (default gmacs)."},
     {"--stages N, --grid G, --models A,B, --front-only, --no-skip, --max-seconds S, --threads N", "As for 'cascade sweep'."},
+    {"--score NAME", "The reduction at equal score: as for 'cascade sweep'. The levels, ranges and point figures are then in that score (mcc ranges may start at -1); without --range, one range from the cheapest model's score to 1."},
     COST_TABLE_DOCS,
     HELD_OUT_DOCS,
     {"-q, --quiet", "Print nothing on standard error except errors."},
@@ -159,7 +168,8 @@ const cli_command cli_commands[] = {
      "the first stage whose confidence (max softmax unless --metric) is >= that\n"
      "stage's threshold; the last stage always answers.\n\n"
      "Columns: models (stage names joined by '>'), thresholds (joined by ';'),\n"
-     "accuracy (fraction), cost, stages, answered (fraction answered per stage),\n"
+     "accuracy (fraction; with --score S a column S holding that score), cost,\n"
+     "stages, answered (fraction answered per stage),\n"
      "metric (max_softmax, margin or entropy, then +temperature when calibrated\n"
      "and +ensemble when ensembled; given for prediction tables). Thresholds are\n"
      "in the metric's own units.\n"

@@ -147,6 +147,11 @@ static cascade_status parse_config(const cJSON *root, const char *path, cascade_
             name);
     if (!(out->metric = strdup(name)))
         return cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1, "out of memory");
+    /* The score the front promised: its member is named after it. */
+    out->score = CASCADE_SCORE_ACCURACY;
+    for (int k = CASCADE_SCORE_COUNT; k-- > 1;)
+        if (cJSON_GetObjectItemCaseSensitive(root, cascade_score_name((cascade_score)k)))
+            out->score = (cascade_score)k;
     return parse_temperatures(root, path, out, error);
 }
 
@@ -185,6 +190,7 @@ void cascade_config_dataset_options(const cascade_config *config,
                                     cascade_dataset_options *options)
 {
     options->metric = config->confidence;
+    options->score = config->score;
     options->calibrate = CASCADE_CALIBRATE_NONE;
     options->temperature_count = config->calibrated ? config->stages : 0;
     options->temperature_model = config->calibrated ? (const char *const *)config->model : NULL;
@@ -271,7 +277,8 @@ char *cascade_config_json(const cascade_front_table *table, size_t index)
     ok = ok && cJSON_AddItemToObject(root, "thresholds",
                                      number_array(row->threshold, row->stages - 1));
     ok = ok && cJSON_AddStringToObject(root, "metric", row->metric);
-    ok = ok && cJSON_AddItemToObject(root, "accuracy", cascade_json_exact_number(row->accuracy));
+    ok = ok && cJSON_AddItemToObject(root, cascade_score_name(table->score),
+                                     cascade_json_exact_number(row->accuracy));
     ok = ok && cJSON_AddItemToObject(root, "cost", cascade_json_exact_number(row->cost));
     ok = ok && cJSON_AddItemToObject(root, "answered", number_array(row->answered, row->stages));
     for (size_t e = 0; ok && e < table->extra_count; e++)

@@ -66,13 +66,13 @@ static double step_value(const stair *s, size_t n, double x)
 /* Compares every step of ONE with OTHER at up to its cost * (1 + R): counts
  * where OTHER is below, and by more than A, and keeps the largest shortfall. */
 static void compare(const stair *one, size_t one_n, const stair *other, size_t other_n,
-                    const cascade_check_options *o, size_t *below, size_t *beyond,
-                    cascade_check_step *largest, int one_is_baseline)
+                    const cascade_check_options *o, double lowest, size_t *below,
+                    size_t *beyond, cascade_check_step *largest, int one_is_baseline)
 {
     *below = *beyond = 0;
     for (size_t i = 0; i < one_n; i++) {
         double there = step_value(other, other_n, one[i].cost * (1.0 + o->tol_cost));
-        double reached = isnan(there) ? 0.0 : there;
+        double reached = isnan(there) ? lowest : there;
         double shortfall = one[i].accuracy - reached;
         if (!(shortfall > 0))
             continue;
@@ -108,6 +108,13 @@ cascade_status cascade_check_fronts(const cascade_front_table *new_front,
     if (new_front->count == 0 || baseline->count == 0)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
                                  "cannot compare an empty front (expected at least one row)");
+    if (new_front->score != baseline->score)
+        return cascade_error_set(error, CASCADE_ERR_VALUE, NULL, -1, -1,
+                                 "the front is scored by %s and the baseline by %s (expected "
+                                 "fronts with the same score column)",
+                                 cascade_score_name(new_front->score),
+                                 cascade_score_name(baseline->score));
+    double lowest = cascade_score_lowest(baseline->score);
     stair *b = NULL, *n = NULL;
     size_t b_count, n_count;
     cascade_status status = stairs(baseline, &b, &b_count, error);
@@ -115,8 +122,8 @@ cascade_status cascade_check_fronts(const cascade_front_table *new_front,
         status = stairs(new_front, &n, &n_count, error);
     if (status == CASCADE_OK) {
         cascade_check_result r = {.baseline_steps = b_count, .new_steps = n_count};
-        compare(b, b_count, n, n_count, o, &r.drops, &r.regressions, &r.worst, 1);
-        compare(n, n_count, b, b_count, o, &r.gains, &r.improvements, &r.best, 0);
+        compare(b, b_count, n, n_count, o, lowest, &r.drops, &r.regressions, &r.worst, 1);
+        compare(n, n_count, b, b_count, o, lowest, &r.gains, &r.improvements, &r.best, 0);
         *out = r;
     }
     free(b);

@@ -149,11 +149,32 @@ static void header_row(reader *r)
             }
         int known = 0;
         for (int k = 0; k < KNOWN_COLUMNS; k++)
-            if (strcmp(in->header[c], known_names[k]) == 0) {
+            if (k != COL_ACCURACY && strcmp(in->header[c], known_names[k]) == 0) {
                 in->column[k] = (long)c;
                 known = 1;
             }
+        /* The score column is named after its score: accuracy, mcc, ... */
+        cascade_score score;
+        if (cascade_score_parse(in->header[c], &score, NULL) == CASCADE_OK) {
+            if (in->column[COL_ACCURACY] >= 0) {
+                r->status = cascade_error_set(r->error, CASCADE_ERR_FORMAT, r->path, r->line,
+                    (long long)c, "line %lld: two score columns, \"%s\" and \"%s\" (expected "
+                    "one of accuracy, mcc, f1 or macro_f1)", r->line,
+                    in->header[in->column[COL_ACCURACY]], in->header[c]);
+                return;
+            }
+            in->column[COL_ACCURACY] = (long)c;
+            r->table->score = score;
+            known = 1;
+        }
         extra += !known;
+    }
+    if (in->column[COL_ACCURACY] < 0) {
+        r->status = cascade_error_set(r->error, CASCADE_ERR_FORMAT, r->path, r->line, -1,
+            "line %lld: no score column (expected a front from cascade sweep, with the columns "
+            "models,thresholds,cost,stages,answered and one of accuracy, mcc, f1 or macro_f1)",
+            r->line);
+        return;
     }
     for (int k = 0; k < REQUIRED_COLUMNS; k++)
         if (in->column[k] < 0) {
@@ -282,10 +303,11 @@ static void data_row(reader *r)
                  expected);
         goto fail;
     }
-    if (!parse_double(cell[col[COL_ACCURACY]], &row->accuracy) || row->accuracy < 0.0 ||
+    double lowest = cascade_score_lowest(t->score);
+    if (!parse_double(cell[col[COL_ACCURACY]], &row->accuracy) || row->accuracy < lowest ||
         row->accuracy > 1.0) {
         bad_cell(r, CASCADE_ERR_VALUE, (size_t)col[COL_ACCURACY], cell[col[COL_ACCURACY]],
-                 "a fraction between 0 and 1");
+                 lowest < 0 ? "a number between -1 and 1" : "a fraction between 0 and 1");
         goto fail;
     }
     if (!parse_double(cell[col[COL_COST]], &row->cost) || row->cost < 0.0) {
@@ -475,8 +497,9 @@ cascade_status cascade_front_table_pick(const cascade_front_table *table,
     cascade_format_double(nearest->cost, cost);
     if (rule == CASCADE_PICK_MIN_ACCURACY)
         return cascade_error_set(error, CASCADE_ERR_NOT_FOUND, path, -1, -1,
-            "no point reaches accuracy %s (the best is %s at cost %s)", limit_text, accuracy, cost);
+            "no point reaches %s %s (the best is %s at cost %s)", cascade_score_name(table->score),
+            limit_text, accuracy, cost);
     return cascade_error_set(error, CASCADE_ERR_NOT_FOUND, path, -1, -1,
-        "no point costs at most %s (the cheapest costs %s, at accuracy %s)", limit_text, cost,
-        accuracy);
+        "no point costs at most %s (the cheapest costs %s, at %s %s)", limit_text, cost,
+        cascade_score_name(table->score), accuracy);
 }

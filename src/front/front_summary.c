@@ -40,6 +40,9 @@ cascade_status cascade_front_summarise(const cascade_dataset *dataset,
             "no labels (expected labels to summarise a front)");
     long reference = -1;
     size_t best_correct = 0;
+    /* Another score than accuracy ranks the models by that score. */
+    int by_accuracy = dataset->score == CASCADE_SCORE_ACCURACY;
+    double best_score = -INFINITY;
     out->cost_low = INFINITY;
     out->cost_high = -INFINITY;
     for (size_t m = 0; m < dataset->model_count; m++) {
@@ -53,10 +56,14 @@ cascade_status cascade_front_summarise(const cascade_dataset *dataset,
         out->cost_low = fmin(out->cost_low, model->cost);
         out->cost_high = fmax(out->cost_high, model->cost);
         size_t correct = model->records.correct_count;
-        if (reference < 0 || correct > best_correct ||
-            (correct == best_correct && model->cost < dataset->models[reference].cost)) {
+        double score = by_accuracy ? 0.0 : cascade_model_score(dataset, m);
+        int better = by_accuracy ? correct > best_correct : score > best_score;
+        int equal = by_accuracy ? correct == best_correct : score == best_score;
+        if (reference < 0 || better ||
+            (equal && model->cost < dataset->models[reference].cost)) {
             reference = (long)m;
             best_correct = correct;
+            best_score = score;
         }
     }
     if (reference < 0)
@@ -67,7 +74,8 @@ cascade_status cascade_front_summarise(const cascade_dataset *dataset,
     out->reference_model = (unsigned)reference;
     out->reference_cost = dataset->models[reference].cost;
     /* The same division the sweep uses for a single model's point. */
-    out->reference_accuracy = (double)best_correct / (double)dataset->samples;
+    out->reference_accuracy = by_accuracy ? (double)best_correct / (double)dataset->samples
+                                          : best_score;
     out->best_accuracy_at_reference_cost =
         cascade_front_best_accuracy(front, out->reference_cost);
     out->cost_at_reference_accuracy = NAN;

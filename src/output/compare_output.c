@@ -13,6 +13,18 @@ static const char *const COLUMNS[] = {
     "cost_low", "cost_high"};
 enum { COLUMN_COUNT = sizeof COLUMNS / sizeof COLUMNS[0] };
 
+/* Column C's name: "accuracy" in it becomes the dataset's score (mcc ...). */
+static const char *column_name(const cascade_dataset *dataset, size_t c, char *buf)
+{
+    static const char *const by_score[] = {
+        NULL, NULL, NULL, NULL, "best_%s_at_reference_cost", NULL, NULL, "reference_%s",
+        "cost_at_reference_%s", NULL, NULL};
+    if (dataset->score == CASCADE_SCORE_ACCURACY || !by_score[c])
+        return COLUMNS[c];
+    snprintf(buf, 64, by_score[c], cascade_score_name(dataset->score));
+    return buf;
+}
+
 static void metric_text(const cascade_compare_row *row, char *buf)
 {
     snprintf(buf, 64, "%s%s", cascade_metric_name(row->metric),
@@ -33,8 +45,9 @@ static void row_numbers(const cascade_compare_row *row, double *out)
 cascade_status cascade_write_compare_csv(FILE *file, const cascade_dataset *dataset,
                                          const cascade_compare_row *rows, size_t count)
 {
+    char name[64];
     for (size_t c = 0; c < COLUMN_COUNT; c++)
-        cascade_csv_field(file, COLUMNS[c], c + 1 == COLUMN_COUNT);
+        cascade_csv_field(file, column_name(dataset, c, name), c + 1 == COLUMN_COUNT);
     for (size_t r = 0; r < count; r++) {
         const cascade_front_summary *s = &rows[r].summary;
         char text[64], number[32];
@@ -69,7 +82,7 @@ cascade_status cascade_write_compare_json(FILE *file, const cascade_dataset *dat
             cJSON_Delete(object);
             break;
         }
-        char text[64];
+        char text[64], name[64];
         metric_text(&rows[r], text);
         double values[5];
         row_numbers(&rows[r], values);
@@ -77,12 +90,12 @@ cascade_status cascade_write_compare_json(FILE *file, const cascade_dataset *dat
              cJSON_AddBoolToObject(object, COLUMNS[1], rows[r].ensemble != 0) &&
              cJSON_AddNumberToObject(object, COLUMNS[2], (double)s->points) &&
              cJSON_AddItemToObject(object, COLUMNS[3], cascade_json_exact_number(s->area)) &&
-             cJSON_AddItemToObject(object, COLUMNS[4],
+             cJSON_AddItemToObject(object, column_name(dataset, 4, name),
                                    cascade_json_exact_number(s->best_accuracy_at_reference_cost)) &&
              cJSON_AddStringToObject(object, COLUMNS[5],
                                      dataset->models[s->reference_model].name);
         for (int v = 0; ok && v < 5; v++)
-            ok = cJSON_AddItemToObject(object, COLUMNS[6 + v],
+            ok = cJSON_AddItemToObject(object, column_name(dataset, 6 + (size_t)v, name),
                                        cascade_json_exact_number(values[v]));
     }
     return cascade_json_print(file, array, ok);

@@ -114,8 +114,10 @@ static cascade_status write_points(FILE *file, const cascade_dataset *dataset,
     cascade_metric_label(dataset, ensemble, metric);
     size_t extras = extra ? extra->count : 0;
     int temperatures = dataset->calibrated;
-    fputs(front_marks ? "models,thresholds,accuracy,cost,stages,answered,on_front,metric"
-                      : "models,thresholds,accuracy,cost,stages,answered,metric", file);
+    /* The score column is named after the score: a front by mcc cannot be
+     * read as one by accuracy. */
+    fprintf(file, "models,thresholds,%s,cost,stages,answered,%smetric",
+            cascade_score_name(dataset->score), front_marks ? "on_front," : "");
     fputc(extras || temperatures ? ',' : '\n', file);
     for (size_t c = 0; c < extras; c++)
         cascade_csv_field(file, extra->names[c], c + 1 == extras && !temperatures);
@@ -188,10 +190,10 @@ cascade_status cascade_write_points_csv(FILE *file, const cascade_dataset *datas
 
 cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *dataset)
 {
-    fputs(dataset->calibrated
-              ? "name,samples,classes,accuracy,mean_confidence,cost,"
-                "temperature,nll_before,nll_after,ece_before,ece_after\n"
-              : "name,samples,classes,accuracy,mean_confidence,cost\n", file);
+    int scored = dataset->score != CASCADE_SCORE_ACCURACY;
+    fprintf(file, "name,samples,classes,accuracy,%s%smean_confidence,cost%s\n",
+            scored ? cascade_score_name(dataset->score) : "", scored ? "," : "",
+            dataset->calibrated ? ",temperature,nll_before,nll_after,ece_before,ece_after" : "");
     for (size_t m = 0; m < dataset->model_count; m++) {
         const cascade_model *model = &dataset->models[m];
         const cascade_records *r = &model->records;
@@ -211,6 +213,10 @@ cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *datas
         if (dataset->has_labels)
             number_field(file, (double)r->correct_count / (double)r->samples, 0);
         else
+            cascade_csv_field(file, "", 0);
+        if (scored && dataset->has_labels)
+            number_field(file, cascade_model_score(dataset, m), 0);
+        else if (scored)
             cascade_csv_field(file, "", 0);
         number_field(file, confidence_sum / (double)r->samples, 0);
         number_field(file, model->cost, !dataset->calibrated);

@@ -53,6 +53,11 @@ cascade_status cascade_write_models_json(FILE *file, const cascade_dataset *data
                   ? cJSON_AddItemToObject(object, "accuracy",
                         cascade_json_exact_number((double)r->correct_count / (double)r->samples))
                   : cJSON_AddNullToObject(object, "accuracy") != NULL) &&
+             (dataset->score == CASCADE_SCORE_ACCURACY ||
+              (dataset->has_labels
+                   ? cJSON_AddItemToObject(object, cascade_score_name(dataset->score),
+                                           cascade_json_exact_number(cascade_model_score(dataset, m)))
+                   : cJSON_AddNullToObject(object, cascade_score_name(dataset->score)) != NULL)) &&
              (model->table_only /* no samples: no confidence */
                   ? cJSON_AddNullToObject(object, "mean_confidence") != NULL
                   : cJSON_AddItemToObject(

@@ -55,6 +55,13 @@ static cascade_status apply_records(const cascade_dataset *dataset, unsigned sta
                 "out of memory for %zu decisions", n);
         }
     }
+    /* Another score than accuracy, as cascade_evaluate() computes it. */
+    cascade_confusion counts = {0};
+    if (summary && dataset->score != CASCADE_SCORE_ACCURACY && dataset->has_labels &&
+        cascade_confusion_init(&counts, dataset->classes) != CASCADE_OK) {
+        cascade_decisions_free(&d);
+        return cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
+    }
     size_t reached[CASCADE_MAX_STAGES] = {0};
     size_t answered[CASCADE_MAX_STAGES] = {0};
     size_t correct = 0;
@@ -66,6 +73,8 @@ static cascade_status apply_records(const cascade_dataset *dataset, unsigned sta
             if (s + 1 == stages || r->confidence[i] >= thresholds[s]) {
                 answered[s]++;
                 correct += r->correct[i];
+                if (counts.truth)
+                    cascade_confusion_add(&counts, dataset->labels.label[i], r->prediction[i]);
                 if (decisions) {
                     d.stage[i] = (uint8_t)s;
                     d.prediction[i] = r->prediction[i];
@@ -85,9 +94,11 @@ static cascade_status apply_records(const cascade_dataset *dataset, unsigned sta
                 summary->threshold[s] = thresholds[s];
             summary->answered[s] = (double)answered[s] / (double)n;
         }
-        summary->accuracy = (double)correct / (double)n;
+        summary->accuracy = counts.truth ? cascade_confusion_score(&counts, dataset->score)
+                                         : (double)correct / (double)n;
         summary->cost = cascade_chain_cost(dataset, stages, models, reached);
     }
+    cascade_confusion_free(&counts);
     if (decisions)
         *decisions = d;
     return CASCADE_OK;

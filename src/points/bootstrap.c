@@ -157,6 +157,10 @@ cascade_status cascade_bootstrap(const cascade_dataset *dataset, const cascade_p
     if (!(level < 1))
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
             "an interval level of %g (expected a number between 0 and 1)", level);
+    if (dataset->score != CASCADE_SCORE_ACCURACY)
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
+            "bootstrap intervals of %s (expected accuracy: the resampling counts right answers)",
+            cascade_score_name(dataset->score));
     for (size_t p = 0; p < count; p++)
         out[p] = (cascade_interval){NAN, NAN, NAN, NAN};
     size_t scored = 0;

@@ -479,6 +479,10 @@ cascade_status cascade_sweep_ensemble(const cascade_dataset *dataset,
     if (options->all_points)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
             "every candidate point was asked for (expected the front only with ensembling)");
+    if (dataset->score != CASCADE_SCORE_ACCURACY)
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
+            "--score %s with --ensemble (expected --score accuracy: ensembles are scored by "
+            "accuracy only)", cascade_score_name(dataset->score));
     if (!dataset->has_labels)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT,
             dataset->manifest ? dataset->manifest->path : NULL, -1, -1,

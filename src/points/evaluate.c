@@ -32,7 +32,7 @@ cascade_status cascade_evaluate(const cascade_dataset *dataset, unsigned stages,
                 dataset->models[models[s]].name);
     memset(out, 0, sizeof *out);
     out->stages = stages;
-    if (dataset->models[models[0]].table_only) {
+    if (dataset->models[models[0]].table_only) { /* accuracy only (cascade_dataset_load) */
         out->model[0] = models[0];
         out->accuracy = dataset->models[models[0]].accuracy;
         out->cost = dataset->models[models[0]].cost;
@@ -42,6 +42,14 @@ cascade_status cascade_evaluate(const cascade_dataset *dataset, unsigned stages,
     size_t reached[CASCADE_MAX_STAGES] = {0};
     size_t answered[CASCADE_MAX_STAGES] = {0};
     size_t correct = 0;
+    /* Other scores need the whole confusion matrix of the final answers. */
+    int by_accuracy = dataset->score == CASCADE_SCORE_ACCURACY;
+    cascade_confusion counts = {0};
+    if (!by_accuracy && (!dataset->has_labels ||
+                         cascade_confusion_init(&counts, dataset->classes) != CASCADE_OK))
+        return cascade_error_set(error, dataset->has_labels ? CASCADE_ERR_NOMEM
+                                                            : CASCADE_ERR_ARGUMENT, NULL, -1, -1,
+            "%s", dataset->has_labels ? "out of memory" : "no labels (expected labels to score)");
     for (unsigned s = 0; s < stages; s++) {
         out->model[s] = models[s];
         if (s + 1 < stages)
@@ -54,12 +62,16 @@ cascade_status cascade_evaluate(const cascade_dataset *dataset, unsigned stages,
             if (s + 1 == stages || r->confidence[i] >= thresholds[s]) {
                 answered[s]++;
                 correct += r->correct[i];
+                if (!by_accuracy)
+                    cascade_confusion_add(&counts, dataset->labels.label[i], r->prediction[i]);
                 break;
             }
         }
     }
     double samples = (double)dataset->samples;
-    out->accuracy = (double)correct / samples;
+    out->accuracy = by_accuracy ? (double)correct / samples
+                                : cascade_confusion_score(&counts, dataset->score);
+    cascade_confusion_free(&counts);
     out->cost = cascade_chain_cost(dataset, stages, models, reached);
     for (unsigned s = 0; s < stages; s++)
         out->answered[s] = (double)answered[s] / samples;

@@ -132,13 +132,15 @@ static void *worker_main(void *arg)
 {
     worker *w = arg;
     sweep_shared *sh = w->shared;
-    int skip = !sh->options->no_skip && !sh->options->all_points;
+    /* The bounds count right answers: they hold for accuracy only. */
+    int by_accuracy = sh->dataset->score == CASCADE_SCORE_ACCURACY;
+    int skip = !sh->options->no_skip && !sh->options->all_points && by_accuracy;
     unsigned length;
     size_t start, count;
     while (w->status == CASCADE_OK && next_batch(sh, &length, &start, &count)) {
         const chain_list *list = &sh->lists[length];
         /* pairs of one first stage all at once, else chain by chain */
-        int batched = length == 2 && sh->by_sample &&
+        int batched = length == 2 && sh->by_sample && by_accuracy &&
                       sweep_first_stage(w, list->models + 2 * start, count, skip);
         for (size_t c = start; !batched && c < start + count && w->status == CASCADE_OK; c++) {
             const uint16_t *chain = list->models + c * length;
@@ -150,8 +152,12 @@ static void *worker_main(void *arg)
                     continue;
                 }
             }
-            w->status = length == 2 ? sweep_pair(w, chain[0], chain[1])
-                                    : sweep_grid_chain(w, chain, length);
+            if (!by_accuracy)
+                w->status = length == 2 ? sweep_score_pair(w, chain[0], chain[1])
+                                        : sweep_score_grid_chain(w, chain, length);
+            else
+                w->status = length == 2 ? sweep_pair(w, chain[0], chain[1])
+                                        : sweep_grid_chain(w, chain, length);
             w->stats.chains_swept++;
         }
         pthread_mutex_lock(&sh->lock);
@@ -171,6 +177,9 @@ cascade_status cascade_sweep_chain(const cascade_dataset *dataset, const unsigne
     if (stages < 2 || stages > CASCADE_MAX_STAGES)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
             "a chain of %u stages (expected 2 to %d)", stages, CASCADE_MAX_STAGES);
+    cascade_status checked = sweep_check_score(dataset, stages, error);
+    if (checked != CASCADE_OK)
+        return checked;
     uint16_t chain[CASCADE_MAX_STAGES];
     for (unsigned s = 0; s < stages; s++) {
         if (models[s] >= dataset->model_count)
@@ -199,7 +208,10 @@ cascade_status cascade_sweep_chain(const cascade_dataset *dataset, const unsigne
             status = sweep_prepare_model(&dataset->models[chain[s]].records,
                                    stages >= 3 ? (grid ? grid : DEFAULT_GRID) : 0,
                                    &sh.prep[chain[s]], NULL);
-    if (status == CASCADE_OK)
+    if (status == CASCADE_OK && dataset->score != CASCADE_SCORE_ACCURACY)
+        status = stages == 2 ? sweep_score_pair(&w, chain[0], chain[1])
+                             : sweep_score_grid_chain(&w, chain, stages);
+    else if (status == CASCADE_OK)
         status = stages == 2 ? sweep_pair(&w, chain[0], chain[1])
                              : sweep_grid_chain(&w, chain, stages);
     if (status == CASCADE_OK)
@@ -301,7 +313,11 @@ static cascade_status add_single_models(const cascade_dataset *d, const uint16_t
         p.model[0] = m;
         p.accuracy = d->models[m].table_only
                          ? d->models[m].accuracy
-                         : (double)d->models[m].records.correct_count / (double)d->samples;
+                     : d->score == CASCADE_SCORE_ACCURACY
+                         ? (double)d->models[m].records.correct_count / (double)d->samples
+                         : cascade_model_score(d, m);
+        if (isnan(p.accuracy))
+            return CASCADE_ERR_NOMEM;
         p.cost = d->models[m].cost;
         p.answered[0] = 1.0;
         if (cascade_front_add(front, &p) != CASCADE_OK)
@@ -441,6 +457,17 @@ static cascade_status run_workers(sweep_shared *sh, cascade_front *front,
     return status;
 }
 
+cascade_status sweep_check_score(const cascade_dataset *dataset, unsigned stages,
+                                 cascade_error *error)
+{
+    if (dataset->score == CASCADE_SCORE_ACCURACY || stages < 3 || dataset->classes == 2)
+        return CASCADE_OK;
+    return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
+        "--score %s over chains of 3 or more stages needs two classes, and these scores have "
+        "%zu (expected --stages 2, or --score accuracy)", cascade_score_name(dataset->score),
+        dataset->classes);
+}
+
 cascade_status sweep_check_limits(const cascade_sweep_options *options, cascade_error *error)
 {
     if (options->max_stages > CASCADE_MAX_STAGES)
@@ -463,6 +490,8 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
     unsigned max_stages = options->max_stages ? options->max_stages : 2;
     unsigned grid = options->grid ? options->grid : DEFAULT_GRID;
     cascade_status checked = sweep_check_limits(options, error);
+    if (checked == CASCADE_OK)
+        checked = sweep_check_score(dataset, max_stages, error);
     if (checked != CASCADE_OK)
         return checked;
     size_t scored = 0; /* models with per-sample records: only they form chains */
@@ -554,7 +583,8 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
         /* The gain bound skips most longer chains; it needs a's order and
          * the rows, and costs about as much as sweeping the pairs. */
         if (status == CASCADE_OK && max_stages >= 3 && !options->no_skip &&
-            !options->all_points && sweep_gain_table(&sh, ids, n) != CASCADE_OK)
+            !options->all_points && dataset->score == CASCADE_SCORE_ACCURACY &&
+            sweep_gain_table(&sh, ids, n) != CASCADE_OK)
             status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
         if (status == CASCADE_OK) {
             pthread_mutex_init(&sh.lock, NULL);

@@ -25,8 +25,8 @@ static int by_grid_cost(const void *pa, const void *pb)
 /* Prefix sums of a [cells][channels] table along each of DIMS axes: in
  * blocks of extent x stride cells, every cell past the first slice adds the
  * one a slice before (no division per cell: that was half a chain's time). */
-static void prefix_sums(uint32_t *table, unsigned channels, unsigned dims,
-                        const size_t *extent, const size_t *stride, size_t cells)
+void sweep_prefix_sums(uint32_t *table, unsigned channels, unsigned dims,
+                       const size_t *extent, const size_t *stride, size_t cells)
 {
     for (unsigned s = 0; s < dims; s++) {
         size_t slice = stride[s] * channels, block = extent[s] * slice;
@@ -50,13 +50,8 @@ static cascade_status prepare_prefix(worker *w, const uint16_t *chain, unsigned 
         return CASCADE_OK;
     w->prefix_length = 0;
     size_t need = cells * (channels + 1); /* then the last stage's channel */
-    if (need > w->table_capacity) {
-        uint32_t *grown = realloc(w->table, need * sizeof *grown);
-        if (!grown)
-            return CASCADE_ERR_NOMEM;
-        w->table = grown;
-        w->table_capacity = need;
-    }
+    if (!sweep_grow_table(w, need))
+        return CASCADE_ERR_NOMEM;
     if (d->samples > w->cell_capacity) {
         uint32_t *grown = realloc(w->cell_of, d->samples * sizeof *grown);
         if (!grown)
@@ -84,10 +79,77 @@ static cascade_status prepare_prefix(worker *w, const uint16_t *chain, unsigned 
         for (unsigned s = 0; s < dims; s++)
             counts[s + 1] += right[s][i];
     }
-    prefix_sums(table, channels, dims, extent, stride, cells);
+    sweep_prefix_sums(table, channels, dims, extent, stride, cells);
     memcpy(w->prefix, chain, dims * sizeof *chain);
     w->prefix_length = dims;
     return CASCADE_OK;
+}
+
+int sweep_grow_table(worker *w, size_t cells)
+{
+    if (cells <= w->table_capacity)
+        return 1;
+    uint32_t *grown = realloc(w->table, cells * sizeof *grown);
+    if (!grown)
+        return 0;
+    w->table = grown;
+    w->table_capacity = cells;
+    return 1;
+}
+
+cascade_status sweep_grid_shape(const model_prep *prep, const uint16_t *chain, unsigned n,
+                                grid_shape *out)
+{
+    unsigned dims = n - 1;
+    out->cells = 1;
+    out->combos = 1;
+    for (unsigned s = 0; s < dims; s++) {
+        unsigned g = prep[chain[s]].grid_size;
+        if (g == 0) {
+            out->combos = 0; /* one confidence value: the stage cannot split */
+            return CASCADE_OK;
+        }
+        out->extent[s] = g + 2; /* prefix index x in 0..G+1 */
+        out->stride[s] = out->cells;
+        if (out->cells > MAX_TABLE_CELLS / out->extent[s])
+            return CASCADE_ERR_ARGUMENT;
+        out->cells *= out->extent[s];
+        out->combos *= g;
+    }
+    /* after[s]: the cell offset of "any bin" on every axis after s; the
+     * same for every combination */
+    for (unsigned s = dims; s-- > 0;)
+        out->after[s] = s + 1 < dims
+                            ? out->after[s + 1] + (out->extent[s + 1] - 1) * out->stride[s + 1]
+                            : 0;
+    return CASCADE_OK;
+}
+
+void sweep_grid_decode(const worker *w, const uint16_t *chain, unsigned n,
+                       const grid_shape *shape, const uint32_t *table, unsigned channels,
+                       size_t index, cascade_point *p)
+{
+    const cascade_dataset *d = w->shared->dataset;
+    const model_prep *prep = w->shared->prep;
+    unsigned dims = n - 1;
+    memset(p, 0, sizeof *p);
+    p->stages = n;
+    size_t prefix = 0, reached_prev = d->samples;
+    for (unsigned s = 0; s < dims; s++) {
+        unsigned g = prep[chain[s]].grid_size;
+        unsigned js = (unsigned)(index % g) + 1;
+        index /= g;
+        /* j counts from the lowest threshold: grid is descending. */
+        p->threshold[s] = prep[chain[s]].grid[g - js];
+        size_t below = prefix + shape->after[s] + js * shape->stride[s];
+        size_t reached = table[below * channels];
+        p->answered[s] = (double)(reached_prev - reached) / (double)d->samples;
+        reached_prev = reached;
+        prefix += js * shape->stride[s];
+    }
+    p->answered[dims] = (double)reached_prev / (double)d->samples;
+    for (unsigned s = 0; s < n; s++)
+        p->model[s] = chain[s];
 }
 
 cascade_status sweep_grid_prepare(sweep_shared *sh)
@@ -113,20 +175,13 @@ cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
     const cascade_dataset *d = w->shared->dataset;
     const model_prep *prep = w->shared->prep;
     unsigned dims = n - 1, channels = n; /* the prefix's channels; the last apart */
-    size_t extent[CASCADE_MAX_STAGES], stride[CASCADE_MAX_STAGES];
-    size_t cells = 1, combos = 1;
-    for (unsigned s = 0; s < dims; s++) {
-        unsigned g = prep[chain[s]].grid_size;
-        if (g == 0)
-            return CASCADE_OK; /* one confidence value: the stage cannot split */
-        extent[s] = g + 2; /* prefix index x in 0..G+1 */
-        stride[s] = cells;
-        if (cells > MAX_TABLE_CELLS / extent[s])
-            return CASCADE_ERR_ARGUMENT;
-        cells *= extent[s];
-        combos *= g;
-    }
-    cascade_status status = prepare_prefix(w, chain, n, extent, stride, cells);
+    grid_shape shape;
+    cascade_status status = sweep_grid_shape(prep, chain, n, &shape);
+    if (status != CASCADE_OK || shape.combos == 0)
+        return status;
+    const size_t *extent = shape.extent, *stride = shape.stride, *after = shape.after;
+    size_t cells = shape.cells, combos = shape.combos;
+    status = prepare_prefix(w, chain, n, extent, stride, cells);
     if (status != CASCADE_OK)
         return status;
     if (combos > w->points_capacity) {
@@ -143,26 +198,18 @@ cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
     const uint8_t *right_last = d->models[chain[n - 1]].records.correct;
     for (size_t i = 0; i < d->samples; i++)
         last[w->cell_of[i]] += right_last[i];
-    prefix_sums(last, 1, dims, extent, stride, cells);
+    sweep_prefix_sums(last, 1, dims, extent, stride, cells);
     /* Every combination j (j_s in 1..G_s): stage s takes the samples with
-     * b_r < j_r for r < s and b_s >= j_s. */
-    unsigned models[CASCADE_MAX_STAGES];
-    for (unsigned s = 0; s < n; s++)
-        models[s] = chain[s];
-    /* after[s]: the cell offset of "any bin" on every axis after s; the
-     * same for every combination */
-    size_t after[CASCADE_MAX_STAGES];
-    for (unsigned s = dims; s-- > 0;)
-        after[s] = s + 1 < dims ? after[s + 1] + (extent[s + 1] - 1) * stride[s + 1] : 0;
-    /* radix[s]: the weight of j_s - 1 in a combination's index, the first
-     * stage's the lightest, as the decoding below reads it */
+     * b_r < j_r for r < s and b_s >= j_s. The last threshold varies
+     * fastest: everything of the stages before it is then fixed for a run of
+     * G combinations, and each combination costs one lookup of its own. Its
+     * index keeps the first stage's j the lightest, as the decoding reads it.
+     * The cost is summed in the order of cascade_chain_cost(), with r /
+     * samples from a table of the same quotients, so that a re-evaluated
+     * point matches bit for bit. */
     size_t radix[CASCADE_MAX_STAGES];
     for (unsigned s = 0; s < dims; s++)
         radix[s] = s ? radix[s - 1] * prep[chain[s - 1]].grid_size : 1;
-    /* The last threshold varies fastest: everything of the stages before it
-     * is then fixed for a whole run of G combinations, and each combination
-     * costs one lookup of its own. The cost is summed in the order of
-     * cascade_chain_cost(), so a re-evaluated point matches bit for bit. */
     unsigned axis = dims - 1, g_last = prep[chain[axis]].grid_size;
     double samples = (double)d->samples, cost_last = d->models[chain[n - 1]].cost;
     const double *fraction = w->shared->fraction;
@@ -170,10 +217,10 @@ cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
     unsigned j[CASCADE_MAX_STAGES];
     for (unsigned s = 0; s < dims; s++)
         j[s] = 1;
-    size_t outer_count = combos / g_last, kept = 0;
-    for (size_t outer = 0; outer < outer_count; outer++) {
+    size_t runs = combos / g_last, kept = 0;
+    for (size_t run = 0; run < runs; run++) {
         size_t reached[CASCADE_MAX_STAGES];
-        size_t prefix = 0, index = 0;
+        size_t prefix = 0, index = 0; /* offset of (j_1..j_(s-1)) on the axes before s */
         long long correct = 0;
         reached[0] = d->samples;
         for (unsigned s = 0; s < axis; s++) {
@@ -186,7 +233,7 @@ cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
         }
         double cost_before = 0.0;
         for (unsigned s = 0; s < dims; s++)
-            cost_before += d->models[models[s]].cost * fraction[reached[s]];
+            cost_before += d->models[chain[s]].cost * fraction[reached[s]];
         size_t upto = prefix + after[axis] + (extent[axis] - 1) * stride[axis];
         long long correct_before = correct + T(upto, axis + 1);
         for (unsigned jl = 1; jl <= g_last; jl++) {
@@ -206,11 +253,7 @@ cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
             gp->correct = right;
             gp->index = (uint32_t)(index + (jl - 1) * radix[axis]);
         }
-        for (unsigned s = 0; s < axis; s++) {
-            if (++j[s] <= prep[chain[s]].grid_size)
-                break;
-            j[s] = 1;
-        }
+        sweep_grid_next(prep, chain, axis, j);
     }
     w->stats.candidates += combos;
     combos = kept;
@@ -229,24 +272,7 @@ cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
         /* Decode the combination and count the answers per stage again:
          * only for the few points kept. */
         cascade_point p;
-        memset(&p, 0, sizeof p);
-        p.stages = n;
-        size_t index = gp->index;
-        size_t prefix = 0, reached_prev = d->samples;
-        for (unsigned s = 0; s < dims; s++) {
-            unsigned g = prep[chain[s]].grid_size;
-            unsigned js = (unsigned)(index % g) + 1;
-            index /= g;
-            /* j counts from the lowest threshold: grid is descending. */
-            p.threshold[s] = prep[chain[s]].grid[g - js];
-            size_t below = prefix + after[s] + js * stride[s];
-            p.answered[s] = (double)(reached_prev - T(below, 0)) / (double)d->samples;
-            reached_prev = T(below, 0);
-            prefix += js * stride[s];
-        }
-        p.answered[dims] = (double)reached_prev / (double)d->samples;
-        for (unsigned s = 0; s < n; s++)
-            p.model[s] = chain[s];
+        sweep_grid_decode(w, chain, n, &shape, table, channels, gp->index, &p);
         p.accuracy = accuracy;
         p.cost = gp->cost;
         if (sweep_worker_add(w, &p) != CASCADE_OK)

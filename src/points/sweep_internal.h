@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "cascade/score.h"
 #include "cascade/sweep.h"
 #include "points/sweep_limits.h"
 
@@ -117,6 +118,10 @@ typedef struct worker {
     unsigned prefix_length; /* 0: none */
     struct grid_point *points;
     size_t points_capacity;
+    /* sweep_score.c's scratch */
+    cascade_confusion confusion;
+    struct score_point *score_points;
+    size_t score_points_capacity;
     cascade_status status;
 } worker;
 
@@ -209,5 +214,48 @@ cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n);
 /* Fills sh->fraction; freed by sweep_grid_free(). */
 cascade_status sweep_grid_prepare(sweep_shared *sh);
 void sweep_grid_free(sweep_shared *sh);
+/* The table over the bins of a chain's first n - 1 stages: axis s has
+ * extent G_s + 2 (prefix index 0..G_s + 1) and stride the product of the
+ * extents before it; after[s] is the offset of "any bin" on every axis
+ * after s. combos = prod G_s, 0 when a stage has one confidence value (it
+ * cannot split). CASCADE_ERR_ARGUMENT when the cells exceed MAX_TABLE_CELLS. */
+typedef struct grid_shape {
+    size_t extent[CASCADE_MAX_STAGES], stride[CASCADE_MAX_STAGES], after[CASCADE_MAX_STAGES];
+    size_t cells, combos;
+} grid_shape;
+cascade_status sweep_grid_shape(const model_prep *prep, const uint16_t *chain, unsigned n,
+                                grid_shape *out);
+/* W's table holding at least CELLS counts; 0 when out of memory. */
+int sweep_grow_table(worker *w, size_t cells);
+/* The next combination J[0..DIMS) (each j_s in 1..G_s, stage 1 fastest). */
+static inline void sweep_grid_next(const model_prep *prep, const uint16_t *chain, unsigned dims,
+                                   unsigned *j)
+{
+    for (unsigned s = 0; s < dims; s++) {
+        if (++j[s] <= prep[chain[s]].grid_size)
+            break;
+        j[s] = 1;
+    }
+}
+/* Prefix sums of a [cells][channels] table along each of DIMS axes. */
+void sweep_prefix_sums(uint32_t *table, unsigned channels, unsigned dims,
+                       const size_t *extent, const size_t *stride, size_t cells);
+/* The point of combination INDEX (mixed radix, stage 1 fastest): its
+ * models, grid thresholds and answered fractions, read from the prefix
+ * table TABLE ([cells][channels], channel 0 the sample count); the score
+ * and cost are left 0. */
+void sweep_grid_decode(const worker *w, const uint16_t *chain, unsigned n,
+                       const grid_shape *shape, const uint32_t *table, unsigned channels,
+                       size_t index, cascade_point *p);
+
+/* sweep_score.c: the same sweeps for scores other than accuracy (mcc, f1,
+ * macro_f1), from confusion counts; no bound skips a chain. */
+cascade_status sweep_score_pair(worker *w, unsigned a, unsigned b);
+/* Two-class scores only (sweep_check_score refuses the rest first). */
+cascade_status sweep_score_grid_chain(worker *w, const uint16_t *chain, unsigned n);
+void sweep_free_score_scratch(worker *w);
+/* A pair point with the top N_EXIT samples of a's order O exiting at a. */
+cascade_status sweep_add_pair_point(worker *w, const model_prep *o, unsigned a, unsigned b,
+                                    size_t n_exit, double cost, double score);
 
 #endif

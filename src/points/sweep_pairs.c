@@ -79,8 +79,8 @@ static void raise_floor(const worker *w, front_walk *walk, double cost, int at_m
  * final threshold does: formatting the final one (a few snprintf/strtod
  * rounds) waits for the few points that stay on the front. O is a's
  * preparation (its order). */
-static cascade_status add_pair_point(worker *w, const model_prep *o, unsigned a, unsigned b,
-                                     size_t n_exit, double cost, double accuracy)
+cascade_status sweep_add_pair_point(worker *w, const model_prep *o, unsigned a, unsigned b,
+                                    size_t n_exit, double cost, double accuracy)
 {
     const sweep_shared *sh = w->shared;
     size_t k = sh->dataset->samples;
@@ -153,7 +153,7 @@ cascade_status sweep_pair(worker *w, unsigned a, unsigned b)
             if (walk_dominated(w, &walk, accuracy))
                 continue;
         }
-        if (add_pair_point(w, o, a, b, n_exit, cost, accuracy) != CASCADE_OK)
+        if (sweep_add_pair_point(w, o, a, b, n_exit, cost, accuracy) != CASCADE_OK)
             return CASCADE_ERR_NOMEM;
     }
     w->stats.candidates += evaluated;
@@ -201,7 +201,7 @@ static int pair_candidate(worker *w, const model_prep *o, const uint16_t *pairs,
     walk_to(w, &w->walks[j], cost);
     if (walk_dominated(w, &w->walks[j], accuracy))
         return 1;
-    return add_pair_point(w, o, a, b, n_exit, cost, accuracy) == CASCADE_OK;
+    return sweep_add_pair_point(w, o, a, b, n_exit, cost, accuracy) == CASCADE_OK;
 }
 
 /* All pairs (a, b) with one first stage a at once: the same walk as

@@ -260,4 +260,5 @@ void sweep_worker_free(worker *w)
     free(w->walks);
     sweep_free_prep(&w->own_prep);
     sweep_free_scratch(&w->own_scratch);
+    sweep_free_score_scratch(w);
 }

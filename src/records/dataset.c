@@ -531,6 +531,50 @@ static cascade_status check_given_temperatures(const cascade_dataset_options *op
     return CASCADE_OK;
 }
 
+/* A score other than accuracy needs a confusion matrix: one label per
+ * sample, and a prediction from every model. */
+static cascade_status check_score(const cascade_dataset *d, const char *manifest_path,
+                                  cascade_error *error)
+{
+    if (d->score == CASCADE_SCORE_ACCURACY)
+        return CASCADE_OK;
+    if ((unsigned)d->score >= CASCADE_SCORE_COUNT)
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, manifest_path, -1, -1,
+            "unknown score %d (expected a cascade_score value)", (int)d->score);
+    if (!d->has_labels)
+        return CASCADE_OK; /* nothing to score; commands that score need labels anyway */
+    cascade_error why;
+    cascade_status status = cascade_score_check(d->score, d->classes, d->labels.offsets != NULL,
+                                                &why);
+    if (status != CASCADE_OK)
+        return cascade_error_set(error, status, manifest_path, -1, -1, "%s", why.message);
+    for (size_t m = 0; m < d->model_count; m++)
+        if (d->models[m].table_only)
+            return cascade_error_set(error, CASCADE_ERR_ARGUMENT, manifest_path, -1, -1,
+                "model \"%s\" has only an accuracy, no per-sample scores, so no %s (expected "
+                "--score accuracy, or its scores)", d->models[m].name, cascade_score_name(d->score));
+    return CASCADE_OK;
+}
+
+double cascade_model_score(const cascade_dataset *dataset, size_t m)
+{
+    const cascade_model *model = &dataset->models[m];
+    if (model->table_only)
+        return model->accuracy;
+    if (!dataset->has_labels)
+        return NAN;
+    if (dataset->score == CASCADE_SCORE_ACCURACY)
+        return (double)model->records.correct_count / (double)dataset->samples;
+    cascade_confusion counts;
+    if (cascade_confusion_init(&counts, dataset->classes) != CASCADE_OK)
+        return NAN;
+    for (size_t i = 0; i < dataset->samples; i++)
+        cascade_confusion_add(&counts, dataset->labels.label[i], model->records.prediction[i]);
+    double score = cascade_confusion_score(&counts, dataset->score);
+    cascade_confusion_free(&counts);
+    return score;
+}
+
 cascade_status cascade_dataset_load(const char *manifest_path,
                                     const cascade_dataset_options *options,
                                     cascade_dataset **out,
@@ -548,6 +592,7 @@ cascade_status cascade_dataset_load(const char *manifest_path,
                                  "out of memory");
     d->cost_field = options->cost_field ? options->cost_field : "gmacs";
     d->metric = options->metric;
+    d->score = options->score;
     int fitting = options->calibrate == CASCADE_CALIBRATE_TEMPERATURE;
     d->calibrated = fitting || options->temperature_count > 0;
     if ((unsigned)options->metric >= CASCADE_METRIC_COUNT ||
@@ -688,6 +733,9 @@ cascade_status cascade_dataset_load(const char *manifest_path,
         if (status != CASCADE_OK)
             goto fail;
     }
+    status = check_score(d, manifest_path, error);
+    if (status != CASCADE_OK)
+        goto fail;
     free(costs);
     cascade_read_buffers_free(buffers);
     *out = d;

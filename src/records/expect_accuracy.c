@@ -3,6 +3,28 @@
 
 #include <math.h>
 
+/* A published score in points (100 times it), as GLUE's tables give MCC
+ * and F1: the fraction into *OUT. */
+static cascade_status published_score(const cascade_table *table, size_t row, size_t column,
+                                      cascade_score score, double *out, cascade_error *error)
+{
+    double points;
+    cascade_status s = cascade_table_number(table, row, column, &points, error);
+    if (s != CASCADE_OK)
+        return s;
+    double lowest = 100.0 * cascade_score_lowest(score);
+    if (!(points >= lowest && points <= 100.0)) {
+        long line = cascade_table_line(table, row);
+        return cascade_error_set(error, CASCADE_ERR_VALUE, cascade_table_path(table), line,
+                                 (long long)column + 1,
+                                 "line %ld, column \"%s\": %g is not a %s in points (expected a "
+                                 "number from %g to 100)", line, cascade_score_name(score), points,
+                                 cascade_score_name(score), lowest);
+    }
+    *out = points / 100.0;
+    return CASCADE_OK;
+}
+
 cascade_status cascade_expect_accuracy(const cascade_dataset *dataset, const cascade_table *table,
                                        const cascade_expect_accuracy_options *options,
                                        cascade_accuracy_check *out, cascade_error *error)
@@ -23,11 +45,19 @@ cascade_status cascade_expect_accuracy(const cascade_dataset *dataset, const cas
     /* Check the columns once, up front, so that a table without them fails
      * even when no model of the dataset is in it. */
     const char *path = cascade_table_path(table);
+    int by_accuracy = dataset->score == CASCADE_SCORE_ACCURACY;
+    const char *score_name = cascade_score_name(dataset->score);
+    long score_column = by_accuracy ? -1 : cascade_table_column(table, score_name);
     if (cascade_table_column(table, "model") < 0)
         return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
                                  "no \"model\" column (expected a table keyed by model name, "
                                  "like timm's results-imagenet.csv)");
-    if (cascade_table_column(table, "top1") < 0 && cascade_table_column(table, "accuracy") < 0)
+    if (!by_accuracy && score_column < 0)
+        return cascade_error_set(error, CASCADE_ERR_NOT_FOUND, path, -1, -1,
+                                 "no \"%s\" column (expected the published %s in points, "
+                                 "100 times the score, as GLUE reports it)", score_name, score_name);
+    if (by_accuracy && cascade_table_column(table, "top1") < 0 &&
+        cascade_table_column(table, "accuracy") < 0)
         return cascade_error_set(error, CASCADE_ERR_NOT_FOUND, path, -1, -1,
                                  "no \"top1\" or \"accuracy\" column (expected top-1 in percent "
                                  "as \"top1\", or as a fraction as \"accuracy\")");
@@ -39,8 +69,9 @@ cascade_status cascade_expect_accuracy(const cascade_dataset *dataset, const cas
         c->model = model->name;
         /* correct_count and samples are exact integers: one rounding here. */
         c->measured = model->table_only ? 100.0 * model->accuracy
-                      : r->samples     ? 100.0 * (double)r->correct_count / (double)r->samples
-                                       : NAN;
+                      : !r->samples    ? NAN
+                      : by_accuracy    ? 100.0 * (double)r->correct_count / (double)r->samples
+                                       : 100.0 * cascade_model_score(dataset, m);
         c->published = NAN;
         c->difference = NAN;
         c->table_line = -1;
@@ -63,7 +94,11 @@ cascade_status cascade_expect_accuracy(const cascade_dataset *dataset, const cas
             return s;
         }
         double fraction;
-        if ((s = cascade_table_accuracy(table, row, &fraction, error)) != CASCADE_OK)
+        if (by_accuracy && (s = cascade_table_accuracy(table, row, &fraction, error)) != CASCADE_OK)
+            return s;
+        if (!by_accuracy &&
+            (s = published_score(table, row, (size_t)score_column, dataset->score, &fraction,
+                                 error)) != CASCADE_OK)
             return s;
         c->published = 100.0 * fraction;
         c->difference = c->measured - c->published;

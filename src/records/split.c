@@ -229,6 +229,7 @@ cascade_status cascade_dataset_subset(const cascade_dataset *dataset, const size
     view->has_labels = dataset->has_labels;
     view->samples_left_out = dataset->samples_left_out;
     view->metric = dataset->metric;
+    view->score = dataset->score;
     view->calibrated = dataset->calibrated;
     view->confidence_given = dataset->confidence_given;
     view->models = calloc(dataset->model_count ? dataset->model_count : 1, sizeof *view->models);

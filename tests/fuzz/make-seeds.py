@@ -135,11 +135,21 @@ put("front_csv", "three-stages.csv",
     '"x,y>z",0.9,0.5,2,2,0.5;0.5,entropy,,\n')
 put("front_csv", "minimal.csv",
     "answered,stages,cost,accuracy,thresholds,models\n1,1,0,1,,only\n")
+# Fronts by another score (sweep --score): the column is named after it.
+put("front_csv", "mcc.csv",
+    "models,thresholds,mcc,cost,stages,answered,metric,eval_mcc,eval_cost\n"
+    "a,,-0.25,1,1,1,max_softmax,-0.3,1\n"
+    "a>b,0.62067892,0.5219083044370448,1.5,2,0.5;0.5,max_softmax,0.5,1.5\n")
+put("front_csv", "two-scores.csv",
+    "models,thresholds,accuracy,macro_f1,cost,stages,answered\na,,0.8,0.7,1,1,1\n")
 
 put("config", "pick.json",
     '{\n\t"models":\t["a", "b"],\n\t"thresholds":\t[0.62067892],\n\t"metric":\t"max_softmax",\n'
     '\t"accuracy":\t1,\n\t"cost":\t1.6666666666666665,\n\t"answered":\t[0.6666666666666666, 0.3333333333333333]\n}\n')
 put("config", "one-stage.json", '{"models": ["lenet5"], "thresholds": []}')
+put("config", "mcc.json",
+    '{"models": ["distilbert", "roberta_large"], "thresholds": [0.9], "metric": "max_softmax", '
+    '"mcc": 0.66, "cost": 0.1, "f1": null}')
 put("config", "eight-stages.json",
     '{"models": ["m1","m2","m3","m4","m5","m6","m7","m8"], '
     '"thresholds": [0.1,0.2,0.3,0.4,0.5,0.6,0.7], "metric": "max_softmax", "eval_accuracy": null}')
