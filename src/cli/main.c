@@ -65,6 +65,13 @@ static const cli_option_doc check_options[] = {
 static const cli_option_doc pick_options[] = {
     {"--min-accuracy A", "Pick the cheapest point whose accuracy is at least A (a fraction)."},
     {"--max-cost C", "Pick the most accurate point whose cost is at most C."},
+    {"--risk EPS", "Instead of a FRONT, read a MANIFEST and pick the cheapest point whose drop (wrong where the chain's last model alone is right) stays at most EPS, 0 < EPS < 1, with thresholds tested on the fit part of a split."},
+    {"--delta DELTA", "With --risk: Learn-then-Test, the drop stays at most EPS with probability at least 1 - DELTA (0 < DELTA < 1). Without it, conformal risk control: the expected drop is at most EPS."},
+    {"--empirical", "With --risk: no guarantee, the cheapest point whose drop on the fit part is at most EPS (to compare against the guaranteed picks)."},
+    {"--models A,B", "With --risk: test only the pair A -> B (A answers first). Default: every pair on the front of the fit part, each at DELTA/m (or EPS/m) for m pairs."},
+    {"--cost FIELD, --metric NAME", "With --risk: as for 'cascade sweep'."},
+    HELD_OUT_DOCS,
+    {"-q, --quiet", "Print nothing on standard error except errors."},
     {"-o, --output FILE", "Write the config to FILE (atomically) instead of standard output."},
     {"-h, --help", "Show this help."},
     {NULL, NULL}};
@@ -228,7 +235,7 @@ const cli_command cli_commands[] = {
      "written, and the status is 1 when any expectation fails.",
      summary_options},
     {"pick", cmd_pick, "choose one point of a front and print it as a JSON config",
-     "cascade pick FRONT (--min-accuracy A | --max-cost C) [-o FILE]",
+     "cascade pick (FRONT (--min-accuracy A | --max-cost C) | --risk EPS [--delta DELTA] MANIFEST (--split F --seed S | --fit-index F)) [-o FILE] [options]",
      "Reads FRONT, a CSV written by cascade sweep, and prints the chosen point as\n"
      "JSON: the cheapest point whose accuracy is at least A, or the most accurate\n"
      "point whose cost is at most C. Ties go to the more accurate (or cheaper)\n"
@@ -240,7 +247,16 @@ const cli_command cli_commands[] = {
      "joined by ';'), which becomes the array \"temperatures\". Numbers are printed\n"
      "so that they read back exactly. cascade apply takes this config.\n\n"
      "When no point meets the constraint, it names the best reachable value and\n"
-     "exits with status 1.",
+     "exits with status 1.\n\n"
+     "With --risk, the drop of a pair A -> B at a threshold is the fraction of\n"
+     "samples that A answers wrongly where B alone is right. Thresholds are\n"
+     "tested on the fit part from the most conservative (one group of equal\n"
+     "confidences stops at A) down, stopping at the first that fails: with\n"
+     "--delta, a Hoeffding-Bentkus p-value <= DELTA (Learn-then-Test); without,\n"
+     "(D + 1) / (n + 1) <= EPS for D drops among n samples (conformal risk\n"
+     "control). The config gets a \"guarantee\" object: method (ltt, crc or\n"
+     "empirical), n, eps, delta, chains, fit_drop and eval_drop (measured on the\n"
+     "eval part). When no threshold passes, it exits with status 1.",
      pick_options},
     {"apply", cmd_apply, "run a chosen cascade over a manifest's scores, one decision per sample",
      "cascade apply CONFIG MANIFEST [-o FILE] [--cost FIELD] [--quiet]",
