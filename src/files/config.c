@@ -76,13 +76,13 @@ static cascade_status parse_temperatures(const cJSON *root, const char *path,
 }
 
 /* A member of "guarantee" that must be a number in [LO, HI] (open ends when
- * OPEN), or null when NULLABLE; *OUT is NaN for null. */
+ * OPEN), or null or absent when NULLABLE; *OUT is NaN then. */
 static cascade_status guarantee_number(const cJSON *object, const char *name, double lo,
                                        double hi, int open, int nullable, const char *expected,
                                        const char *path, double *out, cascade_error *error)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, name);
-    if (nullable && cJSON_IsNull(item)) {
+    if (nullable && (!item || cJSON_IsNull(item))) {
         *out = NAN;
         return CASCADE_OK;
     }
