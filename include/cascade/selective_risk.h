@@ -16,6 +16,7 @@
 #ifndef CASCADE_SELECTIVE_RISK_H
 #define CASCADE_SELECTIVE_RISK_H
 
+#include "cascade/dataset.h"
 #include "cascade/records.h"
 #include "cascade/status.h"
 
@@ -33,6 +34,12 @@ typedef struct cascade_selective_risk {
 cascade_status cascade_selective_risk_compute(const cascade_records *records,
                                               cascade_selective_risk *out,
                                               cascade_error *error);
+
+/* The figures of one of DATASET's models into *OUT: 1 when it has them,
+ * 0 when it cannot (no labels, a table-only model, no samples, or out of
+ * memory), for writers that leave the cells empty then. */
+int cascade_model_selective_risk(const cascade_dataset *dataset, const cascade_model *model,
+                                 cascade_selective_risk *out);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,6 @@
 /* CSV tables: the front and the per-model summary. */
 #include "cascade/output.h"
+#include "cascade/selective_risk.h"
 
 #include <csv.h>
 #include <math.h>
@@ -182,9 +183,9 @@ cascade_status cascade_write_points_csv(FILE *file, const cascade_dataset *datas
 cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *dataset)
 {
     fputs(dataset->calibrated
-              ? "name,samples,classes,accuracy,mean_confidence,cost,"
+              ? "name,samples,classes,accuracy,mean_confidence,cost,aurc,e_aurc,"
                 "temperature,nll_before,nll_after,ece_before,ece_after\n"
-              : "name,samples,classes,accuracy,mean_confidence,cost\n", file);
+              : "name,samples,classes,accuracy,mean_confidence,cost,aurc,e_aurc\n", file);
     for (size_t m = 0; m < dataset->model_count; m++) {
         const cascade_model *model = &dataset->models[m];
         const cascade_records *r = &model->records;
@@ -196,7 +197,9 @@ cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *datas
         if (model->table_only) {
             number_field(file, model->accuracy, 0);
             cascade_csv_field(file, "", 0);
-            number_field(file, model->cost, !dataset->calibrated);
+            number_field(file, model->cost, 0);
+            cascade_csv_field(file, "", 0);
+            cascade_csv_field(file, "", !dataset->calibrated);
             for (int c = 0; dataset->calibrated && c < 5; c++)
                 cascade_csv_field(file, "", c == 4);
             continue;
@@ -206,7 +209,15 @@ cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *datas
         else
             cascade_csv_field(file, "", 0);
         number_field(file, confidence_sum / (double)r->samples, 0);
-        number_field(file, model->cost, !dataset->calibrated);
+        number_field(file, model->cost, 0);
+        cascade_selective_risk risk;
+        if (cascade_model_selective_risk(dataset, model, &risk)) {
+            number_field(file, risk.aurc, 0);
+            number_field(file, risk.e_aurc, !dataset->calibrated);
+        } else {
+            cascade_csv_field(file, "", 0);
+            cascade_csv_field(file, "", !dataset->calibrated);
+        }
         if (dataset->calibrated) {
             const cascade_calibration *c = &model->calibration;
             number_field(file, c->temperature, 0);

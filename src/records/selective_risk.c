@@ -47,3 +47,11 @@ cascade_status cascade_selective_risk_compute(const cascade_records *records,
     out->e_aurc = out->aurc - optimal / (double)k;
     return CASCADE_OK;
 }
+
+int cascade_model_selective_risk(const cascade_dataset *dataset, const cascade_model *model,
+                                 cascade_selective_risk *out)
+{
+    cascade_error ignored;
+    return dataset->has_labels && !model->table_only && model->records.samples > 0 &&
+           cascade_selective_risk_compute(&model->records, out, &ignored) == CASCADE_OK;
+}
