@@ -151,6 +151,7 @@ static const cli_option_doc summary_options[] = {
     {"--stages N, --grid G, --models A,B, --front-only, --no-skip, --threads N", "As for 'cascade sweep'."},
     COST_TABLE_DOCS,
     HELD_OUT_DOCS,
+    {"--bootstrap B", "Add 95% percentile intervals (NAME_lo, NAME_hi) of each range's mean_reduction, each pair's apgr and the aiq, all from the same B resamples of the samples (of the eval part with a split); --seed seeds them."},
     {"-q, --quiet", "Print nothing on standard error except errors."},
     {"-v, --verbose", "Report the sizes of the fit and eval parts."},
     {"-h, --help", "Show this help."},
@@ -231,6 +232,15 @@ const cli_command cli_commands[] = {
      "the levels where both exist, how many levels that is (0 when LO > TOP), and\n"
      "the point with the largest S/C. For each model on the single-model front it\n"
      "gives the cheapest point at least as accurate and the speed-up.\n\n"
+     "Each part also has \"aiq\", the mean of the front's upper concave,\n"
+     "non-decreasing hull over the costs of the cheapest to the costliest single\n"
+     "model (RouterBench), and \"pairs\": for each pair a -> b on the front (and\n"
+     "the pair --models A,B names), q_a and q_b, apgr (the area under\n"
+     "PGR(x) = (Q(x) - q_a) / (q_b - q_a) over x in [0, 1], x the fraction reaching\n"
+     "b and Q(x) the best accuracy with at most that fraction, exact on the\n"
+     "steps) and cpt_50, cpt_80, cpt_90 (the least x with PGR(x) >= 0.5, 0.8,\n"
+     "0.9), all null when q_b <= q_a (RouteLLM). --expect takes apgr, cpt_80,\n"
+     "pair[1].apgr and aiq as shortcuts.\n\n"
      "With a split, \"fit\" has the figures on the samples the front was chosen on\n"
      "and \"eval\" the same points measured on the held-out samples.\n\n"
      "Each --expect prints a line on standard error, 'expect KEY=VALUE[:TOL]: got X\n"

@@ -73,6 +73,9 @@ cascade_status cascade_pair_figures_of(const cascade_dataset *dataset, unsigned 
         status = cascade_evaluate(dataset, 1, &b, NULL, &single_b, error);
     if (status != CASCADE_OK)
         return status;
+    if (!(single_b.accuracy > single_a.accuracy)) /* no gain to recover: no figures */
+        return cascade_pair_figures_from_steps(NULL, NULL, 0, single_a.accuracy,
+                                               single_b.accuracy, out, error);
     cascade_front curve;
     cascade_front_init(&curve);
     unsigned models[2] = {a, b};
