@@ -123,4 +123,21 @@ static inline void test_remove_dir(const char *dir)
         fprintf(stderr, "could not remove %s\n", dir);
 }
 
+#ifdef CASCADE_SHARED_DATA /* tests, not benchmarks */
+#include "check.h"
+
+/* The labelled CIFAR-10 manifest of ../shared/data (skips when absent). */
+static inline cascade_dataset *test_load_cifar10(void)
+{
+    char manifest[4096];
+    snprintf(manifest, sizeof manifest, "%s/cifar10/manifest.json", shared_data_dir());
+    cascade_dataset_options o = {.cost_field = "gmacs", .require_labels = 1};
+    cascade_dataset *d = NULL;
+    cascade_error error;
+    cascade_error_clear(&error);
+    REQUIRE(cascade_dataset_load(manifest, &o, &d, &error) == CASCADE_OK);
+    return d;
+}
+#endif
+
 #endif

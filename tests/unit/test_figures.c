@@ -8,6 +8,17 @@
 #include "cascade/figures.h"
 #include "cascade/selective_risk.h"
 
+/* Insertion sort: the breakpoint lists here are short. */
+static void sort_ascending(double *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            double t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+}
+
 /* Q(x) from the definition: the best quality of a step with fraction <= x. */
 static double q_at(const double *x, const double *q, size_t n, double q_a, double q_b,
                    double at)
@@ -33,12 +44,7 @@ static void brute_pair(const double *x, const double *q, size_t n, double q_a, d
     cuts[m++] = 1;
     for (size_t i = 0; i < n; i++)
         cuts[m++] = x[i];
-    for (size_t i = 1; i < m; i++) /* insertion sort: small */
-        for (size_t j = i; j > 0 && cuts[j - 1] > cuts[j]; j--) {
-            double t = cuts[j];
-            cuts[j] = cuts[j - 1];
-            cuts[j - 1] = t;
-        }
+    sort_ascending(cuts, m);
     *apgr = 0;
     for (int l = 0; l < CASCADE_CPT_COUNT; l++)
         cpt[l] = NAN;
@@ -144,12 +150,7 @@ static double brute_aiq(const double *cost, const double *q, size_t n, double lo
     for (size_t i = 0; i < n; i++)
         if (cost[i] > lo && cost[i] < hi)
             cuts[m++] = cost[i];
-    for (size_t i = 1; i < m; i++)
-        for (size_t j = i; j > 0 && cuts[j - 1] > cuts[j]; j--) {
-            double t = cuts[j];
-            cuts[j] = cuts[j - 1];
-            cuts[j - 1] = t;
-        }
+    sort_ascending(cuts, m);
     if (hi == lo)
         return hull_at(cost, q, n, lo);
     double area = 0;
@@ -271,21 +272,9 @@ TEST_CASE(e_aurc_should_be_zero_for_a_perfect_ranking_and_aurc_the_error_for_one
     cascade_dataset_free(d);
 }
 
-static cascade_dataset *load_cifar10(void)
-{
-    char manifest[4096];
-    snprintf(manifest, sizeof manifest, "%s/cifar10/manifest.json", shared_data_dir());
-    cascade_dataset_options o = {.cost_field = "gmacs", .require_labels = 1};
-    cascade_dataset *d = NULL;
-    cascade_error error;
-    cascade_error_clear(&error);
-    REQUIRE(cascade_dataset_load(manifest, &o, &d, &error) == CASCADE_OK);
-    return d;
-}
-
 TEST_CASE(pair_figures_should_match_brute_force_over_every_threshold_on_cifar10)
 {
-    cascade_dataset *d = load_cifar10();
+    cascade_dataset *d = test_load_cifar10();
     unsigned a = (unsigned)cascade_dataset_find(d, "lenet5");
     unsigned b = (unsigned)cascade_dataset_find(d, "vgg16");
     const cascade_records *ra = &d->models[a].records, *rb = &d->models[b].records;

@@ -194,25 +194,13 @@ static size_t binomial_upper_limit(size_t n, double p, double alpha)
     return c;
 }
 
-static cascade_dataset *load_cifar10(void)
-{
-    char manifest[4096];
-    snprintf(manifest, sizeof manifest, "%s/cifar10/manifest.json", shared_data_dir());
-    cascade_dataset_options o = {.cost_field = "gmacs", .require_labels = 1};
-    cascade_dataset *d = NULL;
-    cascade_error error;
-    cascade_error_clear(&error);
-    REQUIRE(cascade_dataset_load(manifest, &o, &d, &error) == CASCADE_OK);
-    return d;
-}
-
 /* The issue's test: over 200 random half splits, LTT's eval drop exceeds
  * EPS in at most DELTA of them plus binomial slack (the count a
  * Binomial(200, DELTA) exceeds with probability 0.001), and CRC's mean eval
  * drop stays within EPS plus three standard errors. */
 TEST_CASE(eval_drop_should_exceed_eps_in_at_most_delta_of_200_cifar10_splits)
 {
-    cascade_dataset *d = load_cifar10();
+    cascade_dataset *d = test_load_cifar10();
     long lenet = cascade_dataset_find(d, "lenet5"), vgg = cascade_dataset_find(d, "vgg16");
     REQUIRE(lenet >= 0 && vgg >= 0);
     const unsigned chain[1][2] = {{(unsigned)lenet, (unsigned)vgg}};
