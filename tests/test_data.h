@@ -2,6 +2,7 @@
 #ifndef CASCADE_TEST_DATA_H
 #define CASCADE_TEST_DATA_H
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +122,17 @@ static inline void test_remove_dir(const char *dir)
     snprintf(command, sizeof command, "rm -rf '%s'", dir);
     if (system(command) != 0)
         fprintf(stderr, "could not remove %s\n", dir);
+}
+
+/* The largest confidence of R below ABOVE, -INFINITY when none: walking
+ * every distinct threshold from the top, by brute force. */
+static inline double test_next_confidence_below(const cascade_records *r, double above)
+{
+    double next = -INFINITY;
+    for (size_t i = 0; i < r->samples; i++)
+        if (r->confidence[i] < above && r->confidence[i] > next)
+            next = r->confidence[i];
+    return next;
 }
 
 #ifdef CASCADE_SHARED_DATA /* tests, not benchmarks */

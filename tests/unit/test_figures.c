@@ -284,10 +284,7 @@ TEST_CASE(pair_figures_should_match_brute_force_over_every_threshold_on_cifar10)
     size_t n = 0;
     double previous = INFINITY;
     for (;;) {
-        double next = -INFINITY;
-        for (size_t i = 0; i < k; i++)
-            if (ra->confidence[i] < previous && ra->confidence[i] > next)
-                next = ra->confidence[i];
+        double next = test_next_confidence_below(ra, previous);
         if (next == -INFINITY)
             break;
         size_t reach = 0, correct = 0;

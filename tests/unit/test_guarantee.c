@@ -81,10 +81,7 @@ static size_t brute_force_exits(const cascade_dataset *d, unsigned a, unsigned b
     size_t k = d->samples, exits = 0;
     double previous = INFINITY;
     for (;;) {
-        double next = -INFINITY;
-        for (size_t i = 0; i < k; i++)
-            if (ra->confidence[i] < previous && ra->confidence[i] > next)
-                next = ra->confidence[i];
+        double next = test_next_confidence_below(ra, previous);
         if (next == -INFINITY)
             return exits;
         size_t drops = 0, exiting = 0;
