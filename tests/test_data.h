@@ -2,6 +2,7 @@
 #ifndef CASCADE_TEST_DATA_H
 #define CASCADE_TEST_DATA_H
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,5 +123,33 @@ static inline void test_remove_dir(const char *dir)
     if (system(command) != 0)
         fprintf(stderr, "could not remove %s\n", dir);
 }
+
+/* The largest confidence of R below ABOVE, -INFINITY when none: walking
+ * every distinct threshold from the top, by brute force. */
+static inline double test_next_confidence_below(const cascade_records *r, double above)
+{
+    double next = -INFINITY;
+    for (size_t i = 0; i < r->samples; i++)
+        if (r->confidence[i] < above && r->confidence[i] > next)
+            next = r->confidence[i];
+    return next;
+}
+
+#ifdef CASCADE_SHARED_DATA /* tests, not benchmarks */
+#include "check.h"
+
+/* The labelled CIFAR-10 manifest of ../shared/data (skips when absent). */
+static inline cascade_dataset *test_load_cifar10(void)
+{
+    char manifest[4096];
+    snprintf(manifest, sizeof manifest, "%s/cifar10/manifest.json", shared_data_dir());
+    cascade_dataset_options o = {.cost_field = "gmacs", .require_labels = 1};
+    cascade_dataset *d = NULL;
+    cascade_error error;
+    cascade_error_clear(&error);
+    REQUIRE(cascade_dataset_load(manifest, &o, &d, &error) == CASCADE_OK);
+    return d;
+}
+#endif
 
 #endif

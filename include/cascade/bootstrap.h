@@ -55,6 +55,11 @@ cascade_status cascade_bootstrap(const cascade_dataset *dataset, const cascade_p
                                  size_t count, const cascade_bootstrap_options *options,
                                  cascade_interval *out, cascade_error *error);
 
+/* The K sample indices resample B (0-based) draws, in draw order, into
+ * INDEX[K] (K < 2^32): the same resample cascade_bootstrap() counts, for
+ * figures that need the samples themselves. */
+void cascade_bootstrap_resample(uint64_t seed, size_t b, size_t k, size_t *index);
+
 /* The Q-quantile (0 <= Q <= 1) of SORTED[0..N-1] as described above. */
 double cascade_quantile_sorted(const double *sorted, size_t n, double q);
 

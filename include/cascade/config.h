@@ -21,6 +21,13 @@
  * decimal that reads back as the same double, so a threshold or a
  * temperature survives the trip exactly.
  *
+ * A guaranteed pick (`cascade pick --risk`, cascade/guarantee.h) adds
+ *   "guarantee": {"method": "ltt", "n": 5000, "eps": 0.02, "delta": 0.1,
+ *                 "chains": 1, "fit_drop": 0.011, "eval_drop": 0.013}
+ * (delta null for crc and for empirical, a pick without a guarantee;
+ * eval_drop null when nothing was held out). It records
+ * what was promised; applying the config ignores it.
+ *
  * Ownership: cascade_config_load() fills a caller-owned cascade_config whose
  * strings the library allocates; cascade_config_free() releases them (a
  * zeroed or NULL config is fine). cascade_config_json() returns text the
@@ -31,6 +38,7 @@
 
 #include "cascade/dataset.h"
 #include "cascade/front_csv.h"
+#include "cascade/guarantee.h"
 #include "cascade/points.h"
 #include "cascade/status.h"
 
@@ -50,13 +58,18 @@ typedef struct cascade_config {
     cascade_score score;                       /* the score the front promised: the one whose
                                                   member ("mcc", "f1", "macro_f1") is present;
                                                   accuracy otherwise */
+    int has_guarantee;                         /* the config has a "guarantee" */
+    cascade_guarantee guarantee;               /* when has_guarantee */
 } cascade_config;
 
 /* Reads a config: a JSON object with "models" (1 to CASCADE_MAX_STAGES
  * names), "thresholds" (one number per stage but the last), an optional
  * "metric" (see above), and "temperatures" (one finite T > 0 per stage)
- * when the metric has +temperature. Anything else is refused with a
- * one-line message naming the member and what was expected. */
+ * when the metric has +temperature, and an optional "guarantee" (above:
+ * method ltt, crc or empirical, n >= 1 a whole number, eps in (0, 1), delta in (0, 1)
+ * for ltt and null otherwise, chains >= 1 when given, drops in [0, 1] or
+ * null). Anything else is refused with a one-line message naming the member
+ * and what was expected. */
 cascade_status cascade_config_load(const char *path, cascade_config *out,
                                    cascade_error *error);
 
@@ -84,6 +97,10 @@ cascade_status cascade_config_resolve(const cascade_config *config,
  * array, even for one stage), an empty cell as null, other text as a
  * string. NULL when out of memory. */
 char *cascade_config_json(const cascade_front_table *table, size_t index);
+
+/* The same with a "guarantee" object after the other members. */
+char *cascade_config_json_guaranteed(const cascade_front_table *table, size_t index,
+                                     const cascade_guarantee *guarantee);
 
 #ifdef __cplusplus
 }

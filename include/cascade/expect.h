@@ -113,11 +113,14 @@ int cascade_expectation_met(const cascade_expectation *e, double got);
  * path from the top ("front_points", "fit.ranges[1].mean_reduction",
  * "eval.singles[0].speedup"). Shortcuts:
  *  - a path whose first name is not a top-level member starts in "fit";
- *  - inside "fit" or "eval", "range[N]" means "ranges[N]", and a name that
- *    is not a member of the section is looked up in its first range.
+ *  - inside "fit" or "eval", "range[N]" means "ranges[N]" and "pair[N]"
+ *    "pairs[N]"; a pair's figure (apgr, apgr_lo, apgr_hi, cpt_50, cpt_80,
+ *    cpt_90, q_a, q_b) that is not a member of the section is looked up in
+ *    its first pair, and any other such name in its first range.
  * So "mean_reduction" is fit.ranges[0].mean_reduction, "range[1].best.level"
  * is fit.ranges[1].best.level and "eval.mean_reduction" is
- * eval.ranges[0].mean_reduction. RESOLVED (RESOLVED_SIZE bytes; may be
+ * eval.ranges[0].mean_reduction; "apgr" is fit.pairs[0].apgr and "aiq"
+ * fit.aiq. RESOLVED (RESOLVED_SIZE bytes; may be
  * NULL) receives the full path used. A JSON null gives NaN and CASCADE_OK
  * (the figure does not exist, e.g. a range no level reaches). A path that
  * leads nowhere is CASCADE_ERR_NOT_FOUND, one that ends at a string, array

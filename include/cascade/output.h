@@ -93,15 +93,16 @@ cascade_status cascade_write_front_csv_extra(FILE *file, const cascade_dataset *
 
 /* One row per model: name, samples, classes, accuracy, the dataset's score
  * when it is not accuracy (a column named after it: mcc, f1, macro_f1),
- * mean_confidence (in
- * the dataset's metric), cost; then, for a temperature-calibrated dataset,
+ * mean_confidence (in the dataset's metric), cost, aurc, e_aurc
+ * (cascade/selective_risk.h; empty without labels); then, for a
+ * temperature-calibrated dataset,
  * temperature, nll_before, nll_after, ece_before, ece_after. A table-only
  * model has 0 samples and classes, its given accuracy, and an empty
- * mean_confidence. */
+ * mean_confidence, aurc and e_aurc. */
 cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *dataset);
 
 /* The same table as a JSON array of objects with the same fields and
- * numbers (accuracy is null without labels). */
+ * numbers (accuracy, aurc and e_aurc are null without labels). */
 cascade_status cascade_write_models_json(FILE *file, const cascade_dataset *dataset);
 
 /* One row per sample: index (0-based), stage (1-based), model, prediction,

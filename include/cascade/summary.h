@@ -19,6 +19,14 @@
  * are then levels of that score, the reduction at equal score) (fit figures, or eval figures for held-out results); they
  * need not be sorted or reduced. Results refer to them by index.
  *
+ * Uncertainty (cascade_summary_bootstrap): every figure is measured again
+ * on each of B resamples of the samples (cascade_bootstrap_resample(), the
+ * same resamples for all figures), the front points and pairs keeping their
+ * models and thresholds, and the interval is the pair of percentiles
+ * (1 - level) / 2 and (1 + level) / 2 of the B values, as in
+ * cascade/bootstrap.h. A figure that some resample leaves undefined (no
+ * level used, Q_b <= Q_a) has no interval.
+ *
  * Ownership: results are plain values in caller-owned structs, except the
  * array cascade_summary_singles() returns, which the caller frees with free().
  */
@@ -27,6 +35,7 @@
 
 #include <stddef.h>
 
+#include "cascade/bootstrap.h"
 #include "cascade/points.h"
 #include "cascade/status.h"
 
@@ -73,6 +82,32 @@ cascade_status cascade_summary_singles(const cascade_point *singles, size_t sing
                                        const cascade_point *front, size_t front_count,
                                        cascade_single_match **out, size_t *count,
                                        cascade_error *error);
+
+/* What cascade_summary_bootstrap() measures on each resample. */
+typedef struct cascade_summary_figures_request {
+    const unsigned *singles;          /* [single_count] dataset indices of the single models */
+    size_t single_count;
+    const cascade_point *front;       /* [front_count] the points C may choose from */
+    size_t front_count;
+    const double *range_lo, *range_hi; /* [range_count] */
+    size_t range_count;
+    const unsigned (*pairs)[2];       /* [pair_count] a -> b for APGR */
+    size_t pair_count;
+} cascade_summary_figures_request;
+
+typedef struct cascade_figure_interval {
+    double lo, hi;                    /* NaN when some resample has no figure */
+} cascade_figure_interval;
+
+/* Intervals of each range's mean_reduction (MEAN_REDUCTION[range_count]),
+ * each pair's APGR (APGR[pair_count]) and the front's AIQ, all from the
+ * same resamples of DATASET (labelled, fewer than 2^32 samples). */
+cascade_status cascade_summary_bootstrap(const cascade_dataset *dataset,
+                                         const cascade_summary_figures_request *request,
+                                         const cascade_bootstrap_options *options,
+                                         cascade_figure_interval *mean_reduction,
+                                         cascade_figure_interval *apgr,
+                                         cascade_figure_interval *aiq, cascade_error *error);
 
 #ifdef __cplusplus
 }

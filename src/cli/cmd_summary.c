@@ -13,6 +13,7 @@
 
 #include "cascade/costs.h"
 #include "cascade/expect.h"
+#include "cascade/figures.h"
 #include "cascade/output.h"
 #include "cascade/split.h"
 #include "cascade/summary.h"
@@ -98,10 +99,71 @@ static void add_figure(cJSON *o, const char *name, double v)
         cJSON_AddNullToObject(o, name);
 }
 
-/* Ranges and single-model matches for one set of figures (fit or eval). */
+/* The pairs a -> b whose APGR and CPT the summary reports. */
+typedef struct pair_list {
+    unsigned (*pair)[2];
+    size_t count;
+} pair_list;
+
+/* Bootstrap intervals of one section's figures; NULL: none asked for. */
+typedef struct section_intervals {
+    const cascade_figure_interval *mean_reduction; /* [range_count] */
+    const cascade_figure_interval *apgr;           /* [pairs->count] */
+    cascade_figure_interval aiq;
+} section_intervals;
+
+static void add_interval(cJSON *o, const char *name, const cascade_figure_interval *interval)
+{
+    char key[64];
+    snprintf(key, sizeof key, "%s_lo", name);
+    add_figure(o, key, interval->lo);
+    snprintf(key, sizeof key, "%s_hi", name);
+    add_figure(o, key, interval->hi);
+}
+
+/* AIQ and each pair's figures, measured on D. */
+static int add_curve_figures(cJSON *section, const cascade_dataset *d,
+                             const cascade_point *singles, size_t single_count,
+                             const cascade_point *front, size_t front_count,
+                             const pair_list *pairs, const section_intervals *intervals,
+                             cascade_error *error)
+{
+    double aiq;
+    if (cascade_aiq_of_points(singles, single_count, front, front_count, &aiq, error) !=
+        CASCADE_OK)
+        return 0;
+    add_figure(section, "aiq", aiq);
+    if (intervals)
+        add_interval(section, "aiq", &intervals->aiq);
+    cJSON *list = cJSON_AddArrayToObject(section, "pairs");
+    for (size_t i = 0; i < pairs->count; i++) {
+        cascade_pair_figures f;
+        if (cascade_pair_figures_of(d, pairs->pair[i][0], pairs->pair[i][1], &f, error) !=
+            CASCADE_OK)
+            return 0;
+        cJSON *o = cJSON_CreateObject();
+        cJSON *models = cJSON_AddArrayToObject(o, "models");
+        for (int s = 0; s < 2; s++)
+            cJSON_AddItemToArray(models, cJSON_CreateString(d->models[pairs->pair[i][s]].name));
+        cJSON_AddNumberToObject(o, "q_a", f.q_a);
+        cJSON_AddNumberToObject(o, "q_b", f.q_b);
+        add_figure(o, "apgr", f.apgr);
+        if (intervals)
+            add_interval(o, "apgr", &intervals->apgr[i]);
+        static const char *const cpt[CASCADE_CPT_COUNT] = {"cpt_50", "cpt_80", "cpt_90"};
+        for (int l = 0; l < CASCADE_CPT_COUNT; l++)
+            add_figure(o, cpt[l], f.cpt[l]);
+        cJSON_AddItemToArray(list, o);
+    }
+    return 1;
+}
+
+/* Ranges, single-model matches, AIQ and pairs for one set of figures (fit
+ * or eval). */
 static cJSON *section_json(const cascade_dataset *d, const cascade_point *singles,
                            size_t single_count, const cascade_point *front, size_t front_count,
-                           const range *ranges, size_t range_count, cascade_error *error)
+                           const range *ranges, size_t range_count, const pair_list *pairs,
+                           const section_intervals *intervals, cascade_error *error)
 {
     cJSON *section = cJSON_CreateObject();
     cJSON *list = cJSON_AddArrayToObject(section, "ranges");
@@ -118,6 +180,8 @@ static cJSON *section_json(const cascade_dataset *d, const cascade_point *single
         add_figure(o, "top", s.top);
         cJSON_AddNumberToObject(o, "levels", (double)s.levels);
         add_figure(o, "mean_reduction", s.mean_reduction);
+        if (intervals)
+            add_interval(o, "mean_reduction", &intervals->mean_reduction[r]);
         add_figure(o, "geomean_reduction", s.geomean_reduction);
         add_figure(o, "max_reduction", s.max_reduction);
         if (s.levels) {
@@ -153,6 +217,11 @@ static cJSON *section_json(const cascade_dataset *d, const cascade_point *single
         cJSON_AddItemToArray(single_list, o);
     }
     free(matches);
+    if (!add_curve_figures(section, d, singles, single_count, front, front_count, pairs,
+                           intervals, error)) {
+        cJSON_Delete(section);
+        return NULL;
+    }
     return section;
 }
 
@@ -185,7 +254,91 @@ typedef struct summary_inputs {
     int csv;                             /* --format csv */
     const cascade_expectation *expect;   /* [expect_count] */
     size_t expect_count;
+    unsigned bootstrap;                  /* --bootstrap B; 0: none */
+    uint64_t seed;
 } summary_inputs;
+
+/* The pairs on the front, in front order; with --models naming exactly two
+ * models with scores, also that pair (the cheaper first) when the front has
+ * it not. The caller frees OUT->pair. */
+static int summary_pairs(const summary_inputs *in, pair_list *out)
+{
+    const cascade_dataset *d = in->dataset;
+    size_t n = in->front->count;
+    out->count = 0;
+    out->pair = malloc((n + 1) * sizeof *out->pair);
+    if (!out->pair)
+        return 0;
+    unsigned named[2], named_count = 0;
+    for (size_t m = 0; in->candidates && m < d->model_count; m++)
+        if (in->candidates[m] && named_count++ < 2)
+            named[named_count - 1] = (unsigned)m;
+    for (size_t i = 0; i <= n; i++) {
+        unsigned a, b;
+        if (i < n) {
+            const cascade_point *p = &in->front->points[i];
+            if (p->stages != 2)
+                continue;
+            a = p->model[0];
+            b = p->model[1];
+        } else {
+            if (named_count != 2 || d->models[named[0]].table_only ||
+                d->models[named[1]].table_only)
+                continue;
+            int swap = d->models[named[1]].cost < d->models[named[0]].cost;
+            a = named[swap];
+            b = named[!swap];
+        }
+        size_t j = 0;
+        while (j < out->count && !(out->pair[j][0] == a && out->pair[j][1] == b))
+            j++;
+        if (j == out->count) {
+            out->pair[j][0] = a;
+            out->pair[j][1] = b;
+            out->count++;
+        }
+    }
+    return 1;
+}
+
+/* With --bootstrap: the intervals of SECTION's figures on D, whose singles
+ * and front points are SINGLES and FRONT. Returns an exit code. */
+static int bootstrap_intervals(const summary_inputs *in, const cascade_dataset *d,
+                               const cascade_point *singles, size_t single_count,
+                               const pair_list *pairs, section_intervals *out,
+                               cascade_figure_interval *storage)
+{
+    unsigned *models = malloc((single_count ? single_count : 1) * sizeof *models);
+    double *bounds = malloc((in->range_count ? in->range_count : 1) * 2 * sizeof *bounds);
+    if (!models || !bounds) {
+        free(models);
+        free(bounds);
+        cli_error("out of memory");
+        return EXIT_DATA;
+    }
+    for (size_t i = 0; i < single_count; i++)
+        models[i] = singles[i].model[0];
+    for (size_t r = 0; r < in->range_count; r++) {
+        bounds[r] = in->ranges[r].lo;
+        bounds[in->range_count + r] = in->ranges[r].hi;
+    }
+    cascade_summary_figures_request request = {
+        .singles = models, .single_count = single_count, .front = in->front->points,
+        .front_count = in->front->count, .range_lo = bounds,
+        .range_hi = bounds + in->range_count, .range_count = in->range_count,
+        .pairs = (const unsigned (*)[2])pairs->pair, .pair_count = pairs->count};
+    cascade_bootstrap_options options = {.resamples = in->bootstrap, .seed = in->seed};
+    cascade_error error;
+    cascade_error_clear(&error);
+    out->mean_reduction = storage;
+    out->apgr = storage + in->range_count;
+    cascade_status status = cascade_summary_bootstrap(d, &request, &options, storage,
+                                                      storage + in->range_count, &out->aiq,
+                                                      &error);
+    free(models);
+    free(bounds);
+    return status == CASCADE_OK ? EXIT_OK : cli_report(&error);
+}
 
 /* ---- --format csv: one row per range, read back from the JSON ---- */
 
@@ -305,6 +458,9 @@ static int write_summary(const summary_inputs *in, FILE *file, int *expected)
     cascade_error error;
     cascade_error_clear(&error);
     int code = EXIT_OK;
+    pair_list pairs = {NULL, 0};
+    section_intervals intervals;
+    cascade_figure_interval *storage = NULL;
     if (!singles || !eval_singles || !eval_front || !root) {
         cli_error("out of memory");
         code = EXIT_DATA;
@@ -325,13 +481,31 @@ static int write_summary(const summary_inputs *in, FILE *file, int *expected)
     }
     cJSON_AddNumberToObject(root, "levels_per_range", CASCADE_SUMMARY_LEVELS);
     cJSON_AddNumberToObject(root, "front_points", (double)n);
+    if (!summary_pairs(in, &pairs) ||
+        !(storage = malloc((in->range_count + pairs.count + 1) * sizeof *storage))) {
+        cli_error("out of memory");
+        code = EXIT_DATA;
+        goto done;
+    }
+    if (in->bootstrap) {
+        cJSON *b = cJSON_AddObjectToObject(root, "bootstrap");
+        cJSON_AddNumberToObject(b, "resamples", (double)in->bootstrap);
+        cJSON_AddNumberToObject(b, "seed", (double)in->seed);
+        cJSON_AddNumberToObject(b, "level", 0.95);
+        cJSON_AddStringToObject(b, "part", eval ? "eval" : "fit");
+    }
     size_t single_count;
     if (single_points(fit, in->candidates, singles, &single_count, &error) != CASCADE_OK) {
         code = cli_report(&error);
         goto done;
     }
+    if (in->bootstrap && !eval &&
+        (code = bootstrap_intervals(in, fit, singles, single_count, &pairs, &intervals,
+                                    storage)) != EXIT_OK)
+        goto done;
     cJSON *section = section_json(fit, singles, single_count, in->front->points, n, in->ranges,
-                                  in->range_count, &error);
+                                  in->range_count, &pairs,
+                                  in->bootstrap && !eval ? &intervals : NULL, &error);
     if (!section) {
         code = cli_report(&error);
         goto done;
@@ -346,8 +520,13 @@ static int write_summary(const summary_inputs *in, FILE *file, int *expected)
             code = cli_report(&error);
             goto done;
         }
+        if (in->bootstrap &&
+            (code = bootstrap_intervals(in, eval, eval_singles, eval_count, &pairs, &intervals,
+                                        storage)) != EXIT_OK)
+            goto done;
         section = section_json(eval, eval_singles, eval_count, eval_front, n, in->ranges,
-                               in->range_count, &error);
+                               in->range_count, &pairs, in->bootstrap ? &intervals : NULL,
+                               &error);
         if (!section) {
             code = cli_report(&error);
             goto done;
@@ -373,6 +552,8 @@ done:
     free(singles);
     free(eval_singles);
     free(eval_front);
+    free(pairs.pair);
+    free(storage);
     return code;
 }
 
@@ -395,6 +576,7 @@ int cmd_summary(int argc, char **argv)
         {"score", required_argument, NULL, CLI_OPT_SCORE},
         CLI_COST_TABLE_LONG_OPTIONS,
         CLI_HELD_OUT_LONG_OPTIONS,
+        {"bootstrap", required_argument, NULL, CLI_OPT_BOOTSTRAP},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -467,6 +649,9 @@ int cmd_summary(int argc, char **argv)
         if (load.score != CASCADE_SCORE_ACCURACY)
             return cli_usage_error("summary", "--score %s needs a MANIFEST (a results table has "
                                    "accuracies only)", cascade_score_name(load.score));
+        if (eval.bootstrap)
+            return cli_usage_error("summary", "tables have no samples to resample for "
+                                              "--bootstrap (it needs a MANIFEST)");
     } else if (optind != argc - 1) {
         return cli_usage_error("summary", optind >= argc ? "needs a MANIFEST (or --accuracy)"
                                                           : "takes one MANIFEST, got %d arguments",
@@ -534,7 +719,8 @@ int cmd_summary(int argc, char **argv)
                              .cost = load.cost_field, .dataset = dataset, .held_out = &held_out,
                              .candidates = candidates, .front = &front, .ranges = ranges,
                              .range_count = range_count, .csv = csv, .expect = expect,
-                             .expect_count = expect_count};
+                             .expect_count = expect_count, .bootstrap = eval.bootstrap,
+                             .seed = eval.seed};
         cascade_output output;
         int expected = EXIT_OK;
         status = cascade_output_open(output_path, &output, &error);

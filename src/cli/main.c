@@ -73,6 +73,13 @@ static const cli_option_doc pick_options[] = {
     {"--min-accuracy A", "Pick the cheapest point whose accuracy is at least A (a fraction); on a front of another score, A applies to its score column."},
     {"--min-score S", "Pick the cheapest point whose score (the front's score column: accuracy, mcc, f1 or macro_f1) is at least S, from -1 to 1."},
     {"--max-cost C", "Pick the most accurate point whose cost is at most C."},
+    {"--risk EPS", "Instead of a FRONT, read a MANIFEST and pick the cheapest point whose drop (wrong where the chain's last model alone is right) stays at most EPS, 0 < EPS < 1, with thresholds tested on the fit part of a split."},
+    {"--delta DELTA", "With --risk: Learn-then-Test, the drop stays at most EPS with probability at least 1 - DELTA (0 < DELTA < 1). Without it, conformal risk control: the expected drop is at most EPS."},
+    {"--empirical", "With --risk: no guarantee, the cheapest point whose drop on the fit part is at most EPS (to compare against the guaranteed picks)."},
+    {"--models A,B", "With --risk: test only the pair A -> B (A answers first). Default: every pair on the front of the fit part, each at DELTA/m (or EPS/m) for m pairs."},
+    {"--cost FIELD, --metric NAME", "With --risk: as for 'cascade sweep'."},
+    HELD_OUT_DOCS,
+    {"-q, --quiet", "Print nothing on standard error except errors."},
     {"-o, --output FILE", "Write the config to FILE (atomically) instead of standard output."},
     {"-h, --help", "Show this help."},
     {NULL, NULL}};
@@ -154,6 +161,7 @@ static const cli_option_doc summary_options[] = {
     {"--score NAME", "The reduction at equal score: as for 'cascade sweep'. The levels, ranges and point figures are then in that score (mcc ranges may start at -1); without --range, one range from the cheapest model's score to 1."},
     COST_TABLE_DOCS,
     HELD_OUT_DOCS,
+    {"--bootstrap B", "Add 95% percentile intervals (NAME_lo, NAME_hi) of each range's mean_reduction, each pair's apgr and the aiq, all from the same B resamples of the samples (of the eval part with a split); --seed seeds them."},
     {"-q, --quiet", "Print nothing on standard error except errors."},
     {"-v, --verbose", "Report the sizes of the fit and eval parts."},
     {"-h, --help", "Show this help."},
@@ -188,13 +196,16 @@ const cli_command cli_commands[] = {
     {"models", cmd_models, "print each model's accuracy, confidence and cost (CSV or JSON)",
      "cascade models MANIFEST [-o FILE] [--cost FIELD] [--format csv|json] [--metric NAME] [--calibrate temperature] [--expect-accuracy TABLE.csv [--tolerance PP] [--require-all]]",
      "Prints one CSV row per model: name, samples, classes, accuracy,\n"
-     "mean_confidence and cost; with --calibrate temperature also temperature,\n"
+     "mean_confidence, cost, aurc and e_aurc (the area under the risk-coverage\n"
+     "curve, samples by confidence descending, ties sharing their group's risk,\n"
+     "and its excess over a perfect ranking); with --calibrate temperature also\n"
+     "temperature,\n"
      "nll_before, nll_after (mean negative log-likelihood at T = 1 and at T),\n"
      "ece_before and ece_after (expected calibration error, 15 equal-width bins\n"
      "(i/15, (i+1)/15] of max softmax, weighted |accuracy - confidence|).\n"
      "With --format json, a JSON array of objects with the name, samples,\n"
-     "classes, accuracy, mean_confidence and cost fields; accuracy is null when\n"
-     "the manifest has no labels.\n\n"
+     "classes, accuracy, mean_confidence, cost, aurc and e_aurc fields; accuracy,\n"
+     "aurc and e_aurc are null when the manifest has no labels.\n\n"
      "With --expect-accuracy TABLE.csv it prints instead one line per model: name,\n"
      "measured top-1, published top-1 and the difference in percentage points,\n"
      "then ok, FAILED (further than --tolerance) or missing (not in TABLE), and a\n"
@@ -237,6 +248,15 @@ const cli_command cli_commands[] = {
      "the levels where both exist, how many levels that is (0 when LO > TOP), and\n"
      "the point with the largest S/C. For each model on the single-model front it\n"
      "gives the cheapest point at least as accurate and the speed-up.\n\n"
+     "Each part also has \"aiq\", the mean of the front's upper concave,\n"
+     "non-decreasing hull over the costs of the cheapest to the costliest single\n"
+     "model (RouterBench), and \"pairs\": for each pair a -> b on the front (and\n"
+     "the pair --models A,B names), q_a and q_b, apgr (the area under\n"
+     "PGR(x) = (Q(x) - q_a) / (q_b - q_a) over x in [0, 1], x the fraction reaching\n"
+     "b and Q(x) the best accuracy with at most that fraction, exact on the\n"
+     "steps) and cpt_50, cpt_80, cpt_90 (the least x with PGR(x) >= 0.5, 0.8,\n"
+     "0.9), all null when q_b <= q_a (RouteLLM). --expect takes apgr, cpt_80,\n"
+     "pair[1].apgr and aiq as shortcuts.\n\n"
      "With a split, \"fit\" has the figures on the samples the front was chosen on\n"
      "and \"eval\" the same points measured on the held-out samples.\n\n"
      "Each --expect prints a line on standard error, 'expect KEY=VALUE[:TOL]: got X\n"
@@ -244,7 +264,7 @@ const cli_command cli_commands[] = {
      "written, and the status is 1 when any expectation fails.",
      summary_options},
     {"pick", cmd_pick, "choose one point of a front and print it as a JSON config",
-     "cascade pick FRONT (--min-accuracy A | --max-cost C) [-o FILE]",
+     "cascade pick (FRONT (--min-accuracy A | --max-cost C) | --risk EPS [--delta DELTA] MANIFEST (--split F --seed S | --fit-index F)) [-o FILE] [options]",
      "Reads FRONT, a CSV written by cascade sweep, and prints the chosen point as\n"
      "JSON: the cheapest point whose accuracy is at least A, or the most accurate\n"
      "point whose cost is at most C. Ties go to the more accurate (or cheaper)\n"
@@ -256,7 +276,16 @@ const cli_command cli_commands[] = {
      "joined by ';'), which becomes the array \"temperatures\". Numbers are printed\n"
      "so that they read back exactly. cascade apply takes this config.\n\n"
      "When no point meets the constraint, it names the best reachable value and\n"
-     "exits with status 1.",
+     "exits with status 1.\n\n"
+     "With --risk, the drop of a pair A -> B at a threshold is the fraction of\n"
+     "samples that A answers wrongly where B alone is right. Thresholds are\n"
+     "tested on the fit part from the most conservative (one group of equal\n"
+     "confidences stops at A) down, stopping at the first that fails: with\n"
+     "--delta, a Hoeffding-Bentkus p-value <= DELTA (Learn-then-Test); without,\n"
+     "(D + 1) / (n + 1) <= EPS for D drops among n samples (conformal risk\n"
+     "control). The config gets a \"guarantee\" object: method (ltt, crc or\n"
+     "empirical), n, eps, delta, chains, fit_drop and eval_drop (measured on the\n"
+     "eval part). When no threshold passes, it exits with status 1.",
      pick_options},
     {"apply", cmd_apply, "run a chosen cascade over a manifest's scores, one decision per sample",
      "cascade apply CONFIG MANIFEST [-o FILE] [--cost FIELD] [--quiet]",

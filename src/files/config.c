@@ -84,6 +84,92 @@ static cascade_status parse_temperatures(const cJSON *root, const char *path,
     return CASCADE_OK;
 }
 
+/* A member of "guarantee" that must be a number in [LO, HI] (open ends when
+ * OPEN), or null or absent when NULLABLE; *OUT is NaN then. */
+static cascade_status guarantee_number(const cJSON *object, const char *name, double lo,
+                                       double hi, int open, int nullable, const char *expected,
+                                       const char *path, double *out, cascade_error *error)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, name);
+    if (nullable && (!item || cJSON_IsNull(item))) {
+        *out = NAN;
+        return CASCADE_OK;
+    }
+    double v = cJSON_IsNumber(item) ? item->valuedouble : NAN;
+    int inside = open ? v > lo && v < hi : v >= lo && v <= hi;
+    if (!inside)
+        return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+            "\"guarantee\".%s is %s (expected %s)", name,
+            !item ? "missing" : cJSON_IsNumber(item) ? "out of range" : "not a number", expected);
+    *out = v;
+    return CASCADE_OK;
+}
+
+/* "guarantee": optional; what a guaranteed pick promised (config.h). */
+static cascade_status parse_guarantee(const cJSON *root, const char *path, cascade_config *out,
+                                      cascade_error *error)
+{
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(root, "guarantee");
+    if (!g || cJSON_IsNull(g))
+        return CASCADE_OK;
+    if (!cJSON_IsObject(g))
+        return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+            "\"guarantee\" is not an object (expected {\"method\": \"ltt\" or \"crc\", "
+            "\"n\", \"eps\", \"delta\", \"fit_drop\", \"eval_drop\"}, as cascade pick --risk "
+            "writes)");
+    cascade_guarantee *r = &out->guarantee;
+    const char *method = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(g, "method"));
+    if (method && strcmp(method, "ltt") == 0)
+        r->method = CASCADE_GUARANTEE_LTT;
+    else if (method && strcmp(method, "crc") == 0)
+        r->method = CASCADE_GUARANTEE_CRC;
+    else if (method && strcmp(method, "empirical") == 0)
+        r->method = CASCADE_GUARANTEE_EMPIRICAL;
+    else
+        return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+            "\"guarantee\".method is %s (expected \"ltt\", \"crc\" or \"empirical\")",
+            method ? "not a known method" : "missing or not a string");
+    int ltt = r->method == CASCADE_GUARANTEE_LTT;
+    double n = 0, chains = 1;
+    cascade_status status = guarantee_number(g, "n", 1, 9007199254740992.0, 0, 0,
+                                             "a whole number of calibration samples >= 1",
+                                             path, &n, error);
+    if (status == CASCADE_OK && n != floor(n))
+        status = cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+            "\"guarantee\".n is not a whole number (expected the count of calibration samples)");
+    if (status == CASCADE_OK && cJSON_GetObjectItemCaseSensitive(g, "chains")) {
+        status = guarantee_number(g, "chains", 1, 1e9, 0, 0, "a whole number of chains >= 1",
+                                  path, &chains, error);
+        if (status == CASCADE_OK && chains != floor(chains))
+            status = cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+                "\"guarantee\".chains is not a whole number (expected the count of chains tested)");
+    }
+    if (status == CASCADE_OK)
+        status = guarantee_number(g, "eps", 0, 1, 1, 0, "a number between 0 and 1, both excluded",
+                                  path, &r->eps, error);
+    if (status == CASCADE_OK)
+        status = guarantee_number(g, "delta", 0, 1, 1, !ltt,
+                                  ltt ? "a number between 0 and 1, both excluded, for ltt"
+                                      : "null for crc and empirical, which have no failure "
+                                        "probability",
+                                  path, &r->delta, error);
+    if (status == CASCADE_OK && !ltt && !isnan(r->delta))
+        status = cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+            "\"guarantee\".delta is a number for %s (expected null: only ltt has a failure "
+            "probability)", method);
+    if (status == CASCADE_OK)
+        status = guarantee_number(g, "fit_drop", 0, 1, 0, 1, "a fraction in [0, 1] or null",
+                                  path, &r->fit_drop, error);
+    if (status == CASCADE_OK)
+        status = guarantee_number(g, "eval_drop", 0, 1, 0, 1, "a fraction in [0, 1] or null",
+                                  path, &r->eval_drop, error);
+    if (status != CASCADE_OK)
+        return status;
+    r->n = (size_t)n;
+    r->chains = (size_t)chains;
+    out->has_guarantee = 1;
+    return CASCADE_OK;
+}
 
 void cascade_config_free(cascade_config *config)
 {
@@ -152,7 +238,8 @@ static cascade_status parse_config(const cJSON *root, const char *path, cascade_
     for (int k = CASCADE_SCORE_COUNT; k-- > 1;)
         if (cJSON_GetObjectItemCaseSensitive(root, cascade_score_name((cascade_score)k)))
             out->score = (cascade_score)k;
-    return parse_temperatures(root, path, out, error);
+    cascade_status status = parse_temperatures(root, path, out, error);
+    return status == CASCADE_OK ? parse_guarantee(root, path, out, error) : status;
 }
 
 cascade_status cascade_config_load(const char *path, cascade_config *out, cascade_error *error)
@@ -266,7 +353,36 @@ static cJSON *extra_value(const char *text, int list)
     return cJSON_CreateString(text);
 }
 
+/* A number, or null for NaN. */
+static cJSON *number_or_null(double value)
+{
+    return isnan(value) ? cJSON_CreateNull() : cascade_json_exact_number(value);
+}
+
+static cJSON *guarantee_json(const cascade_guarantee *g)
+{
+    cJSON *o = cJSON_CreateObject();
+    int ok = o && cJSON_AddStringToObject(o, "method", cascade_guarantee_method_name(g->method));
+    ok = ok && cJSON_AddItemToObject(o, "n", cascade_json_exact_number((double)g->n));
+    ok = ok && cJSON_AddItemToObject(o, "eps", cascade_json_exact_number(g->eps));
+    ok = ok && cJSON_AddItemToObject(o, "delta", number_or_null(g->delta));
+    ok = ok && cJSON_AddItemToObject(o, "chains", cascade_json_exact_number((double)g->chains));
+    ok = ok && cJSON_AddItemToObject(o, "fit_drop", number_or_null(g->fit_drop));
+    ok = ok && cJSON_AddItemToObject(o, "eval_drop", number_or_null(g->eval_drop));
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
 char *cascade_config_json(const cascade_front_table *table, size_t index)
+{
+    return cascade_config_json_guaranteed(table, index, NULL);
+}
+
+char *cascade_config_json_guaranteed(const cascade_front_table *table, size_t index,
+                                     const cascade_guarantee *guarantee)
 {
     const cascade_front_row *row = &table->rows[index];
     cJSON *root = cJSON_CreateObject();
@@ -285,6 +401,12 @@ char *cascade_config_json(const cascade_front_table *table, size_t index)
         ok = cJSON_AddItemToObject(root, table->extra_name[e],
                                    extra_value(row->extra[e],
                                                strcmp(table->extra_name[e], "temperatures") == 0));
+    if (ok && guarantee) {
+        cJSON *object = guarantee_json(guarantee);
+        ok = object && cJSON_AddItemToObject(root, "guarantee", object);
+        if (!ok)
+            cJSON_Delete(object);
+    }
     char *text = ok ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
     if (!text)

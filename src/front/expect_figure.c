@@ -186,6 +186,18 @@ static int is_name(const step *s, const char *name)
     return s->name && s->len == strlen(name) && memcmp(s->name, name, s->len) == 0;
 }
 
+/* A figure each pair of the summary has (apgr, cpt_50, ...), and its
+ * bootstrap bounds. */
+static int is_pair_figure(const step *s)
+{
+    static const char *const names[] = {"apgr", "apgr_lo", "apgr_hi", "cpt_50", "cpt_80",
+                                        "cpt_90", "q_a", "q_b"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (is_name(s, names[i]))
+            return 1;
+    return 0;
+}
+
 static const char *kind(const cJSON *item)
 {
     return cJSON_IsString(item) ? "a string"
@@ -200,7 +212,7 @@ cascade_status cascade_summary_figure(const char *json, const char *key, double 
 {
     static const char examples[] =
         "expected a path such as mean_reduction, range[1].max_reduction, eval.mean_reduction, "
-        "fit.ranges[0].best.point.cost or front_points";
+        "apgr, pair[1].cpt_80, aiq, fit.ranges[0].best.point.cost or front_points";
     if (!json || !key || !out)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
                                  "cascade_summary_figure needs a JSON text, a key and an output");
@@ -246,6 +258,15 @@ cascade_status cascade_summary_figure(const char *json, const char *key, double 
             node = member(section, "ranges", 6);
             append(&w, ".%.*s", "ranges", 6, 0);
             i++;
+        } else if (is_name(s, "pair")) {
+            node = member(section, "pairs", 5);
+            append(&w, ".%.*s", "pairs", 5, 0);
+            i++;
+        } else if (!member(section, s->name, s->len) && is_pair_figure(s)) {
+            /* A figure of the first pair. */
+            node = cJSON_GetArrayItem(member(section, "pairs", 5), 0);
+            append(&w, ".%.*s", "pairs", 5, 0);
+            append(&w, "[%ld]", NULL, 0, 0);
         } else if (!member(section, s->name, s->len)) {
             /* A figure of the first range. */
             node = cJSON_GetArrayItem(member(section, "ranges", 6), 0);

@@ -1,5 +1,6 @@
 /* CSV tables: the front and the per-model summary. */
 #include "cascade/output.h"
+#include "cascade/selective_risk.h"
 
 #include <csv.h>
 #include <math.h>
@@ -191,7 +192,7 @@ cascade_status cascade_write_points_csv(FILE *file, const cascade_dataset *datas
 cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *dataset)
 {
     int scored = dataset->score != CASCADE_SCORE_ACCURACY;
-    fprintf(file, "name,samples,classes,accuracy,%s%smean_confidence,cost%s\n",
+    fprintf(file, "name,samples,classes,accuracy,%s%smean_confidence,cost,aurc,e_aurc%s\n",
             scored ? cascade_score_name(dataset->score) : "", scored ? "," : "",
             dataset->calibrated ? ",temperature,nll_before,nll_after,ece_before,ece_after" : "");
     for (size_t m = 0; m < dataset->model_count; m++) {
@@ -204,8 +205,12 @@ cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *datas
         fprintf(file, "%zu,%zu,", r->samples, r->classes);
         if (model->table_only) {
             number_field(file, model->accuracy, 0);
+            if (scored)
+                cascade_csv_field(file, "", 0);
             cascade_csv_field(file, "", 0);
-            number_field(file, model->cost, !dataset->calibrated);
+            number_field(file, model->cost, 0);
+            cascade_csv_field(file, "", 0);
+            cascade_csv_field(file, "", !dataset->calibrated);
             for (int c = 0; dataset->calibrated && c < 5; c++)
                 cascade_csv_field(file, "", c == 4);
             continue;
@@ -219,7 +224,15 @@ cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *datas
         else if (scored)
             cascade_csv_field(file, "", 0);
         number_field(file, confidence_sum / (double)r->samples, 0);
-        number_field(file, model->cost, !dataset->calibrated);
+        number_field(file, model->cost, 0);
+        cascade_selective_risk risk;
+        if (cascade_model_selective_risk(dataset, model, &risk)) {
+            number_field(file, risk.aurc, 0);
+            number_field(file, risk.e_aurc, !dataset->calibrated);
+        } else {
+            cascade_csv_field(file, "", 0);
+            cascade_csv_field(file, "", !dataset->calibrated);
+        }
         if (dataset->calibrated) {
             const cascade_calibration *c = &model->calibration;
             number_field(file, c->temperature, 0);

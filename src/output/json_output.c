@@ -1,5 +1,6 @@
 /* JSON tables (cJSON), for scripts that would rather not parse CSV. */
 #include "cascade/output.h"
+#include "cascade/selective_risk.h"
 
 #include <cjson/cJSON.h>
 
@@ -64,6 +65,14 @@ cascade_status cascade_write_models_json(FILE *file, const cascade_dataset *data
                         object, "mean_confidence",
                         cascade_json_exact_number(confidence_sum / (double)r->samples))) &&
              cJSON_AddItemToObject(object, "cost", cascade_json_exact_number(model->cost));
+        cascade_selective_risk risk;
+        int has_risk = cascade_model_selective_risk(dataset, model, &risk);
+        ok = ok && cJSON_AddItemToObject(object, "aurc", has_risk
+                                             ? cascade_json_exact_number(risk.aurc)
+                                             : cJSON_CreateNull());
+        ok = ok && cJSON_AddItemToObject(object, "e_aurc", has_risk
+                                             ? cascade_json_exact_number(risk.e_aurc)
+                                             : cJSON_CreateNull());
     }
     return cascade_json_print(file, array, ok);
 }

@@ -60,14 +60,27 @@ static inline uint32_t draw_below(bits32 *g, uint32_t k)
     return (uint32_t)(m >> 32);
 }
 
-/* One resample's multiplicities, from its own stream so that the result
- * does not depend on which thread draws it. */
+/* Resample B's own stream, so that the result does not depend on which
+ * thread draws it. */
+static bits32 resample_stream(uint64_t seed, size_t b)
+{
+    return (bits32){seed ^ (0xd1b54a32d192ed03ull * ((uint64_t)b + 1)), 0, 0};
+}
+
+/* One resample's multiplicities. */
 static void draw_resample(uint64_t seed, size_t b, size_t k, float *row)
 {
     memset(row, 0, k * sizeof *row);
-    bits32 g = {seed ^ (0xd1b54a32d192ed03ull * ((uint64_t)b + 1)), 0, 0};
+    bits32 g = resample_stream(seed, b);
     for (size_t i = 0; i < k; i++)
         row[draw_below(&g, (uint32_t)k)] += 1.0f;
+}
+
+void cascade_bootstrap_resample(uint64_t seed, size_t b, size_t k, size_t *index)
+{
+    bits32 g = resample_stream(seed, b);
+    for (size_t i = 0; i < k; i++)
+        index[i] = draw_below(&g, (uint32_t)k);
 }
 
 typedef struct draw_job {

@@ -128,6 +128,14 @@ static int next_batch(sweep_shared *sh, unsigned *length, size_t *start, size_t 
     return found;
 }
 
+/* A chain of 3+ stages over the grid, by the dataset's score. */
+static cascade_status grid_chain(worker *w, const uint16_t *chain, unsigned n)
+{
+    return w->shared->dataset->score == CASCADE_SCORE_ACCURACY
+               ? sweep_grid_chain(w, chain, n)
+               : sweep_score_grid_chain(w, chain, n);
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
@@ -152,12 +160,11 @@ static void *worker_main(void *arg)
                     continue;
                 }
             }
-            if (!by_accuracy)
-                w->status = length == 2 ? sweep_score_pair(w, chain[0], chain[1])
-                                        : sweep_score_grid_chain(w, chain, length);
+            if (length >= 3)
+                w->status = grid_chain(w, chain, length);
             else
-                w->status = length == 2 ? sweep_pair(w, chain[0], chain[1])
-                                        : sweep_grid_chain(w, chain, length);
+                w->status = by_accuracy ? sweep_pair(w, chain[0], chain[1])
+                                        : sweep_score_pair(w, chain[0], chain[1]);
             w->stats.chains_swept++;
         }
         pthread_mutex_lock(&sh->lock);
@@ -279,12 +286,12 @@ static cascade_status estimate_seconds(sweep_shared *sh, const chain_list *list,
         const uint16_t *chain = list->models + c * n;
         w.prefix_length = 0; /* the first chain of a run fills the table */
         double start = seconds_now();
-        status = sweep_grid_chain(&w, chain, n);
+        status = grid_chain(&w, chain, n);
         first[timed_first++] = seconds_now() - start;
         if (status == CASCADE_OK && c + 1 < list->count &&
             memcmp(chain, chain + n, (n - 1) * sizeof *chain) == 0) {
             start = seconds_now();
-            status = sweep_grid_chain(&w, chain + n, n);
+            status = grid_chain(&w, chain + n, n);
             next[timed_next++] = seconds_now() - start;
         }
         w.front.count = 0;

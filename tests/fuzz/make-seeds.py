@@ -155,6 +155,14 @@ put("config", "eight-stages.json",
     '"thresholds": [0.1,0.2,0.3,0.4,0.5,0.6,0.7], "metric": "max_softmax", "eval_accuracy": null}')
 put("config", "bad-metric.json", '{"models": ["a", "b"], "thresholds": [0.5], "metric": "margin"}')
 put("config", "bad-count.json", '{"models": ["a", "b"], "thresholds": [0.5, 0.6]}')
+put("config", "guarantee.json",
+    '{"models": ["lenet5", "vgg16"], "thresholds": [0.892138843], "metric": "max_softmax", '
+    '"accuracy": 0.923, "cost": 0.2596262, "answered": [0.1726, 0.8274], "eval_accuracy": 0.916, '
+    '"guarantee": {"method": "ltt", "n": 5000, "eps": 0.02, "delta": 0.1, "chains": 2, '
+    '"fit_drop": 0.0158, "eval_drop": 0.0198}}')
+put("config", "guarantee-crc.json",
+    '{"models": ["a", "b"], "thresholds": [0.5], "guarantee": {"method": "crc", "n": 99, '
+    '"eps": 0.05, "delta": null, "fit_drop": 0.01, "eval_drop": null}}')
 
 # Prediction tables and keyed label tables (hand-written in the shape of
 # imagenet-x's files, never copied from them).

@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 
 #include "cascade/config.h"
+#include "files/config_internal.h"
 
 static const char *write_temp(const char *text)
 {
@@ -235,6 +236,61 @@ TEST_CASE(config_should_say_what_is_wrong_with_a_malformed_config)
     CHECK_STR_CONTAINS(config_error("[1, 2]", CASCADE_ERR_FORMAT), "not a JSON object");
 }
 
+TEST_CASE(config_should_read_back_the_guarantee_pick_writes_and_refuse_a_bad_one)
+{
+    const char *cells[] = {"0.916"};
+    static const char *const names[] = {"eval_accuracy"};
+    cascade_front_row row = {.stages = 2, .model = {"a", "b"}, .threshold = {0.892138843},
+                             .accuracy = 0.923, .cost = 0.2596262, .answered = {0.1726, 0.8274},
+                             .metric = "max_softmax", .on_front = 1, .extra = cells};
+    cascade_front_table table = {.count = 1, .rows = &row, .extra_count = 1, .extra_name = names};
+    static const cascade_guarantee written[] = {
+        {CASCADE_GUARANTEE_LTT, 5000, 0.02, 0.1, 2, 0.0158, 0.0198},
+        {CASCADE_GUARANTEE_CRC, 99, 0.05, NAN, 1, 0.01, NAN},
+        {CASCADE_GUARANTEE_EMPIRICAL, 7, 0.3, NAN, 3, 1.0 / 7, 0.1 + 0.2}};
+    for (size_t i = 0; i < 3; i++) {
+        char *json = cascade_config_json_guaranteed(&table, 0, &written[i]);
+        REQUIRE(json);
+        cascade_config config;
+        cascade_error error;
+        cascade_error_clear(&error);
+        REQUIRE(cascade_config_parse(json, strlen(json), "g.json", &config, &error) == CASCADE_OK);
+        const cascade_guarantee *r = &config.guarantee;
+        CHECK(config.has_guarantee);
+        CHECK_EQ_INT(r->method, written[i].method);
+        CHECK_EQ_INT(r->n, written[i].n);
+        CHECK_EQ_INT(r->chains, written[i].chains);
+        CHECK(r->eps == written[i].eps && r->fit_drop == written[i].fit_drop);
+        CHECK(isnan(written[i].delta) ? isnan(r->delta) : r->delta == written[i].delta);
+        CHECK(isnan(written[i].eval_drop) ? isnan(r->eval_drop)
+                                          : r->eval_drop == written[i].eval_drop);
+        CHECK(config.threshold[0] == 0.892138843);
+        cascade_config_free(&config);
+        free(json);
+    }
+    static const char head[] = "{\"models\": [\"a\", \"b\"], \"thresholds\": [0.5], \"guarantee\": ";
+    static const struct { const char *guarantee, *message; } bad[] = {
+        {"3}", "\"guarantee\" is not an object"},
+        {"{\"method\": \"lt\", \"n\": 5, \"eps\": 0.1, \"delta\": 0.1}}",
+         "\"guarantee\".method is not a known method"},
+        {"{\"method\": \"ltt\", \"n\": 5.5, \"eps\": 0.1, \"delta\": 0.1}}",
+         "\"guarantee\".n is not a whole number"},
+        {"{\"method\": \"ltt\", \"n\": 5, \"eps\": 1, \"delta\": 0.1}}",
+         "\"guarantee\".eps is out of range (expected a number between 0 and 1, both excluded)"},
+        {"{\"method\": \"ltt\", \"n\": 5, \"eps\": 0.1, \"delta\": null}}",
+         "\"guarantee\".delta is not a number"},
+        {"{\"method\": \"crc\", \"n\": 5, \"eps\": 0.1, \"delta\": 0.1}}",
+         "\"guarantee\".delta is a number for crc (expected null"},
+        {"{\"method\": \"crc\", \"n\": 5, \"eps\": 0.1, \"fit_drop\": 2}}",
+         "\"guarantee\".fit_drop is out of range"},
+        {"{\"method\": \"crc\", \"eps\": 0.1}}", "\"guarantee\".n is missing"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text, "%s%s", head, bad[i].guarantee);
+        CHECK_STR_CONTAINS(config_error(text, CASCADE_ERR_FORMAT), bad[i].message);
+    }
+}
+
 TEST_CASE(config_should_default_to_max_softmax_and_resolve_names_in_the_manifest)
 {
     const char *manifest = tiny_dataset(0);
@@ -266,7 +322,8 @@ TEST_CASE(config_should_default_to_max_softmax_and_resolve_names_in_the_manifest
     tiny_remove();
 }
 
-RUN_TESTS(CASE(config_should_carry_a_front_row_to_apply_exactly),
+RUN_TESTS(CASE(config_should_read_back_the_guarantee_pick_writes_and_refuse_a_bad_one),
+          CASE(config_should_carry_a_front_row_to_apply_exactly),
           CASE(config_should_refuse_a_metric_it_cannot_compute_naming_it),
           CASE(config_should_read_each_metric_its_temperatures_and_ensembling),
           CASE(config_should_refuse_temperatures_that_do_not_fit_its_stages_naming_the_problem),

@@ -24,15 +24,15 @@ static void compare_models_tables(const char *manifest)
     REQUIRE(cJSON_IsArray(root));
     CHECK_EQ_INT(cJSON_GetArraySize(root), dataset->model_count);
     static const char *const fields[] = {"name", "samples", "classes", "accuracy",
-                                         "mean_confidence", "cost"};
+                                         "mean_confidence", "cost", "aurc", "e_aurc"};
     char *line = strtok(csv, "\n");
-    CHECK(strcmp(line, "name,samples,classes,accuracy,mean_confidence,cost") == 0);
+    CHECK(strcmp(line, "name,samples,classes,accuracy,mean_confidence,cost,aurc,e_aurc") == 0);
     size_t differ = 0;
     for (int m = 0; (line = strtok(NULL, "\n")) != NULL; m++) {
         cJSON *object = cJSON_GetArrayItem(root, m);
         REQUIRE(cJSON_IsObject(object));
         char *cell = line;
-        for (size_t f = 0; f < 6; f++) {
+        for (size_t f = 0; f < 8; f++) {
             /* strtok_r would skip an empty cell; cut at commas by hand. */
             char *comma = strchr(cell, ',');
             if (comma)

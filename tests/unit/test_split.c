@@ -255,7 +255,45 @@ TEST_CASE(eval_view_should_measure_fit_chosen_points_on_its_samples_only)
     cascade_dataset_free(d);
 }
 
-RUN_TESTS(CASE(split_should_be_disjoint_and_cover_every_sample),
+TEST_CASE(evaluating_points_by_pair_should_equal_the_reference_bit_for_bit)
+{
+    /* Coarse confidences (ties), 3-stage chains and singles mixed in. */
+    cascade_dataset *d = test_dataset_random(4, 2500, 7);
+    cascade_split s;
+    REQUIRE(cascade_split_random(d->samples, 0.5, 2, &s, NULL) == CASCADE_OK);
+    cascade_dataset *fit = NULL, *eval = NULL;
+    REQUIRE(cascade_dataset_subset(d, s.fit, s.fit_count, &fit, NULL) == CASCADE_OK);
+    REQUIRE(cascade_dataset_subset(d, s.eval, s.eval_count, &eval, NULL) == CASCADE_OK);
+    cascade_front front;
+    cascade_front_init(&front);
+    cascade_sweep_options options = {.max_stages = 3, .grid = 10, .all_points = &front};
+    cascade_front reduced;
+    cascade_front_init(&reduced);
+    REQUIRE(cascade_sweep(fit, &options, &reduced, NULL, NULL) == CASCADE_OK);
+    cascade_point *want = malloc(front.count * sizeof *want), *got = malloc(front.count * sizeof *got);
+    REQUIRE(cascade_evaluate_points(eval, front.points, front.count, want, NULL) == CASCADE_OK);
+    REQUIRE(cascade_evaluate_points_by_pair(eval, front.points, front.count, got, NULL) ==
+            CASCADE_OK);
+    size_t differ = 0, pairs = 0;
+    for (size_t i = 0; i < front.count; i++) {
+        differ += memcmp(&want[i], &got[i], sizeof want[i]) != 0;
+        pairs += front.points[i].stages == 2;
+    }
+    printf("%zu points (%zu of two stages): %zu differ\n", front.count, pairs, differ);
+    CHECK_EQ_INT(differ, 0);
+    CHECK(pairs > 100);
+    free(want);
+    free(got);
+    cascade_front_free(&front);
+    cascade_front_free(&reduced);
+    cascade_dataset_free(fit);
+    cascade_dataset_free(eval);
+    cascade_split_free(&s);
+    cascade_dataset_free(d);
+}
+
+RUN_TESTS(CASE(evaluating_points_by_pair_should_equal_the_reference_bit_for_bit),
+          CASE(split_should_be_disjoint_and_cover_every_sample),
           CASE(split_should_follow_the_documented_seeded_shuffle),
           CASE(split_should_depend_on_the_seed_alone),
           CASE(split_should_refuse_a_fraction_that_leaves_a_part_empty),

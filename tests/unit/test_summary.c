@@ -2,10 +2,13 @@
  * whose answers are worked out in the comments, and on timm's tables,
  * where a front of single models must give a reduction of exactly 1. */
 #include "check.h"
+#include "test_data.h"
 
 #include <stdint.h>
 
 #include "cascade/costs.h"
+#include "cascade/figures.h"
+#include "cascade/split.h"
 #include "cascade/summary.h"
 #include "cascade/sweep.h"
 
@@ -199,7 +202,92 @@ TEST_CASE(summary_of_the_timm_single_model_front_should_be_one_in_both_paper_ran
     }
 }
 
-RUN_TESTS(CASE(summary_should_match_a_hand_computed_three_level_range),
+/* NumPy's default percentile, written out: linear between order statistics. */
+static double percentile(double *values, size_t n, double q)
+{
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && values[j - 1] > values[j]; j--) {
+            double t = values[j];
+            values[j] = values[j - 1];
+            values[j - 1] = t;
+        }
+    double h = q * (double)(n - 1);
+    size_t lo = (size_t)h;
+    return lo + 1 < n ? values[lo] + (h - (double)lo) * (values[lo + 1] - values[lo]) : values[lo];
+}
+
+TEST_CASE(summary_bootstrap_should_take_percentiles_of_figures_measured_on_the_same_resamples)
+{
+    enum { B = 40, K = 400 };
+    cascade_dataset *d = test_dataset_random(3, K, 21);
+    cascade_front front;
+    cascade_front_init(&front);
+    cascade_sweep_options sweep = {.max_stages = 2};
+    REQUIRE(cascade_sweep(d, &sweep, &front, NULL, NULL) == CASCADE_OK);
+    const unsigned singles[3] = {0, 1, 2};
+    const unsigned pairs[2][2] = {{0, 2}, {1, 2}};
+    const double lo[1] = {0.5}, hi[1] = {1.0};
+    cascade_summary_figures_request request = {singles, 3, front.points, front.count, lo, hi, 1,
+                                               pairs, 2};
+    cascade_bootstrap_options options = {.resamples = B, .seed = 9, .threads = 1};
+    cascade_figure_interval reduction, apgr[2], aiq;
+    cascade_error error;
+    cascade_error_clear(&error);
+    REQUIRE(cascade_summary_bootstrap(d, &request, &options, &reduction, apgr, &aiq, &error) ==
+            CASCADE_OK);
+    /* Each resample measured here with the reference evaluation. */
+    double values[4][B], model_accuracy[B];
+    size_t index[K];
+    cascade_point measured_singles[3];
+    cascade_point *measured = malloc(front.count * sizeof *measured);
+    for (size_t b = 0; b < B; b++) {
+        cascade_bootstrap_resample(9, b, K, index);
+        cascade_dataset *view = NULL;
+        REQUIRE(cascade_dataset_subset(d, index, K, &view, &error) == CASCADE_OK);
+        for (unsigned m = 0; m < 3; m++)
+            REQUIRE(cascade_evaluate(view, 1, &m, NULL, &measured_singles[m], &error) == CASCADE_OK);
+        REQUIRE(cascade_evaluate_points(view, front.points, front.count, measured, &error) ==
+                CASCADE_OK);
+        cascade_range_summary range;
+        REQUIRE(cascade_summary_range(measured_singles, 3, measured, front.count, 0.5, 1.0, 0,
+                                      &range, &error) == CASCADE_OK);
+        values[0][b] = range.mean_reduction;
+        for (int p = 0; p < 2; p++) {
+            cascade_pair_figures f;
+            REQUIRE(cascade_pair_figures_of(view, pairs[p][0], pairs[p][1], &f, &error) ==
+                    CASCADE_OK);
+            values[1 + p][b] = f.apgr;
+        }
+        REQUIRE(cascade_aiq_of_points(measured_singles, 3, measured, front.count, &values[3][b],
+                                      &error) == CASCADE_OK);
+        model_accuracy[b] = measured_singles[0].accuracy;
+        cascade_dataset_free(view);
+    }
+    const cascade_figure_interval *got[4] = {&reduction, &apgr[0], &apgr[1], &aiq};
+    double worst = 0;
+    for (int f = 0; f < 4; f++) {
+        double want_lo = percentile(values[f], B, 0.025), want_hi = percentile(values[f], B, 0.975);
+        worst = fmax(worst, fmax(fabs(got[f]->lo - want_lo), fabs(got[f]->hi - want_hi)));
+        CHECK_NEAR(got[f]->lo, want_lo, 1e-12);
+        CHECK_NEAR(got[f]->hi, want_hi, 1e-12);
+        CHECK(got[f]->lo < got[f]->hi);
+    }
+    printf("largest interval difference %.3g\n", worst);
+    /* The same resamples as the points' bootstrap: model 0's accuracy interval. */
+    cascade_point single;
+    unsigned model = 0;
+    REQUIRE(cascade_evaluate(d, 1, &model, NULL, &single, &error) == CASCADE_OK);
+    cascade_interval interval;
+    REQUIRE(cascade_bootstrap(d, &single, 1, &options, &interval, &error) == CASCADE_OK);
+    CHECK_NEAR(interval.accuracy_lo, percentile(model_accuracy, B, 0.025), 1e-12);
+    CHECK_NEAR(interval.accuracy_hi, percentile(model_accuracy, B, 0.975), 1e-12);
+    free(measured);
+    cascade_front_free(&front);
+    cascade_dataset_free(d);
+}
+
+RUN_TESTS(CASE(summary_bootstrap_should_take_percentiles_of_figures_measured_on_the_same_resamples),
+          CASE(summary_should_match_a_hand_computed_three_level_range),
           CASE(summary_should_average_1001_levels_as_worked_out_by_hand),
           CASE(summary_should_stop_at_the_best_single_model_and_report_no_levels_above_it),
           CASE(summary_should_skip_levels_no_front_point_reaches),
