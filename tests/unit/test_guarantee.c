@@ -195,12 +195,15 @@ static size_t binomial_upper_limit(size_t n, double p, double alpha)
  * EPS in at most DELTA of them plus binomial slack (the count a
  * Binomial(200, DELTA) exceeds with probability 0.001), and CRC's mean eval
  * drop stays within EPS plus three standard errors. */
-TEST_CASE(eval_drop_should_exceed_eps_in_at_most_delta_of_200_cifar10_splits)
+/* Over 200 random halvings of D, the pair A -> B picked on the fit half:
+ * Learn-then-Test's eval drop exceeds EPS in at most DELTA of the splits
+ * plus binomial slack, and conformal risk control's mean eval drop stays
+ * within EPS plus three standard errors. */
+static void check_200_splits(cascade_dataset *d, const char *a, const char *b)
 {
-    cascade_dataset *d = test_load_cifar10();
-    long lenet = cascade_dataset_find(d, "lenet5"), vgg = cascade_dataset_find(d, "vgg16");
-    REQUIRE(lenet >= 0 && vgg >= 0);
-    const unsigned chain[1][2] = {{(unsigned)lenet, (unsigned)vgg}};
+    long first = cascade_dataset_find(d, a), second = cascade_dataset_find(d, b);
+    REQUIRE(first >= 0 && second >= 0);
+    const unsigned chain[1][2] = {{(unsigned)first, (unsigned)second}};
     enum { SPLITS = 200 };
     const double eps = 0.02, delta = 0.1;
     size_t exceeded = 0, refused = 0;
@@ -238,12 +241,29 @@ TEST_CASE(eval_drop_should_exceed_eps_in_at_most_delta_of_200_cifar10_splits)
     double mean = crc_sum / SPLITS;
     double sd = sqrt(fmax(0, crc_squares / SPLITS - mean * mean));
     double slack = 3 * sd / sqrt((double)SPLITS);
-    printf("ltt: eval drop > %g in %zu of %d splits (allowed %zu), %zu refused; "
+    printf("%s -> %s: ltt: eval drop > %g in %zu of %d splits (allowed %zu), %zu refused; "
            "crc: mean eval drop %.5f (limit %g + slack %.5f)\n",
-           eps, exceeded, SPLITS, allowed, refused, mean, eps, slack);
+           a, b, eps, exceeded, SPLITS, allowed, refused, mean, eps, slack);
     CHECK(exceeded <= allowed);
     CHECK(refused == 0);
     CHECK(mean <= eps + slack);
+}
+
+TEST_CASE(eval_drop_should_exceed_eps_in_at_most_delta_of_200_cifar10_splits)
+{
+    cascade_dataset *d = test_load_cifar10();
+    check_200_splits(d, "lenet5", "vgg16");
+    cascade_dataset_free(d);
+}
+
+TEST_CASE(eval_drop_should_exceed_eps_in_at_most_delta_of_200_imagenet_x_splits)
+{
+    shared_data_dir(); /* skips without ../shared */
+    cascade_dataset *d = NULL;
+    cascade_dataset_options options = {.require_labels = 1};
+    REQUIRE(cascade_dataset_load(CASCADE_SOURCE_DIR "/tests/baselines/imagenet-x/manifest.json",
+                                 &options, &d, NULL) == CASCADE_OK);
+    check_200_splits(d, "ResNet50", "ViT");
     cascade_dataset_free(d);
 }
 
@@ -252,4 +272,5 @@ RUN_TESTS(CASE(binomial_cdf_should_match_adding_one_trial_at_a_time),
           CASE(guaranteed_picks_should_stop_before_the_first_failing_threshold_like_brute_force),
           CASE(guaranteed_pick_should_refuse_eps_or_delta_outside_zero_one_and_no_chain),
           CASE(drop_should_count_wrong_answers_where_the_last_model_is_right),
-          CASE(eval_drop_should_exceed_eps_in_at_most_delta_of_200_cifar10_splits))
+          CASE(eval_drop_should_exceed_eps_in_at_most_delta_of_200_cifar10_splits),
+          CASE(eval_drop_should_exceed_eps_in_at_most_delta_of_200_imagenet_x_splits))
