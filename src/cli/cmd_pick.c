@@ -3,6 +3,7 @@
  * guaranteed (cascade/guarantee.h). */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -19,6 +20,21 @@
 enum { OPT_RISK = 0x200, OPT_DELTA, OPT_EMPIRICAL };
 
 /* Writes the config JSON to PATH (NULL: standard output), atomically. */
+/* TEXT as a number strictly between 0 and 1, as --risk and --delta take.
+ * A guarantee asked outside that range cannot be given: like a guarantee
+ * that no point meets, it fails the pick (exit 1, as the issue of these
+ * picks asks), where other bad option values are usage errors (exit 2). */
+static int open_fraction(const char *text, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double value = strtod(text, &end);
+    if (end == text || *end || errno || !(value > 0 && value < 1))
+        return 0;
+    *out = value;
+    return 1;
+}
+
 static cascade_status write_config(const char *json, const char *output_path,
                                    cascade_error *error)
 {
@@ -154,9 +170,11 @@ static int pick_guaranteed(const char *manifest, const cascade_guarantee_options
                            const char *model_list, const cli_eval_options *eval,
                            cascade_dataset_options *load, const char *output_path, int quiet)
 {
-    if (!(eval->split > 0) && !eval->fit_index && !eval->eval_index)
-        return cli_usage_error("pick", "--risk needs a calibration set: --split FRACTION "
-                                       "--seed S, or --fit-index/--eval-index FILE");
+    if (!(eval->split > 0) && !eval->fit_index && !eval->eval_index) {
+        cli_error("pick: --risk needs a calibration set: --split FRACTION --seed S, or "
+                  "--fit-index/--eval-index FILE (see 'cascade help pick')");
+        return EXIT_DATA;
+    }
     load->require_labels = 1;
     cascade_dataset *dataset = NULL;
     int code = cli_load_dataset(manifest, load, quiet, &dataset);
@@ -238,18 +256,19 @@ int cmd_pick(int argc, char **argv)
         }
         switch (option) {
         case OPT_RISK:
-            if (!cli_parse_double("--risk", optarg, 0.0, 1.0, &guarantee.eps) ||
-                !(guarantee.eps > 0 && guarantee.eps < 1))
-                return cli_usage_error("pick", "--risk takes the largest drop allowed, a number "
-                                               "between 0 and 1 (exclusive), not \"%s\"", optarg);
+            if (!open_fraction(optarg, &guarantee.eps)) {
+                cli_error("pick: --risk takes the largest drop allowed, a number between 0 and 1 "
+                          "(exclusive), not \"%s\"", optarg);
+                return EXIT_DATA;
+            }
             has_risk = 1;
             break;
         case OPT_DELTA:
-            if (!cli_parse_double("--delta", optarg, 0.0, 1.0, &guarantee.delta) ||
-                !(guarantee.delta > 0 && guarantee.delta < 1))
-                return cli_usage_error("pick", "--delta takes the probability that the guarantee "
-                                               "fails, a number between 0 and 1 (exclusive), not "
-                                               "\"%s\"", optarg);
+            if (!open_fraction(optarg, &guarantee.delta)) {
+                cli_error("pick: --delta takes the probability that the guarantee fails, a number "
+                          "between 0 and 1 (exclusive), not \"%s\"", optarg);
+                return EXIT_DATA;
+            }
             guarantee.method = CASCADE_GUARANTEE_LTT;
             has_delta = 1;
             break;
