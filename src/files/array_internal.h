@@ -11,6 +11,10 @@ cascade_status cascade_npy_parse(const char *path, const void *file_bytes,
                                  cascade_error *error);
 cascade_status cascade_npy_load(const char *path, cascade_array *out,
                                 cascade_error *error);
+/* Opens PATH for reading as a .npy file: a regular, non-empty file, or the
+ * error the loader gives. The caller closes *FD. */
+cascade_status cascade_npy_open(const char *path, int *fd, size_t *size,
+                                cascade_error *error);
 /* The header of the open .npy file FD of FILE_SIZE bytes, checked as
  * cascade_npy_parse() checks it: the dtype and shape into OUT (data NULL),
  * where the data starts into *DATA_OFFSET, and into *ROWS_IN_PLACE whether

@@ -30,34 +30,16 @@ cascade_status cascade_array_reader_open(const char *path, cascade_array_reader 
     if (!path)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, path, -1, -1, "no path given");
     if (!loads_whole(path)) {
-        int fd = open(path, O_RDONLY);
-        if (fd < 0)
-            return cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1,
-                                     "cannot open: %s", strerror(errno));
-        struct stat st;
-        if (fstat(fd, &st) != 0) {
-            int saved = errno;
-            close(fd);
-            return cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1,
-                                     "cannot read: %s", strerror(saved));
-        }
-        if (!S_ISREG(st.st_mode)) {
-            close(fd);
-            return cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1,
-                "cannot read: %s (expected a regular .npy file)",
-                S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
-        }
-        if (st.st_size == 0) {
-            close(fd);
-            return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
-                                     "empty file (expected a .npy array)");
-        }
+        int fd = -1;
+        size_t size = 0;
+        cascade_status status = cascade_npy_open(path, &fd, &size, error);
+        if (status != CASCADE_OK)
+            return status;
         cascade_array shape;
         memset(&shape, 0, sizeof shape);
         size_t offset = 0;
         int in_place = 0;
-        cascade_status status = cascade_npy_read_header(path, fd, (size_t)st.st_size, &shape,
-                                                        &offset, &in_place, error);
+        status = cascade_npy_read_header(path, fd, size, &shape, &offset, &in_place, error);
         if (status != CASCADE_OK) {
             close(fd);
             return status;

@@ -301,7 +301,7 @@ cascade_status cascade_npy_parse(const char *path, const void *file_bytes,
     return CASCADE_OK;
 }
 
-cascade_status cascade_npy_load(const char *path, cascade_array *out,
+cascade_status cascade_npy_open(const char *path, int *fd_out, size_t *size_out,
                                 cascade_error *error)
 {
     int fd = open(path, O_RDONLY);
@@ -321,12 +321,24 @@ cascade_status cascade_npy_load(const char *path, cascade_array *out,
             "cannot read: %s (expected a regular .npy file)",
             S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
     }
-    size_t size = (size_t)st.st_size;
-    if (size == 0) {
+    if (st.st_size == 0) {
         close(fd);
         return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
             "empty file (expected a .npy array)");
     }
+    *fd_out = fd;
+    *size_out = (size_t)st.st_size;
+    return CASCADE_OK;
+}
+
+cascade_status cascade_npy_load(const char *path, cascade_array *out,
+                                cascade_error *error)
+{
+    int fd = -1;
+    size_t size = 0;
+    cascade_status opened = cascade_npy_open(path, &fd, &size, error);
+    if (opened != CASCADE_OK)
+        return opened;
     void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
     int saved = errno;
     close(fd);
