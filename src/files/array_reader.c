@@ -2,9 +2,10 @@
  *
  * Why pread() and not mmap(): on some VMs of the kind this project runs on,
  * touching file pages through a mapping costs several times more than
- * copying them with read() into a buffer that stays hot in cache (measured
- * by scripts/bench-read, see docs/performance.md); read() is never much
- * slower than a mapping, so it is the one that holds on every machine. */
+ * copying them with read() into a buffer that stays hot in cache; on
+ * others a mapping is somewhat cheaper. build/tests/bench_read FILE...
+ * measures both on a machine (docs/performance.md). read() is never far
+ * behind, and holds no more than a block of the file in memory. */
 #include "files/array_internal.h"
 
 #include <errno.h>
@@ -12,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static int loads_whole(const char *path)
