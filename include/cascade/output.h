@@ -87,6 +87,17 @@ cascade_status cascade_write_front_csv_extra(FILE *file, const cascade_dataset *
                                              const cascade_front *front,
                                              const cascade_extra_columns *extra);
 
+/* The front of a per-class sweep (cascade/per_class.h), as
+ * cascade_write_front_csv_extra() with two more columns after the metric:
+ * policy (the row's policy id in the policies file, empty for an ordinary
+ * row) and max_gap. A policy row's models cell is the first model, '>',
+ * and the second models its classes use joined by '|'; its thresholds cell
+ * is empty (they are in the policies file). */
+struct cascade_per_class_front;
+cascade_status cascade_write_per_class_front_csv(FILE *file, const cascade_dataset *dataset,
+                                                const struct cascade_per_class_front *front,
+                                                const cascade_extra_columns *extra);
+
 /* One row per model: name, samples, classes, accuracy, mean_confidence (in
  * the dataset's metric), cost; then, for a temperature-calibrated dataset,
  * temperature, nll_before, nll_after, ece_before, ece_after. A table-only
