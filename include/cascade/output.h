@@ -116,6 +116,12 @@ cascade_status cascade_write_decisions_csv(FILE *file, const cascade_dataset *da
                                            const unsigned *models,
                                            const cascade_decisions *decisions);
 
+/* The same where the answering model varies by sample, as with per-class
+ * routing (cascade/per_class.h): ANSWERED_BY[i] is sample i's model. */
+cascade_status cascade_write_answered_by_csv(FILE *file, const cascade_dataset *dataset,
+                                             const uint32_t *answered_by,
+                                             const cascade_decisions *decisions);
+
 #ifdef __cplusplus
 }
 #endif

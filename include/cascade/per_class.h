@@ -165,6 +165,51 @@ cascade_status cascade_policy_set_parse(const char *text, size_t len, const char
                                         cascade_policy_set *out, cascade_error *error);
 void cascade_policy_set_free(cascade_policy_set *set);
 
+/* ---- a chosen per-class policy as a config: pick writes it, apply reads it ----
+ *
+ *   {"kind": "per-class", "first": "lenet5",
+ *    "class_thresholds": [0.93, null, ...], "class_models": ["vgg16", null, ...],
+ *    "pooled_classes": [7], "metric": "max_softmax", "accuracy": ..., "cost": ...,
+ *    "answered": [...], "policy": 12, "max_gap": 0, "eval_accuracy": ..., ...}
+ *
+ * One threshold and one second model per class (null and null: the class
+ * never escalates); pooled classes carry the pooled rule. What decides:
+ * first, class_thresholds, class_models and metric (a base metric only:
+ * per-class sweeps take no calibration or ensembling). The rest records
+ * what the front promised. The config's strings and arrays belong to it
+ * until cascade_per_class_config_free(). */
+typedef struct cascade_per_class_config {
+    char *first;
+    size_t classes;
+    double *threshold;         /* [classes], NaN when the class never escalates */
+    char **second;             /* [classes], NULL when the class never escalates */
+    char *metric;
+    cascade_metric confidence;
+} cascade_per_class_config;
+
+struct cascade_front_table;
+
+/* Row INDEX of TABLE, whose policy is POLICY of SET, as the config above
+ * (pretty-printed JSON ending in a newline); NULL when out of memory. */
+char *cascade_per_class_config_json(const struct cascade_front_table *table, size_t index,
+                                    const cascade_policy_set *set, size_t policy);
+
+/* Whether the JSON config at PATH is a per-class one ("kind": "per-class"). */
+cascade_status cascade_config_is_per_class(const char *path, int *per_class,
+                                           cascade_error *error);
+
+cascade_status cascade_per_class_config_load(const char *path, cascade_per_class_config *out,
+                                             cascade_error *error);
+void cascade_per_class_config_free(cascade_per_class_config *config);
+
+/* The dataset index of the first model into *FIRST and every class's rule
+ * into RULES[config->classes] (second models as dataset indices). A model
+ * the dataset lacks is CASCADE_ERR_NOT_FOUND naming it; PATH names the config. */
+cascade_status cascade_per_class_config_resolve(const cascade_per_class_config *config,
+                                                const cascade_dataset *dataset, const char *path,
+                                                unsigned *first, cascade_class_rule *rules,
+                                                cascade_error *error);
+
 #ifdef __cplusplus
 }
 #endif

@@ -317,9 +317,10 @@ static void should_weakly_dominate_single_thresholds(const cascade_dataset *d,
     for (size_t i = 0; i < pc.front.count; i++)
         better += pc.front.points[i].accuracy >
                   cascade_front_best_accuracy(&single, pc.front.points[i].cost);
+    double cost_diff = rows_should_reapply(d, &pc);
     printf("mode %d: %zu single-threshold points, %zu per-class rows (%zu strictly above the "
-           "single-threshold front); largest shortfall %.3g\n",
-           (int)mode, single.count, pc.front.count, better, worst);
+           "single-threshold front); largest shortfall %.3g; re-applied cost off by %.3g\n",
+           (int)mode, single.count, pc.front.count, better, worst, cost_diff);
     CHECK(worst <= 0);
     cascade_per_class_front_free(&pc);
     cascade_front_free(&single);
