@@ -25,9 +25,12 @@
  *    a step changes are tried too, and each row reports max_gap: how far the
  *    exact front could lie above it before the next row's cost (from the
  *    concave hulls, an upper bound of every policy's accuracy).
- * The per-class front also holds the single models; in mode ROUTE it holds
- * the exact single-threshold pairs too (they are policies with the same rule
- * everywhere), written as ordinary rows.
+ * In mode ROUTE the exact fronts of the pairs (by dynamic programming when
+ * affordable) are candidates too, so routing never does worse than per-class
+ * thresholds alone. A pair too large for dynamic programming adds its exact
+ * single-threshold points, written as ordinary rows (a single threshold is a
+ * policy with the same rule everywhere). The front also holds the single
+ * models.
  *
  * Ownership: cascade_per_class_sweep() fills a caller-owned
  * cascade_per_class_front that cascade_per_class_front_free() releases; the
@@ -129,6 +132,24 @@ void cascade_per_class_front_free(cascade_per_class_front *front);
  * pooled rule itself. */
 void cascade_policy_set_expand(const cascade_policy_set *set, size_t index,
                                cascade_class_rule *rules, cascade_class_rule *pooled);
+
+/* Policies in index order, each in full, without expanding each from its
+ * chain's start: one state per chain (a first policy and those built on
+ * it). Free with cascade_policy_walk_free(). */
+typedef struct cascade_policy_walk {
+    const cascade_policy_set *set;
+    size_t *chain_of;          /* [set count] */
+    cascade_class_rule *rules; /* [chains][classes + 1]: every class, then the pooled rule */
+    size_t *last;              /* [chains] the policy each chain is at */
+    size_t chains;
+} cascade_policy_walk;
+
+cascade_status cascade_policy_walk_init(cascade_policy_walk *walk, const cascade_policy_set *set);
+/* Policy INDEX in full ([classes] rules, then the pooled rule), valid until
+ * the chain steps again. Cheap when INDEX's base is the last step of its
+ * chain (as in the sets the sweep writes); otherwise it starts from the base. */
+const cascade_class_rule *cascade_policy_walk_step(cascade_policy_walk *walk, size_t index);
+void cascade_policy_walk_free(cascade_policy_walk *walk);
 
 /* Runs a policy over DATASET: FIRST and SECOND are dataset model indices
  * here (rules[c].second < 0: never escalates). OUT gets the accuracy, the

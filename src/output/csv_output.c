@@ -99,13 +99,13 @@ static void temperatures_field(FILE *file, const cascade_dataset *dataset,
 }
 
 /* A per-class row's models cell: the first model, '>', and every second
- * model some class escalates to, joined by '|'. RULES is scratch [classes]. */
+ * model some class escalates to, joined by '|'. */
 static char *policy_models(const cascade_dataset *dataset, const cascade_per_class_front *pc,
-                           size_t row, cascade_class_rule *rules)
+                           size_t row, cascade_policy_walk *walk)
 {
     const cascade_policy_set *set = &pc->policies;
     size_t index = pc->policy[row];
-    cascade_policy_set_expand(set, index, rules, NULL);
+    const cascade_class_rule *rules = cascade_policy_walk_step(walk, index);
     size_t len = strlen(dataset->models[set->policies[index].first].name) + 2;
     unsigned char *used = calloc(dataset->model_count ? dataset->model_count : 1, 1);
     if (!used)
@@ -143,8 +143,8 @@ static cascade_status write_points(FILE *file, const cascade_dataset *dataset,
                                    const cascade_per_class_front *per_class,
                                    const cascade_extra_columns *extra)
 {
-    cascade_class_rule *rules = NULL;
-    if (per_class && !(rules = malloc((dataset->classes + 1) * sizeof *rules)))
+    cascade_policy_walk walk = {0};
+    if (per_class && cascade_policy_walk_init(&walk, &per_class->policies) != CASCADE_OK)
         return CASCADE_ERR_NOMEM;
     char metric[64];
     cascade_metric_label(dataset, ensemble, metric);
@@ -162,7 +162,7 @@ static cascade_status write_points(FILE *file, const cascade_dataset *dataset,
     for (size_t i = 0; i < points->count; i++) {
         const cascade_point *p = &points->points[i];
         int policy = per_class && per_class->policy[i] != SIZE_MAX;
-        char *names = policy ? policy_models(dataset, per_class, i, rules) : NULL;
+        char *names = policy ? policy_models(dataset, per_class, i, &walk) : NULL;
         if (!policy) {
             size_t len = 1;
             for (unsigned s = 0; s < p->stages; s++)
@@ -177,7 +177,7 @@ static cascade_status write_points(FILE *file, const cascade_dataset *dataset,
             }
         }
         if (!names) {
-            free(rules);
+            cascade_policy_walk_free(&walk);
             return CASCADE_ERR_NOMEM;
         }
         cascade_csv_field(file, names, 0);
@@ -211,7 +211,7 @@ static cascade_status write_points(FILE *file, const cascade_dataset *dataset,
         if (temperatures)
             temperatures_field(file, dataset, p);
     }
-    free(rules);
+    cascade_policy_walk_free(&walk);
     return ferror(file) ? CASCADE_ERR_IO : CASCADE_OK;
 }
 

@@ -12,7 +12,12 @@
 
 enum { NO_SOURCE = UINT32_MAX };
 #define DEFAULT_DP_CELLS 2147483648.0
-#define DP_NONE INT32_MIN
+/* Unreachable totals: the gains of all groups together lie in [-k, k], so
+ * for k < 2^27 (DP_MAX_SAMPLES) an unreachable total stays below
+ * DP_NONE / 2, far under any reachable one (>= -k). */
+#define DP_NONE (INT32_MIN / 4)
+#define DP_REACHABLE(v) ((v) > DP_NONE / 2)
+#define DP_MAX_SAMPLES ((size_t)1 << 27)
 
 /* The samples a first model predicts as one class (or the pooled classes),
  * least confident first, and the escalation counts that split them at a
@@ -309,7 +314,7 @@ static cascade_status solve_dp(work *w, uint32_t src_index)
     for (size_t g = 0; g < groups && status == CASCADE_OK; g++) {
         const class_group *gr = &p->groups[g];
         size_t grown = total + gr->size;
-        if (!(choice[g] = malloc((grown + 1) * sizeof *choice[g]))) {
+        if (!(choice[g] = calloc(grown + 1, sizeof *choice[g]))) {
             status = CASCADE_ERR_NOMEM;
             break;
         }
@@ -321,14 +326,14 @@ static cascade_status solve_dp(work *w, uint32_t src_index)
             int32_t add = (int32_t)gain[j];
             int32_t *to = next + n;
             uint32_t *pick = choice[g] + n;
+            /* Branch-free so that it vectorises: an unreachable total
+             * stays far below every reachable one (see DP_NONE). */
+            uint32_t jj = (uint32_t)j;
             for (size_t t = 0; t <= total; t++) {
-                if (best[t] == DP_NONE)
-                    continue;
-                int32_t value = best[t] + add;
-                if (value > to[t]) {
-                    to[t] = value;
-                    pick[t] = (uint32_t)j;
-                }
+                int32_t value = best[t] + add, old = to[t];
+                int better = value > old;
+                to[t] = better ? value : old;
+                pick[t] = better ? jj : pick[t];
             }
         }
         int32_t *swap = best;
@@ -343,7 +348,7 @@ static cascade_status solve_dp(work *w, uint32_t src_index)
         previous[g] = 0;
     int32_t top = DP_NONE;
     for (size_t t = 1; t <= total && status == CASCADE_OK; t++) {
-        if (best[t] == DP_NONE || best[t] <= top || best[t] <= 0)
+        if (!DP_REACHABLE(best[t]) || best[t] <= top || best[t] <= 0)
             continue;
         top = best[t];
         size_t left = t;
@@ -794,12 +799,11 @@ cascade_status cascade_per_class_sweep(const cascade_dataset *dataset,
     set->model_name = names;
     set->owned = names;
 
-    /* Ordinary points: single models, and in ROUTE mode the exact
-     * single-threshold pairs (policies with the same rule everywhere). */
+    /* Ordinary points: the single models. */
     cascade_front plain;
     cascade_front_init(&plain);
-    cascade_sweep_options sweep = {.max_stages = o.mode == CASCADE_PER_CLASS_ROUTE ? 2 : 1,
-                                   .candidates = o.candidates, .threads = o.threads};
+    cascade_sweep_options sweep = {.max_stages = 1, .candidates = o.candidates,
+                                   .threads = o.threads};
     status = cascade_sweep(dataset, &sweep, &plain, NULL, error);
     for (size_t i = 0; i < plain.count && status == CASCADE_OK; i++)
         status = add_candidate(&w, &plain.points[i], NO_SOURCE, w.delta_count);
@@ -807,6 +811,10 @@ cascade_status cascade_per_class_sweep(const cascade_dataset *dataset,
     if (status != CASCADE_OK)
         goto done;
 
+    /* Every pair (a, b) by dynamic programming when affordable; otherwise
+     * its single-threshold points (exact, so that the front still covers
+     * them) and, without routing, its hull merge. With routing, the hull
+     * merge over all of a's second models on top. */
     out->exact = 1;
     for (unsigned a = 0; a < models && status == CASCADE_OK; a++) {
         if (!usable(dataset, o.candidates, a))
@@ -821,17 +829,20 @@ cascade_status cascade_per_class_sweep(const cascade_dataset *dataset,
         status = prepare_first(dataset, a, o.min_class_samples, set->pooled + (size_t)a * classes,
                                &w.preps[a]);
         double cells = dp_cells(&w.preps[a]);
-        int dp = cell_limit > 0 && cells <= cell_limit;
-        if (o.mode == CASCADE_PER_CLASS_ROUTE && count > 1) {
-            if (status == CASCADE_OK)
-                status = add_source(&w, &w.preps[a], second, count);
-            if (status == CASCADE_OK)
-                status = solve_hull(&w, (uint32_t)(w.source_count - 1));
-            out->hull_parts++;
-            out->exact = 0;
-            continue;
-        }
+        int dp = cell_limit > 0 && cells <= cell_limit && dataset->samples < DP_MAX_SAMPLES;
+        int route = o.mode == CASCADE_PER_CLASS_ROUTE && count > 1;
         for (unsigned s = 0; s < count && status == CASCADE_OK; s++) {
+            if (!dp) {
+                unsigned chain[2] = {a, second[s]};
+                cascade_front pair;
+                cascade_front_init(&pair);
+                status = cascade_sweep_chain(dataset, chain, 2, 0, &pair, error);
+                for (size_t i = 0; i < pair.count && status == CASCADE_OK; i++)
+                    status = add_candidate(&w, &pair.points[i], NO_SOURCE, w.delta_count);
+                cascade_front_free(&pair);
+                if (route || status != CASCADE_OK)
+                    continue;
+            }
             status = add_source(&w, &w.preps[a], &second[s], 1);
             if (status != CASCADE_OK)
                 break;
@@ -845,6 +856,13 @@ cascade_status cascade_per_class_sweep(const cascade_dataset *dataset,
                 out->hull_parts++;
                 out->exact = 0;
             }
+        }
+        if (route && status == CASCADE_OK) {
+            status = add_source(&w, &w.preps[a], second, count);
+            if (status == CASCADE_OK)
+                status = solve_hull(&w, (uint32_t)(w.source_count - 1));
+            out->hull_parts++;
+            out->exact = 0;
         }
     }
     if (status == CASCADE_OK)
@@ -975,27 +993,208 @@ cascade_status cascade_per_class_apply(const cascade_dataset *dataset, unsigned 
     return CASCADE_OK;
 }
 
+/* ---- walking the policies in order, one chain state per first policy ---- */
+
+cascade_status cascade_policy_walk_init(cascade_policy_walk *walk, const cascade_policy_set *set)
+{
+    memset(walk, 0, sizeof *walk);
+    walk->set = set;
+    walk->chain_of = malloc((set->count ? set->count : 1) * sizeof *walk->chain_of);
+    if (!walk->chain_of)
+        return CASCADE_ERR_NOMEM;
+    for (size_t p = 0; p < set->count; p++) {
+        size_t base = set->policies[p].base;
+        walk->chain_of[p] = base == SIZE_MAX || base >= p ? walk->chains++ : walk->chain_of[base];
+    }
+    size_t width = set->classes + 1;
+    walk->rules = malloc((walk->chains ? walk->chains : 1) * width * sizeof *walk->rules);
+    walk->last = malloc((walk->chains ? walk->chains : 1) * sizeof *walk->last);
+    if (!walk->rules || !walk->last) {
+        cascade_policy_walk_free(walk);
+        return CASCADE_ERR_NOMEM;
+    }
+    for (size_t c = 0; c < walk->chains; c++) {
+        walk->last[c] = SIZE_MAX;
+        for (size_t k = 0; k < width; k++)
+            walk->rules[c * width + k] = (cascade_class_rule){NAN, -1};
+    }
+    return CASCADE_OK;
+}
+
+/* Calls CHANGED(CONTEXT, class, old rule, new rule) for every class whose
+ * rule policy INDEX's changes move, and leaves its chain at INDEX. */
+typedef void (*rule_changed_fn)(void *context, size_t cls, const cascade_class_rule *old,
+                                const cascade_class_rule *now);
+
+static const cascade_class_rule *walk_step(cascade_policy_walk *walk, size_t index,
+                                           rule_changed_fn changed, void *context)
+{
+    const cascade_policy_set *set = walk->set;
+    const cascade_class_policy *p = &set->policies[index];
+    size_t chain = walk->chain_of[index], width = set->classes + 1;
+    cascade_class_rule *rules = walk->rules + chain * width;
+    const unsigned char *pooled = set->pooled + (size_t)p->first * set->classes;
+    if (walk->last[chain] != p->base && p->base != SIZE_MAX) {
+        /* Not the next of its chain: start again from the base in full. */
+        cascade_class_rule *full = malloc(width * sizeof *full);
+        if (full) {
+            cascade_policy_set_expand(set, p->base, full, &full[set->classes]);
+            for (size_t c = 0; c < width; c++) {
+                if (changed && c < set->classes)
+                    changed(context, c, &rules[c], &full[c]);
+                rules[c] = full[c];
+            }
+            free(full);
+        }
+    }
+    for (size_t i = 0; i < p->change_count; i++) {
+        const cascade_policy_change *change = &set->changes[p->change_begin + i];
+        if (change->group == CASCADE_POOLED_GROUP) {
+            for (size_t c = 0; c < set->classes; c++)
+                if (pooled[c]) {
+                    if (changed)
+                        changed(context, c, &rules[c], &change->rule);
+                    rules[c] = change->rule;
+                }
+            rules[set->classes] = change->rule;
+        } else if (change->group < set->classes && !pooled[change->group]) {
+            if (changed)
+                changed(context, change->group, &rules[change->group], &change->rule);
+            rules[change->group] = change->rule;
+        }
+    }
+    walk->last[chain] = index;
+    return rules;
+}
+
+const cascade_class_rule *cascade_policy_walk_step(cascade_policy_walk *walk, size_t index)
+{
+    return walk_step(walk, index, NULL, NULL);
+}
+
+void cascade_policy_walk_free(cascade_policy_walk *walk)
+{
+    if (!walk)
+        return;
+    free(walk->chain_of);
+    free(walk->rules);
+    free(walk->last);
+    memset(walk, 0, sizeof *walk);
+}
+
+/* Eval figures kept up to date as rules change: the samples of each
+ * predicted class are visited only when that class's rule moves. */
+typedef struct eval_chain {
+    size_t correct;
+    size_t *reached;          /* [model_count] */
+} eval_chain;
+
+typedef struct eval_context {
+    const cascade_dataset *dataset;
+    unsigned first;
+    const size_t *start;      /* [classes + 1] into samples, for FIRST */
+    const uint32_t *samples;
+    eval_chain *chain;
+} eval_context;
+
+static void class_contribution(const eval_context *e, size_t cls, const cascade_class_rule *rule,
+                               long sign)
+{
+    const cascade_records *ra = &e->dataset->models[e->first].records;
+    for (size_t j = e->start[cls]; j < e->start[cls + 1]; j++) {
+        uint32_t i = e->samples[j];
+        unsigned by = e->first;
+        if (rule->second >= 0 && !(ra->confidence[i] >= rule->threshold))
+            by = (unsigned)rule->second;
+        if (by != e->first)
+            e->chain->reached[by] += (size_t)sign;
+        e->chain->correct += (size_t)(sign * (long)e->dataset->models[by].records.correct[i]);
+    }
+}
+
+static void eval_changed(void *context, size_t cls, const cascade_class_rule *old,
+                         const cascade_class_rule *now)
+{
+    const eval_context *e = context;
+    class_contribution(e, cls, old, -1);
+    class_contribution(e, cls, now, +1);
+}
+
 cascade_status cascade_per_class_evaluate_front(const cascade_per_class_front *front,
                                                 const cascade_dataset *dataset,
                                                 cascade_point *out, cascade_error *error)
 {
     const cascade_policy_set *set = &front->policies;
-    cascade_class_rule *rules = malloc((set->classes ? set->classes : 1) * sizeof *rules);
-    if (!rules)
-        return cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
-    cascade_status status = CASCADE_OK;
+    size_t models = dataset->model_count, classes = set->classes, k = dataset->samples;
+    if (classes != dataset->classes)
+        return cascade_error_set(error, CASCADE_ERR_VALUE, NULL, -1, -1,
+            "the policies have rules for %zu classes but the models have %zu", classes,
+            dataset->classes);
+    cascade_policy_walk walk;
+    cascade_status status = cascade_policy_walk_init(&walk, set);
+    eval_chain *chains = calloc(walk.chains ? walk.chains : 1, sizeof *chains);
+    size_t *start = malloc((models ? models : 1) * (classes + 1) * sizeof *start);
+    uint32_t *samples = malloc((models ? models : 1) * (k ? k : 1) * sizeof *samples);
+    unsigned char *bucketed = calloc(models ? models : 1, 1);
+    unsigned *index = malloc((models ? models : 1) * sizeof *index);
+    size_t *reached = malloc((models ? models : 1) * sizeof *reached);
+    if (status != CASCADE_OK || !chains || !start || !samples || !bucketed || !index || !reached)
+        status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
+    for (size_t c = 0; status == CASCADE_OK && c < walk.chains; c++)
+        if (!(chains[c].reached = calloc(models ? models : 1, sizeof *chains[c].reached)))
+            status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
     for (size_t i = 0; i < front->front.count && status == CASCADE_OK; i++) {
         const cascade_point *p = &front->front.points[i];
         if (front->policy[i] == SIZE_MAX) {
             status = cascade_evaluate(dataset, p->stages, p->model, p->threshold, &out[i], error);
             continue;
         }
-        const cascade_class_policy *policy = &set->policies[front->policy[i]];
-        cascade_policy_set_expand(set, front->policy[i], rules, NULL);
-        status = cascade_per_class_apply(dataset, policy->first, rules, set->classes, &out[i],
-                                         NULL, NULL, error);
+        size_t policy = front->policy[i];
+        unsigned a = set->policies[policy].first;
+        if (a >= models || dataset->models[a].table_only) {
+            status = cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
+                "the first model of a per-class policy needs per-sample scores");
+            break;
+        }
+        size_t *st = start + (size_t)a * (classes + 1);
+        uint32_t *sm = samples + (size_t)a * k;
+        if (!bucketed[a]) {
+            /* The samples by the class A predicts, by counting. */
+            const int32_t *prediction = dataset->models[a].records.prediction;
+            memset(st, 0, (classes + 1) * sizeof *st);
+            for (size_t s = 0; s < k; s++)
+                st[prediction[s] + 1]++;
+            for (size_t c = 0; c < classes; c++)
+                st[c + 1] += st[c];
+            for (size_t s = 0; s < k; s++)
+                sm[st[prediction[s]]++] = (uint32_t)s;
+            for (size_t c = classes; c > 0; c--)
+                st[c] = st[c - 1];
+            st[0] = 0;
+            bucketed[a] = 1;
+        }
+        eval_chain *chain = &chains[walk.chain_of[policy]];
+        if (walk.last[walk.chain_of[policy]] == SIZE_MAX)
+            chain->correct = dataset->models[a].records.correct_count;
+        eval_context context = {dataset, a, st, sm, chain};
+        walk_step(&walk, policy, eval_changed, &context);
+        unsigned count = 0;
+        for (unsigned m = 0; m < models; m++)
+            if (m != a) {
+                index[count] = m;
+                reached[count++] = chain->reached[m];
+            }
+        policy_point(dataset, a, index, reached, count, chain->correct, &out[i]);
     }
-    free(rules);
+    for (size_t c = 0; c < walk.chains; c++)
+        free(chains[c].reached);
+    free(chains);
+    free(start);
+    free(samples);
+    free(bucketed);
+    free(index);
+    free(reached);
+    cascade_policy_walk_free(&walk);
     return status;
 }
 
