@@ -13,7 +13,7 @@
 #include "cascade/output.h"
 #include "cascade/sweep.h"
 
-enum { VARIANTS = 2 * CASCADE_METRIC_COUNT };
+enum { VARIANTS = 3 * CASCADE_METRIC_COUNT };
 
 /* Sweeps DATASET one way and summarises its front into ROW. */
 static int run_variant(const cascade_dataset *dataset, const cascade_sweep_options *sweep,
@@ -38,7 +38,28 @@ static int run_variant(const cascade_dataset *dataset, const cascade_sweep_optio
     row->metric = dataset->metric;
     row->calibrated = dataset->calibrated;
     row->ensemble = ensemble;
+    row->per_class = 0;
     cascade_front_free(&front);
+    return status == CASCADE_OK ? EXIT_OK : cli_report(&error);
+}
+
+/* The per-class front of DATASET summarised into ROW. */
+static int run_per_class(const cascade_dataset *dataset, const cascade_per_class_options *o,
+                         const unsigned char *candidates, cascade_compare_row *row)
+{
+    cascade_error error;
+    cascade_error_clear(&error);
+    cascade_per_class_front front;
+    cascade_per_class_options options = *o;
+    options.candidates = candidates;
+    cascade_status status = cascade_per_class_sweep(dataset, &options, &front, &error);
+    if (status == CASCADE_OK)
+        status = cascade_front_summarise(dataset, candidates, &front.front, &row->summary, &error);
+    row->metric = dataset->metric;
+    row->calibrated = dataset->calibrated;
+    row->ensemble = 0;
+    row->per_class = (int)o->mode;
+    cascade_per_class_front_free(&front);
     return status == CASCADE_OK ? EXIT_OK : cli_report(&error);
 }
 
@@ -55,12 +76,14 @@ int cmd_compare(int argc, char **argv)
         {"calibrate", required_argument, NULL, 'C'},
         {"format", required_argument, NULL, 'F'},
         {"quiet", no_argument, NULL, 'q'},
+        CLI_PER_CLASS_LONG_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *output_path = NULL, *model_list = NULL;
     cascade_dataset_options load = {.cost_field = "gmacs", .require_labels = 1};
     cascade_sweep_options sweep = {.max_stages = 2};
     int quiet = 0, json = 0, option, code;
+    cascade_per_class_options per_class = {0};
     opterr = 0;
     optind = 1;
     while ((option = getopt_long(argc, argv, ":o:qh", long_options, NULL)) != -1) {
@@ -85,12 +108,21 @@ int cmd_compare(int argc, char **argv)
             cli_print_help(stdout, cli_find_command("compare"));
             return cli_finish_stdout();
         default:
+            if (cli_per_class_option("compare", option, optarg, argc, argv, &per_class, &code)) {
+                if (code != EXIT_OK)
+                    return code;
+                break;
+            }
             if (!cli_sweep_option(option, optarg, &sweep, &load, &model_list, &code))
                 return cli_bad_option("compare", option, argc, argv);
             if (code != EXIT_OK)
                 return code;
         }
     }
+    cli_eval_options no_eval = {0};
+    if ((code = cli_per_class_check("compare", &per_class, &sweep, &load, &no_eval, 0, 0)) !=
+        EXIT_OK)
+        return code;
     if (optind != argc - 1)
         return cli_usage_error("compare", optind >= argc ? "needs a MANIFEST"
                                                           : "takes one MANIFEST, got %d arguments",
@@ -111,8 +143,13 @@ int cmd_compare(int argc, char **argv)
             code = cli_select_models(dataset, model_list, "compare", &candidates);
             sweep.candidates = candidates;
         }
+        /* Per metric: plain, ensembled, then per-class next to them. */
+        unsigned per_metric = per_class.mode ? 3 : 2;
         for (int ensemble = 0; ensemble <= 1 && code == EXIT_OK; ensemble++)
-            code = run_variant(dataset, &sweep, ensemble, quiet, &rows[2 * m + (unsigned)ensemble]);
+            code = run_variant(dataset, &sweep, ensemble, quiet,
+                               &rows[per_metric * m + (unsigned)ensemble]);
+        if (per_class.mode && code == EXIT_OK)
+            code = run_per_class(dataset, &per_class, candidates, &rows[per_metric * m + 2]);
         if (dataset != first)
             cascade_dataset_free(dataset);
     }
@@ -122,8 +159,9 @@ int cmd_compare(int argc, char **argv)
         cascade_output output;
         cascade_status status = cascade_output_open(output_path, &output, &error);
         if (status == CASCADE_OK) {
-            status = json ? cascade_write_compare_json(output.file, first, rows, VARIANTS)
-                          : cascade_write_compare_csv(output.file, first, rows, VARIANTS);
+            size_t count = (per_class.mode ? 3 : 2) * CASCADE_METRIC_COUNT;
+            status = json ? cascade_write_compare_json(output.file, first, rows, count)
+                          : cascade_write_compare_csv(output.file, first, rows, count);
             status = cli_output_finish(&output, status, output_path, &error);
         }
         code = status == CASCADE_OK ? EXIT_OK : cli_report(&error);

@@ -16,6 +16,11 @@
     {"--fit-index FILE", "Fit on the samples listed in FILE (0-based rows, one per line); eval on the rest, or on --eval-index."}, \
     {"--eval-index FILE", "Evaluate on the samples listed in FILE; fit on the rest, or on --fit-index."}
 
+/* Shared by sweep, summary and compare. */
+#define PER_CLASS_DOCS \
+    {"--per-class [thresholds|route]", "Two-stage policies whose threshold depends on the class the first model predicts (thresholds, the default), and with route also the second model (FrugalML's policy). Writes the policies to FILE.policies.json beside -o FILE.csv (both or neither), with columns policy (the row's policy id there) and max_gap (how far the exact front may lie above the row before the next row's cost; 0 where solved exactly). Not with --stages 3+, --ensemble, --calibrate, --bootstrap or --points all. See docs/per-class.md."}, \
+    {"--min-class-samples N", "With --per-class: classes that the first model predicts for fewer than N samples (of the fit part) share one pooled rule (default 30)."}
+
 static const cli_option_doc sweep_options[] = {
     {"-o, --output FILE", "Write the front to FILE (atomically) instead of standard output."},
     {"--cost FIELD", "Per-sample cost: the numeric manifest field FIELD of each model (default gmacs)."},
@@ -35,6 +40,7 @@ static const cli_option_doc sweep_options[] = {
     HELD_OUT_DOCS,
     {"--bootstrap B", "Add accuracy_lo, accuracy_hi, cost_lo and cost_hi: 95% percentile intervals from B resamples of the samples (of eval with a split)."},
     {"--precise", "Compute confidences of float16/float32 logits in double precision with libm's exp (slower; the default vectorised exp is within about 3e-7 relative, which can reorder samples whose confidences differ by less)."},
+    PER_CLASS_DOCS,
     {"-h, --help", "Show this help."},
     {NULL, NULL}};
 
@@ -71,6 +77,7 @@ static const cli_option_doc pick_options[] = {
 
 static const cli_option_doc apply_options[] = {
     {"-o, --output FILE", "Write the decisions to FILE (atomically) instead of standard output."},
+    {"--split FRACTION, --seed S, --fit-index FILE, --eval-index FILE", "The split the front was swept with: also print the realised figures on its fit part and on its eval part (the front's accuracy, cost and eval_* columns)."},
     {"--cost FIELD", "Per-sample cost: the numeric manifest field FIELD of each model (default gmacs); use the field the front was swept with."},
     {"-q, --quiet", "Do not print the summary line, nor anything else but errors."},
     {"-h, --help", "Show this help."},
@@ -108,6 +115,8 @@ static const cli_option_doc compare_options[] = {
     {"--calibrate temperature", "Temperature-scale every model first, in every variant."},
     {"--threads N", "Worker threads (default: one per online CPU)."},
     {"-q, --quiet", "Print nothing on standard error except errors (no progress)."},
+    {"--per-class [thresholds|route]", "Add, per metric, a row for the per-class front (as 'cascade sweep --per-class' finds it) next to the single-threshold rows, and a per_class column (none, thresholds or route)."},
+    {"--min-class-samples N", "With --per-class: the smallest class with its own rule (default 30)."},
     {"-h, --help", "Show this help."},
     {NULL, NULL}};
 
@@ -146,6 +155,8 @@ static const cli_option_doc summary_options[] = {
     HELD_OUT_DOCS,
     {"-q, --quiet", "Print nothing on standard error except errors."},
     {"-v, --verbose", "Report the sizes of the fit and eval parts."},
+    {"--per-class [thresholds|route]", "Summarise the per-class front instead (as 'cascade sweep --per-class' finds it, on the fit part with a split); its points carry the policy id that sweep gives them and null thresholds."},
+    {"--min-class-samples N", "With --per-class: the smallest class with its own rule (default 30)."},
     {"-h, --help", "Show this help."},
     {NULL, NULL}};
 
@@ -165,6 +176,11 @@ const cli_command cli_commands[] = {
      "eval_cost follow: the same points on the eval part. With --bootstrap,\n"
      "accuracy_lo, accuracy_hi, cost_lo and cost_hi follow: 95% percentile\n"
      "intervals (of the eval figures with a split).\n\n"
+     "With --per-class, the front of two-stage policies that give each class the\n"
+     "first model predicts its own threshold (and with route its own second model),\n"
+     "plus the single models: each policy row has an empty thresholds cell, a\n"
+     "policy id into FILE.policies.json and max_gap; pick turns a row into a config\n"
+     "that apply reproduces.\n\n"
      "MANIFEST is JSON: {\"labels\": FILE, \"models\": [{\"name\": N, \"logits\": FILE,\n"
      "\"gmacs\": X}, ...]}, paths relative to it. Give raw scores as \"logits\" and\n"
      "softmax outputs as \"probs\". Files are .npy (float16/32/64) or .csv.",
@@ -233,6 +249,9 @@ const cli_command cli_commands[] = {
      "JSON: the cheapest point whose accuracy is at least A, or the most accurate\n"
      "point whose cost is at most C. Ties go to the more accurate (or cheaper)\n"
      "point, then to the earlier row.\n\n"
+     "A row of a per-class front (one with a policy id) becomes a per-class\n"
+     "config: its policy, read from FRONT.policies.json beside FRONT, as one\n"
+     "threshold and one second model per class (see cascade help apply).\n\n"
      "The config holds models (stage names), thresholds, metric, accuracy, cost\n"
      "and answered (fraction answered by each stage), plus every other column of\n"
      "the front such as eval_accuracy and eval_cost. A front swept with\n"
@@ -243,7 +262,7 @@ const cli_command cli_commands[] = {
      "exits with status 1.",
      pick_options},
     {"apply", cmd_apply, "run a chosen cascade over a manifest's scores, one decision per sample",
-     "cascade apply CONFIG MANIFEST [-o FILE] [--cost FIELD] [--quiet]",
+     "cascade apply CONFIG MANIFEST [-o FILE] [--cost FIELD] [--quiet] [--split F --seed S]",
      "Runs the cascade in CONFIG (as cascade pick prints it) over every sample of\n"
      "MANIFEST: a sample stops at the first stage whose confidence is >= that\n"
      "stage's threshold, and the last stage always answers. Labels are optional.\n\n"
@@ -258,7 +277,12 @@ const cli_command cli_commands[] = {
      "so unlabelled data works); then +ensemble: stage i answers from the mean of\n"
      "the probabilities of stages 1..i. Every model in CONFIG must be in\n"
      "MANIFEST. A manifest of saved records (cascade records) works when its\n"
-     "metric and temperatures are exactly the config's, and never with +ensemble.",
+     "metric and temperatures are exactly the config's, and never with +ensemble.\n\n"
+     "A per-class config (\"kind\": \"per-class\", from a front swept with\n"
+     "--per-class) gives each class the first model predicts its own threshold and\n"
+     "second model: a sample answers at \"first\" when its confidence is >= its\n"
+     "class's threshold or the class never escalates (null), else at the class's\n"
+     "second model. The model column then names the model that answered.",
      apply_options},
     {"synth", cmd_synth, "write a realistic synthetic dataset (labels, logits, manifest)",
      "cascade synth -o DIR --models M --samples K --classes C --seed S [options]",
