@@ -19,7 +19,7 @@
 /* Shared by sweep, summary and compare. */
 #define PER_CLASS_DOCS \
     {"--per-class [thresholds|route]", "Two-stage policies whose threshold depends on the class the first model predicts (thresholds, the default), and with route also the second model (FrugalML's policy). Writes the policies to FILE.policies.json beside -o FILE.csv (both or neither), with columns policy (the row's policy id there) and max_gap (how far the exact front may lie above the row before the next row's cost; 0 where solved exactly). Not with --stages 3+, --ensemble, --calibrate, --bootstrap or --points all. See docs/per-class.md."}, \
-    {"--min-class-samples N", "With --per-class: classes that the first model predicts for fewer than N samples (of the fit part) share one pooled rule (default 30)."}
+    {"--min-class-samples N", "With --per-class: classes that the first model predicts for fewer than N samples (of the fit part) share one pooled rule (default 50)."}
 
 static const cli_option_doc sweep_options[] = {
     {"-o, --output FILE", "Write the front to FILE (atomically) instead of standard output."},
@@ -116,7 +116,7 @@ static const cli_option_doc compare_options[] = {
     {"--threads N", "Worker threads (default: one per online CPU)."},
     {"-q, --quiet", "Print nothing on standard error except errors (no progress)."},
     {"--per-class [thresholds|route]", "Add, per metric, a row for the per-class front (as 'cascade sweep --per-class' finds it) next to the single-threshold rows, and a per_class column (none, thresholds or route)."},
-    {"--min-class-samples N", "With --per-class: the smallest class with its own rule (default 30)."},
+    {"--min-class-samples N", "With --per-class: the smallest class with its own rule (default 50)."},
     {"-h, --help", "Show this help."},
     {NULL, NULL}};
 
@@ -156,7 +156,7 @@ static const cli_option_doc summary_options[] = {
     {"-q, --quiet", "Print nothing on standard error except errors."},
     {"-v, --verbose", "Report the sizes of the fit and eval parts."},
     {"--per-class [thresholds|route]", "Summarise the per-class front instead (as 'cascade sweep --per-class' finds it, on the fit part with a split); its points carry the policy id that sweep gives them and null thresholds."},
-    {"--min-class-samples N", "With --per-class: the smallest class with its own rule (default 30)."},
+    {"--min-class-samples N", "With --per-class: the smallest class with its own rule (default 50)."},
     {"-h, --help", "Show this help."},
     {NULL, NULL}};
 
