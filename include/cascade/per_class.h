@@ -223,6 +223,10 @@ cascade_status cascade_config_is_per_class(const char *path, int *per_class,
 
 cascade_status cascade_per_class_config_load(const char *path, cascade_per_class_config *out,
                                              cascade_error *error);
+/* The same from TEXT[LEN]; PATH only names it in messages. */
+cascade_status cascade_per_class_config_parse(const char *text, size_t len, const char *path,
+                                              cascade_per_class_config *out,
+                                              cascade_error *error);
 void cascade_per_class_config_free(cascade_per_class_config *config);
 
 /* The dataset index of the first model into *FIRST and every class's rule

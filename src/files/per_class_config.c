@@ -188,20 +188,38 @@ static cascade_status parse_rules(const cJSON *root, const char *path,
     return CASCADE_OK;
 }
 
+cascade_status cascade_per_class_config_parse(const char *text, size_t len, const char *path,
+                                              cascade_per_class_config *out,
+                                              cascade_error *error)
+{
+    memset(out, 0, sizeof *out);
+    long long line, column;
+    cJSON *root = cascade_json_parse_whole(text, len, &line, &column);
+    if (!root)
+        return cascade_error_set(error, CASCADE_ERR_FORMAT, path, line, column,
+            "malformed JSON at line %lld, column %lld (expected a config as cascade pick prints)",
+            line, column);
+    cascade_status status =
+        is_per_class(root) ? parse_rules(root, path, out, error)
+                           : cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+                                 "not a per-class config (expected \"kind\": \"per-class\")");
+    cJSON_Delete(root);
+    if (status != CASCADE_OK)
+        cascade_per_class_config_free(out);
+    return status;
+}
+
 cascade_status cascade_per_class_config_load(const char *path, cascade_per_class_config *out,
                                              cascade_error *error)
 {
     memset(out, 0, sizeof *out);
-    cascade_status status;
-    cJSON *root = parse_file(path, error, &status);
-    if (!root)
-        return status;
-    status = is_per_class(root) ? parse_rules(root, path, out, error)
-                                : cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
-                                      "not a per-class config (expected \"kind\": \"per-class\")");
-    cJSON_Delete(root);
+    char *text = NULL;
+    size_t len = 0;
+    cascade_status status = cascade_read_text_file(path, &text, &len, error);
     if (status != CASCADE_OK)
-        cascade_per_class_config_free(out);
+        return status;
+    status = cascade_per_class_config_parse(text, len, path, out, error);
+    free(text);
     return status;
 }
 

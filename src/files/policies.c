@@ -127,9 +127,12 @@ static cascade_status read_policy(const cJSON *item, const char *path, size_t id
         return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
             "policy %zu: \"base\" is not an earlier policy with the same first model "
             "(expected null or such an id)", id);
-    if (!cJSON_IsNumber(accuracy) || !cJSON_IsNumber(cost) || !cJSON_IsArray(changes))
+    if (!cJSON_IsNumber(accuracy) || !cJSON_IsNumber(cost) || !cJSON_IsArray(changes) ||
+        !(accuracy->valuedouble >= 0 && accuracy->valuedouble <= 1) ||
+        !(cost->valuedouble >= 0 && isfinite(cost->valuedouble)))
         return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
-            "policy %zu lacks \"accuracy\", \"cost\" or the \"set\" array", id);
+            "policy %zu lacks an \"accuracy\" in [0, 1], a finite \"cost\" >= 0 or the "
+            "\"set\" array", id);
     cascade_class_policy *p = &out->policies[id];
     *p = (cascade_class_policy){.first = (unsigned)first, .base = base,
                                 .change_begin = out->change_count,
@@ -156,8 +159,10 @@ static cascade_status parse_set(const cJSON *root, const char *path, cascade_pol
     if (!cJSON_IsNumber(version) || version->valuedouble != 1)
         return bad(error, path, "unsupported \"version\" (expected 1)");
     size_t classes;
-    if (!whole(cJSON_GetObjectItemCaseSensitive(root, "classes"), 1e9, &classes) || classes < 2)
-        return bad(error, path, "\"classes\" is not a class count (expected a whole number >= 2)");
+    if (!whole(cJSON_GetObjectItemCaseSensitive(root, "classes"), 1e6 + 1, &classes) ||
+        classes < 2)
+        return bad(error, path, "\"classes\" is not a class count (expected a whole number from "
+                                "2 to 1000000)");
     out->classes = classes;
     cascade_status status =
         read_models(cJSON_GetObjectItemCaseSensitive(root, "models"), path, out, error);

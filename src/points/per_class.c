@@ -765,6 +765,19 @@ static int usable(const cascade_dataset *d, const unsigned char *candidates, uns
     return (!candidates || candidates[m]) && !d->models[m].table_only;
 }
 
+/* Predictions index per-class arrays: each must name one of the classes. */
+static cascade_status check_predictions(const cascade_dataset *d, unsigned m,
+                                        cascade_error *error)
+{
+    const cascade_records *r = &d->models[m].records;
+    for (size_t i = 0; i < d->samples; i++)
+        if (r->prediction[i] < 0 || (size_t)r->prediction[i] >= d->classes)
+            return cascade_error_set(error, CASCADE_ERR_VALUE, NULL, (long long)i, -1,
+                "model \"%s\" predicts class %ld for sample %zu (expected a class from 0 to "
+                "%zu)", d->models[m].name, (long)r->prediction[i], i, d->classes - 1);
+    return CASCADE_OK;
+}
+
 cascade_status cascade_per_class_sweep(const cascade_dataset *dataset,
                                        const cascade_per_class_options *options,
                                        cascade_per_class_front *out, cascade_error *error)
@@ -826,6 +839,9 @@ cascade_status cascade_per_class_sweep(const cascade_dataset *dataset,
                 second[count++] = b;
         if (!count)
             continue;
+        status = check_predictions(dataset, a, error);
+        if (status != CASCADE_OK)
+            goto done;
         status = prepare_first(dataset, a, o.min_class_samples, set->pooled + (size_t)a * classes,
                                &w.preps[a]);
         double cells = dp_cells(&w.preps[a]);
@@ -959,6 +975,9 @@ cascade_status cascade_per_class_apply(const cascade_dataset *dataset, unsigned 
             return cascade_error_set(error, CASCADE_ERR_VALUE, NULL, -1, -1,
                 "class %zu escalates but has no finite threshold", c);
     }
+    cascade_status checked = check_predictions(dataset, first, error);
+    if (checked != CASCADE_OK)
+        return checked;
     size_t *reached = calloc(models ? models : 1, sizeof *reached);
     unsigned *index = malloc((models ? models : 1) * sizeof *index);
     if (!reached || !index) {
@@ -1158,6 +1177,8 @@ cascade_status cascade_per_class_evaluate_front(const cascade_per_class_front *f
         }
         size_t *st = start + (size_t)a * (classes + 1);
         uint32_t *sm = samples + (size_t)a * k;
+        if (!bucketed[a] && (status = check_predictions(dataset, a, error)) != CASCADE_OK)
+            break;
         if (!bucketed[a]) {
             /* The samples by the class A predicts, by counting. */
             const int32_t *prediction = dataset->models[a].records.prediction;
