@@ -81,18 +81,7 @@ char *cascade_per_class_config_json(const cascade_front_table *table, size_t ind
     }
     free(rules);
     cJSON_Delete(row);
-    char *text = ok ? cJSON_Print(root) : NULL;
-    cJSON_Delete(root);
-    if (!text)
-        return NULL;
-    size_t len = strlen(text);
-    char *line = malloc(len + 2);
-    if (line) {
-        memcpy(line, text, len);
-        memcpy(line + len, "\n", 2);
-    }
-    cJSON_free(text);
-    return line;
+    return cascade_json_text_line(root, ok);
 }
 
 static cJSON *parse_file(const char *path, cascade_error *error, cascade_status *status)

@@ -258,40 +258,36 @@ static void front_should_match_brute_force(const cascade_dataset *d, cascade_per
     cascade_per_class_front_free(&pc);
 }
 
-TEST_CASE(per_class_thresholds_should_match_brute_force_over_every_policy)
+/* Four random sets from SEED on: MODELS x CLASSES x SAMPLES each. */
+static void four_sets_should_match_brute_force(uint64_t seed, size_t classes, size_t samples,
+                                               cascade_per_class_mode mode, size_t min_samples,
+                                               double dp_cells)
 {
-    for (uint64_t seed = 1; seed <= 4; seed++) {
-        cascade_dataset *d = small_dataset(3, 4, 200, seed);
-        front_should_match_brute_force(d, CASCADE_PER_CLASS_THRESHOLDS, 1, 0);
+    for (uint64_t s = seed; s < seed + 4; s++) {
+        cascade_dataset *d = small_dataset(3, classes, samples, s);
+        front_should_match_brute_force(d, mode, min_samples, dp_cells);
         cascade_dataset_free(d);
     }
+}
+
+TEST_CASE(per_class_thresholds_should_match_brute_force_over_every_policy)
+{
+    four_sets_should_match_brute_force(1, 4, 200, CASCADE_PER_CLASS_THRESHOLDS, 1, 0);
 }
 
 TEST_CASE(pooled_small_classes_should_match_brute_force_with_one_shared_rule)
 {
-    for (uint64_t seed = 5; seed <= 8; seed++) {
-        cascade_dataset *d = small_dataset(3, 5, 200, seed);
-        front_should_match_brute_force(d, CASCADE_PER_CLASS_THRESHOLDS, 30, 0);
-        cascade_dataset_free(d);
-    }
+    four_sets_should_match_brute_force(5, 5, 200, CASCADE_PER_CLASS_THRESHOLDS, 30, 0);
 }
 
 TEST_CASE(routing_should_stay_within_its_max_gap_of_brute_force)
 {
-    for (uint64_t seed = 9; seed <= 12; seed++) {
-        cascade_dataset *d = small_dataset(3, 3, 150, seed);
-        front_should_match_brute_force(d, CASCADE_PER_CLASS_ROUTE, 1, 0);
-        cascade_dataset_free(d);
-    }
+    four_sets_should_match_brute_force(9, 3, 150, CASCADE_PER_CLASS_ROUTE, 1, 0);
 }
 
 TEST_CASE(hull_merge_without_dynamic_programming_should_stay_within_its_max_gap)
 {
-    for (uint64_t seed = 13; seed <= 16; seed++) {
-        cascade_dataset *d = small_dataset(3, 4, 200, seed);
-        front_should_match_brute_force(d, CASCADE_PER_CLASS_THRESHOLDS, 1, -1);
-        cascade_dataset_free(d);
-    }
+    four_sets_should_match_brute_force(13, 4, 200, CASCADE_PER_CLASS_THRESHOLDS, 1, -1);
 }
 
 /* At every cost, the per-class front reaches at least the single-threshold
