@@ -1102,7 +1102,10 @@ void cascade_policy_walk_free(cascade_policy_walk *walk)
 }
 
 /* Eval figures kept up to date as rules change: the samples of each
- * predicted class are visited only when that class's rule moves. */
+ * predicted class, by confidence ascending, are visited only where a rule
+ * change moves them (between the old and the new threshold when the second
+ * model stays). Counts are kept relative to "every sample answers at the
+ * first model". */
 typedef struct eval_chain {
     size_t correct;
     size_t *reached;          /* [model_count] */
@@ -1112,31 +1115,58 @@ typedef struct eval_context {
     const cascade_dataset *dataset;
     unsigned first;
     const size_t *start;      /* [classes + 1] into samples, for FIRST */
-    const uint32_t *samples;
+    const uint32_t *samples;  /* each class's samples by FIRST's confidence ascending */
     eval_chain *chain;
 } eval_context;
 
-static void class_contribution(const eval_context *e, size_t cls, const cascade_class_rule *rule,
-                               long sign)
+/* How many of class CLS's samples RULE escalates: those with confidence
+ * below its threshold (a prefix in confidence order). */
+static size_t escalated(const eval_context *e, size_t cls, const cascade_class_rule *rule)
 {
-    const cascade_records *ra = &e->dataset->models[e->first].records;
-    for (size_t j = e->start[cls]; j < e->start[cls + 1]; j++) {
-        uint32_t i = e->samples[j];
-        unsigned by = e->first;
-        if (rule->second >= 0 && !(ra->confidence[i] >= rule->threshold))
-            by = (unsigned)rule->second;
-        if (by != e->first)
-            e->chain->reached[by] += (size_t)sign;
-        e->chain->correct += (size_t)(sign * (long)e->dataset->models[by].records.correct[i]);
+    if (rule->second < 0)
+        return 0;
+    const double *conf = e->dataset->models[e->first].records.confidence;
+    size_t lo = e->start[cls], hi = e->start[cls + 1];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (conf[e->samples[mid]] >= rule->threshold)
+            hi = mid;
+        else
+            lo = mid + 1;
     }
+    return lo - e->start[cls];
+}
+
+/* Samples [FROM, TO) of class CLS go to model B (SIGN +1) or come back. */
+static void move_samples(const eval_context *e, size_t cls, size_t from, size_t to, int32_t b,
+                         long sign)
+{
+    const uint8_t *ca = e->dataset->models[e->first].records.correct;
+    const uint8_t *cb = e->dataset->models[b].records.correct;
+    const uint32_t *s = e->samples + e->start[cls];
+    long gained = 0;
+    for (size_t j = from; j < to; j++)
+        gained += (long)cb[s[j]] - (long)ca[s[j]];
+    e->chain->reached[b] += (size_t)(sign * (long)(to - from));
+    e->chain->correct += (size_t)(sign * gained);
 }
 
 static void eval_changed(void *context, size_t cls, const cascade_class_rule *old,
                          const cascade_class_rule *now)
 {
     const eval_context *e = context;
-    class_contribution(e, cls, old, -1);
-    class_contribution(e, cls, now, +1);
+    size_t was = escalated(e, cls, old), is = escalated(e, cls, now);
+    if (old->second == now->second && now->second >= 0) {
+        if (is > was)
+            move_samples(e, cls, was, is, now->second, +1);
+        else
+            move_samples(e, cls, is, was, now->second, -1);
+        return;
+    }
+    if (old->second >= 0)
+        move_samples(e, cls, 0, was, old->second, -1);
+    if (now->second >= 0)
+        move_samples(e, cls, 0, is, now->second, +1);
 }
 
 cascade_status cascade_per_class_evaluate_front(const cascade_per_class_front *front,
@@ -1155,9 +1185,11 @@ cascade_status cascade_per_class_evaluate_front(const cascade_per_class_front *f
     size_t *start = malloc((models ? models : 1) * (classes + 1) * sizeof *start);
     uint32_t *samples = malloc((models ? models : 1) * (k ? k : 1) * sizeof *samples);
     unsigned char *bucketed = calloc(models ? models : 1, 1);
+    confidence_key *keys = malloc((k ? k : 1) * sizeof *keys);
     unsigned *index = malloc((models ? models : 1) * sizeof *index);
     size_t *reached = malloc((models ? models : 1) * sizeof *reached);
-    if (status != CASCADE_OK || !chains || !start || !samples || !bucketed || !index || !reached)
+    if (status != CASCADE_OK || !chains || !start || !samples || !bucketed || !keys || !index ||
+        !reached)
         status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
     for (size_t c = 0; status == CASCADE_OK && c < walk.chains; c++)
         if (!(chains[c].reached = calloc(models ? models : 1, sizeof *chains[c].reached)))
@@ -1192,6 +1224,13 @@ cascade_status cascade_per_class_evaluate_front(const cascade_per_class_front *f
             for (size_t c = classes; c > 0; c--)
                 st[c] = st[c - 1];
             st[0] = 0;
+            const double *conf = dataset->models[a].records.confidence;
+            for (size_t s = 0; s < k; s++)
+                keys[s] = (confidence_key){conf[sm[s]], sm[s]};
+            for (size_t c = 0; c < classes; c++)
+                qsort(keys + st[c], st[c + 1] - st[c], sizeof *keys, by_confidence);
+            for (size_t s = 0; s < k; s++)
+                sm[s] = keys[s].sample;
             bucketed[a] = 1;
         }
         eval_chain *chain = &chains[walk.chain_of[policy]];
@@ -1213,6 +1252,7 @@ cascade_status cascade_per_class_evaluate_front(const cascade_per_class_front *f
     free(start);
     free(samples);
     free(bucketed);
+    free(keys);
     free(index);
     free(reached);
     cascade_policy_walk_free(&walk);
