@@ -442,10 +442,9 @@ static cascade_status solve_hull(work *w, uint32_t src_index)
     size_t *hull = malloc(option_total * sizeof *hull);
     segment *segments = malloc(option_total * sizeof *segments);
     long *gain = malloc((k + 1) * sizeof *gain);
-    uint32_t *state = calloc(groups, sizeof *state);
     size_t *reached = calloc(ns ? ns : 1, sizeof *reached);
     cascade_status status = CASCADE_OK;
-    if (!points || !group_at || !hull || !segments || !gain || !state || !reached) {
+    if (!points || !group_at || !hull || !segments || !gain || !reached) {
         status = CASCADE_ERR_NOMEM;
         goto done;
     }
@@ -490,8 +489,6 @@ static cascade_status solve_hull(work *w, uint32_t src_index)
     /* Walk the merged hull: each prefix is a vertex, and between two the
      * other options of the group that step changes are tried too. */
     long gained = 0;
-    size_t per_at_state = 0;
-    (void)per_at_state;
     src->vertex_begin = w->vertex_count;
     status = add_vertex(w, d->models[p->a].cost, (double)p->correct_a / (double)k);
     for (size_t i = 0; i < segment_count && status == CASCADE_OK; i++) {
@@ -517,7 +514,6 @@ static cascade_status solve_hull(work *w, uint32_t src_index)
                 status = add_candidate(w, &point, src_index, begin);
             if (o == sg->to) {
                 gained += op->y - from->y;
-                state[sg->group] = op->option;
                 if (status == CASCADE_OK)
                     status = add_vertex(w, point.cost, point.accuracy);
             } else {
@@ -534,7 +530,6 @@ done:
     free(hull);
     free(segments);
     free(gain);
-    free(state);
     free(reached);
     return status;
 }
@@ -1182,14 +1177,13 @@ cascade_status cascade_per_class_evaluate_front(const cascade_per_class_front *f
     cascade_policy_walk walk;
     cascade_status status = cascade_policy_walk_init(&walk, set);
     eval_chain *chains = calloc(walk.chains ? walk.chains : 1, sizeof *chains);
-    size_t *start = malloc((models ? models : 1) * (classes + 1) * sizeof *start);
-    uint32_t *samples = malloc((models ? models : 1) * (k ? k : 1) * sizeof *samples);
-    unsigned char *bucketed = calloc(models ? models : 1, 1);
+    /* Per first model, made when its first row comes: [classes + 1], [k]. */
+    size_t **start = calloc(models ? models : 1, sizeof *start);
+    uint32_t **samples = calloc(models ? models : 1, sizeof *samples);
     confidence_key *keys = malloc((k ? k : 1) * sizeof *keys);
     unsigned *index = malloc((models ? models : 1) * sizeof *index);
     size_t *reached = malloc((models ? models : 1) * sizeof *reached);
-    if (status != CASCADE_OK || !chains || !start || !samples || !bucketed || !keys || !index ||
-        !reached)
+    if (status != CASCADE_OK || !chains || !start || !samples || !keys || !index || !reached)
         status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
     for (size_t c = 0; status == CASCADE_OK && c < walk.chains; c++)
         if (!(chains[c].reached = calloc(models ? models : 1, sizeof *chains[c].reached)))
@@ -1207,11 +1201,17 @@ cascade_status cascade_per_class_evaluate_front(const cascade_per_class_front *f
                 "the first model of a per-class policy needs per-sample scores");
             break;
         }
-        size_t *st = start + (size_t)a * (classes + 1);
-        uint32_t *sm = samples + (size_t)a * k;
-        if (!bucketed[a] && (status = check_predictions(dataset, a, error)) != CASCADE_OK)
-            break;
-        if (!bucketed[a]) {
+        if (!start[a]) {
+            if ((status = check_predictions(dataset, a, error)) != CASCADE_OK)
+                break;
+            start[a] = malloc((classes + 1) * sizeof **start);
+            samples[a] = malloc((k ? k : 1) * sizeof **samples);
+            if (!start[a] || !samples[a]) {
+                status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
+                break;
+            }
+            size_t *st = start[a];
+            uint32_t *sm = samples[a];
             /* The samples by the class A predicts, by counting. */
             const int32_t *prediction = dataset->models[a].records.prediction;
             memset(st, 0, (classes + 1) * sizeof *st);
@@ -1231,12 +1231,11 @@ cascade_status cascade_per_class_evaluate_front(const cascade_per_class_front *f
                 qsort(keys + st[c], st[c + 1] - st[c], sizeof *keys, by_confidence);
             for (size_t s = 0; s < k; s++)
                 sm[s] = keys[s].sample;
-            bucketed[a] = 1;
         }
         eval_chain *chain = &chains[walk.chain_of[policy]];
         if (walk.last[walk.chain_of[policy]] == SIZE_MAX)
             chain->correct = dataset->models[a].records.correct_count;
-        eval_context context = {dataset, a, st, sm, chain};
+        eval_context context = {dataset, a, start[a], samples[a], chain};
         walk_step(&walk, policy, eval_changed, &context);
         unsigned count = 0;
         for (unsigned m = 0; m < models; m++)
@@ -1249,9 +1248,12 @@ cascade_status cascade_per_class_evaluate_front(const cascade_per_class_front *f
     for (size_t c = 0; c < walk.chains; c++)
         free(chains[c].reached);
     free(chains);
+    for (size_t m = 0; m < models && start && samples; m++) {
+        free(start[m]);
+        free(samples[m]);
+    }
     free(start);
     free(samples);
-    free(bucketed);
     free(keys);
     free(index);
     free(reached);
