@@ -568,6 +568,8 @@ static int vertex_by_cost(const void *x, const void *y)
  * vertices of every part not solved exactly (-inf below the cheapest). */
 static size_t envelope(vertex *v, size_t n)
 {
+    if (!n)
+        return 0;
     qsort(v, n, sizeof *v, vertex_by_cost);
     size_t h = 0;
     for (size_t i = 0; i < n; i++) {
