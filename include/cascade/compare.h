@@ -65,10 +65,12 @@ typedef struct cascade_compare_row {
     int calibrated;                  /* confidences were temperature-scaled */
     int ensemble;                    /* stage i answered from the mean of stages 1..i */
     cascade_front_summary summary;
+    int per_class;                   /* 0, or the cascade_per_class_mode of a per-class front */
 } cascade_compare_row;
 
 /* The rows as CSV, columns: metric (with "+temperature" when calibrated),
- * ensemble (1/0), front_points, area, best_accuracy_at_reference_cost,
+ * ensemble (1/0), then per_class (none, thresholds or route) only when
+ * some row has a per-class front, front_points, area, best_accuracy_at_reference_cost,
  * reference_model, reference_cost, reference_accuracy,
  * cost_at_reference_accuracy, cost_low, cost_high. DATASET names the
  * reference model. CASCADE_ERR_IO when a write fails. */

@@ -8,6 +8,8 @@
  * metric; "max_softmax" when absent) and on_front (1/0, written with every
  * candidate point). Any other column (eval_accuracy, accuracy_lo, ...,
  * temperatures) is kept as text, by name, so a pick can carry it along.
+ * A row with a non-empty "policy" cell (a per-class front, cascade/per_class.h)
+ * may leave thresholds empty: its rules are in the policies file.
  *
  * Ownership: cascade_front_table_load() returns a table the caller releases
  * with cascade_front_table_free() (NULL is fine). Every string and array

@@ -91,6 +91,17 @@ cascade_status cascade_write_front_csv_extra(FILE *file, const cascade_dataset *
                                              const cascade_front *front,
                                              const cascade_extra_columns *extra);
 
+/* The front of a per-class sweep (cascade/per_class.h), as
+ * cascade_write_front_csv_extra() with two more columns after the metric:
+ * policy (the row's policy id in the policies file, empty for an ordinary
+ * row) and max_gap. A policy row's models cell is the first model, '>',
+ * and the second models its classes use joined by '|'; its thresholds cell
+ * is empty (they are in the policies file). */
+struct cascade_per_class_front;
+cascade_status cascade_write_per_class_front_csv(FILE *file, const cascade_dataset *dataset,
+                                                const struct cascade_per_class_front *front,
+                                                const cascade_extra_columns *extra);
+
 /* One row per model: name, samples, classes, accuracy, the dataset's score
  * when it is not accuracy (a column named after it: mcc, f1, macro_f1),
  * mean_confidence (in the dataset's metric), cost, aurc, e_aurc
@@ -111,6 +122,12 @@ cascade_status cascade_write_models_json(FILE *file, const cascade_dataset *data
 cascade_status cascade_write_decisions_csv(FILE *file, const cascade_dataset *dataset,
                                            const unsigned *models,
                                            const cascade_decisions *decisions);
+
+/* The same where the answering model varies by sample, as with per-class
+ * routing (cascade/per_class.h): ANSWERED_BY[i] is sample i's model. */
+cascade_status cascade_write_answered_by_csv(FILE *file, const cascade_dataset *dataset,
+                                             const uint32_t *answered_by,
+                                             const cascade_decisions *decisions);
 
 #ifdef __cplusplus
 }

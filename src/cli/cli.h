@@ -123,7 +123,7 @@ cascade_status cli_output_finish(cascade_output *output, cascade_status written,
 enum {
     CLI_OPT_COSTS = 0x100, CLI_OPT_STRIP_TAG, CLI_OPT_IMG_SIZE, CLI_OPT_SPLIT, CLI_OPT_SEED,
     CLI_OPT_FIT_INDEX, CLI_OPT_EVAL_INDEX, CLI_OPT_BOOTSTRAP, CLI_OPT_ACCURACY, CLI_OPT_RANGE,
-    CLI_OPT_SCORE
+    CLI_OPT_SCORE, CLI_OPT_PER_CLASS, CLI_OPT_MIN_CLASS_SAMPLES
 };
 #define CLI_COST_TABLE_LONG_OPTIONS \
     {"costs", required_argument, NULL, CLI_OPT_COSTS}, \
@@ -179,5 +179,32 @@ void cli_held_out_end(cli_held_out *held_out);
 int cli_front_extras(const cli_eval_options *o, const cli_held_out *held_out,
                      const cascade_front *front, unsigned threads,
                      cascade_extra_columns *extra, double **values);
+
+/* ---- per-class policies (cli_per_class.c) ---- */
+#include "cascade/per_class.h"
+
+#define CLI_PER_CLASS_LONG_OPTIONS \
+    {"per-class", optional_argument, NULL, CLI_OPT_PER_CLASS}, \
+    {"min-class-samples", required_argument, NULL, CLI_OPT_MIN_CLASS_SAMPLES}
+
+/* --per-class[=MODE] (also "--per-class MODE" when the next argument is
+ * exactly thresholds or route, which it then consumes) and
+ * --min-class-samples N into O. Returns 1 when OPTION is one of them, with
+ * *CODE EXIT_USAGE for a bad value (already reported); 0 otherwise. */
+int cli_per_class_option(const char *command, int option, const char *arg, int argc,
+                         char **argv, cascade_per_class_options *o, int *code);
+/* Usage checks: --min-class-samples needs --per-class, and a per-class
+ * sweep has two stages, no ensembles, no temperatures, no bootstrap. */
+int cli_per_class_check(const char *command, const cascade_per_class_options *o,
+                        const cascade_sweep_options *sweep, const cascade_dataset_options *load,
+                        const cli_eval_options *eval, int ensemble, int all_points);
+/* The policies file beside a front CSV: FRONT.csv -> FRONT.policies.json
+ * (FRONT -> FRONT.policies.json without .csv). The caller frees it. */
+char *cli_policies_path(const char *front_path);
+/* sweep --per-class: the per-class front of HELD_OUT's fit part, with eval
+ * columns on its eval part, written to OUTPUT_PATH and its policies beside
+ * it, both or neither. Returns the exit code. */
+int cli_per_class_sweep(const cascade_per_class_options *o, const cli_held_out *held_out,
+                        const char *output_path, int quiet, int verbose);
 
 #endif

@@ -13,7 +13,7 @@
 #include "cascade/output.h"
 #include "cascade/sweep.h"
 
-enum { VARIANTS = 2 * CASCADE_METRIC_COUNT };
+enum { VARIANTS = 3 * CASCADE_METRIC_COUNT };
 
 /* Sweeps DATASET one way and summarises its front into ROW. */
 static int run_variant(const cascade_dataset *dataset, const cascade_sweep_options *sweep,
@@ -38,7 +38,28 @@ static int run_variant(const cascade_dataset *dataset, const cascade_sweep_optio
     row->metric = dataset->metric;
     row->calibrated = dataset->calibrated;
     row->ensemble = ensemble;
+    row->per_class = 0;
     cascade_front_free(&front);
+    return status == CASCADE_OK ? EXIT_OK : cli_report(&error);
+}
+
+/* The per-class front of DATASET summarised into ROW. */
+static int run_per_class(const cascade_dataset *dataset, const cascade_per_class_options *o,
+                         const unsigned char *candidates, cascade_compare_row *row)
+{
+    cascade_error error;
+    cascade_error_clear(&error);
+    cascade_per_class_front front;
+    cascade_per_class_options options = *o;
+    options.candidates = candidates;
+    cascade_status status = cascade_per_class_sweep(dataset, &options, &front, &error);
+    if (status == CASCADE_OK)
+        status = cascade_front_summarise(dataset, candidates, &front.front, &row->summary, &error);
+    row->metric = dataset->metric;
+    row->calibrated = dataset->calibrated;
+    row->ensemble = 0;
+    row->per_class = (int)o->mode;
+    cascade_per_class_front_free(&front);
     return status == CASCADE_OK ? EXIT_OK : cli_report(&error);
 }
 
@@ -56,12 +77,14 @@ int cmd_compare(int argc, char **argv)
         {"score", required_argument, NULL, CLI_OPT_SCORE},
         {"format", required_argument, NULL, 'F'},
         {"quiet", no_argument, NULL, 'q'},
+        CLI_PER_CLASS_LONG_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *output_path = NULL, *model_list = NULL;
     cascade_dataset_options load = {.cost_field = "gmacs", .require_labels = 1};
     cascade_sweep_options sweep = {.max_stages = 2};
     int quiet = 0, json = 0, option, code;
+    cascade_per_class_options per_class = {0};
     opterr = 0;
     optind = 1;
     while ((option = getopt_long(argc, argv, ":o:qh", long_options, NULL)) != -1) {
@@ -90,12 +113,21 @@ int cmd_compare(int argc, char **argv)
             cli_print_help(stdout, cli_find_command("compare"));
             return cli_finish_stdout();
         default:
+            if (cli_per_class_option("compare", option, optarg, argc, argv, &per_class, &code)) {
+                if (code != EXIT_OK)
+                    return code;
+                break;
+            }
             if (!cli_sweep_option(option, optarg, &sweep, &load, &model_list, &code))
                 return cli_bad_option("compare", option, argc, argv);
             if (code != EXIT_OK)
                 return code;
         }
     }
+    cli_eval_options no_eval = {0};
+    if ((code = cli_per_class_check("compare", &per_class, &sweep, &load, &no_eval, 0, 0)) !=
+        EXIT_OK)
+        return code;
     if (optind != argc - 1)
         return cli_usage_error("compare", optind >= argc ? "needs a MANIFEST"
                                                           : "takes one MANIFEST, got %d arguments",
@@ -118,9 +150,12 @@ int cmd_compare(int argc, char **argv)
             code = cli_select_models(dataset, model_list, "compare", &candidates);
             sweep.candidates = candidates;
         }
-        /* Ensembles are scored by accuracy only: other scores leave them out. */
+        /* Per metric: plain, ensembled (ensembles are scored by accuracy
+         * only: other scores leave them out), then per-class next to them. */
         for (int ensemble = 0; ensemble <= ensembles && code == EXIT_OK; ensemble++)
             code = run_variant(dataset, &sweep, ensemble, quiet, &rows[row_count++]);
+        if (per_class.mode && code == EXIT_OK)
+            code = run_per_class(dataset, &per_class, candidates, &rows[row_count++]);
         if (dataset != first)
             cascade_dataset_free(dataset);
     }

@@ -14,6 +14,7 @@
 #include "cascade/front_csv.h"
 #include "cascade/guarantee.h"
 #include "cascade/output.h"
+#include "cascade/per_class.h"
 #include "cascade/split.h"
 #include "cascade/sweep.h"
 
@@ -222,6 +223,47 @@ static int pick_guaranteed(const char *manifest, const cascade_guarantee_options
     return code;
 }
 
+/* The policy id of row INDEX of a per-class front, NULL for an ordinary row. */
+static const char *row_policy(const cascade_front_table *table, size_t index)
+{
+    for (size_t e = 0; e < table->extra_count; e++)
+        if (strcmp(table->extra_name[e], "policy") == 0 && table->rows[index].extra[e][0])
+            return table->rows[index].extra[e];
+    return NULL;
+}
+
+/* Row INDEX's policy, from the policies file beside PATH, as a config. The
+ * policy must carry the row's own fit figures: a policies file left over
+ * from another sweep is refused. */
+static cascade_status per_class_config(const cascade_front_table *table, size_t index,
+                                       const char *path, const char *policy, char **json,
+                                       cascade_error *error)
+{
+    char *policies_path = cli_policies_path(path);
+    if (!policies_path)
+        return cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1, "out of memory");
+    cascade_policy_set set;
+    cascade_status status = cascade_policy_set_load(policies_path, &set, error);
+    const cascade_front_row *row = &table->rows[index];
+    char *end = NULL;
+    unsigned long long id = strtoull(policy, &end, 10);
+    if (status == CASCADE_OK && (end == policy || *end || id >= set.count))
+        status = cascade_error_set(error, CASCADE_ERR_FORMAT, path, row->line, -1,
+            "line %lld: policy \"%s\" is not in %s (expected an id below %zu)", row->line,
+            policy, policies_path, set.count);
+    else if (status == CASCADE_OK && (set.policies[id].accuracy != row->accuracy ||
+                                      set.policies[id].cost != row->cost))
+        status = cascade_error_set(error, CASCADE_ERR_FORMAT, path, row->line, -1,
+            "line %lld: policy %llu in %s has other figures than the row (expected the "
+            "policies file written with this front)", row->line, id, policies_path);
+    if (status == CASCADE_OK &&
+        !(*json = cascade_per_class_config_json(table, index, &set, (size_t)id)))
+        status = cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1, "out of memory");
+    cascade_policy_set_free(&set);
+    free(policies_path);
+    return status;
+}
+
 int cmd_pick(int argc, char **argv)
 {
     static const struct option long_options[] = {
@@ -344,7 +386,10 @@ int cmd_pick(int argc, char **argv)
     if (status == CASCADE_OK)
         status = cascade_front_table_pick(table, rule, limit, path, &index, &error);
     char *json = NULL;
-    if (status == CASCADE_OK && !(json = cascade_config_json(table, index)))
+    const char *policy = status == CASCADE_OK ? row_policy(table, index) : NULL;
+    if (policy)
+        status = per_class_config(table, index, path, policy, &json, &error);
+    else if (status == CASCADE_OK && !(json = cascade_config_json(table, index)))
         status = cascade_error_set(&error, CASCADE_ERR_NOMEM, path, -1, -1, "out of memory");
     if (status == CASCADE_OK)
         status = write_config(json, output_path, &error);

@@ -75,16 +75,23 @@ static double cheapest_score(const cascade_dataset *d, const unsigned char *cand
 
 /* ---- JSON ---- */
 
-static cJSON *point_json(const cascade_dataset *d, const cascade_point *p)
+/* POLICY: SIZE_MAX for an ordinary point; else the point is that per-class
+ * policy (the id sweep --per-class gives it with the same options), whose
+ * first model and busiest second model stand in models, and thresholds is
+ * null. */
+static cJSON *point_json(const cascade_dataset *d, const cascade_point *p, size_t policy)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON *models = cJSON_AddArrayToObject(o, "models");
-    cJSON *thresholds = cJSON_AddArrayToObject(o, "thresholds");
+    cJSON *thresholds = policy == SIZE_MAX ? cJSON_AddArrayToObject(o, "thresholds")
+                                           : cJSON_AddNullToObject(o, "thresholds");
     for (unsigned s = 0; s < p->stages; s++) {
         cJSON_AddItemToArray(models, cJSON_CreateString(d->models[p->model[s]].name));
-        if (s + 1 < p->stages)
+        if (s + 1 < p->stages && policy == SIZE_MAX)
             cJSON_AddItemToArray(thresholds, cJSON_CreateNumber(p->threshold[s]));
     }
+    if (policy != SIZE_MAX)
+        cJSON_AddNumberToObject(o, "policy", (double)policy);
     cJSON_AddNumberToObject(o, cascade_score_name(d->score), p->accuracy);
     cJSON_AddNumberToObject(o, "cost", p->cost);
     return o;
@@ -162,8 +169,9 @@ static int add_curve_figures(cJSON *section, const cascade_dataset *d,
  * or eval). */
 static cJSON *section_json(const cascade_dataset *d, const cascade_point *singles,
                            size_t single_count, const cascade_point *front, size_t front_count,
-                           const range *ranges, size_t range_count, const pair_list *pairs,
-                           const section_intervals *intervals, cascade_error *error)
+                           const size_t *policy, const range *ranges, size_t range_count,
+                           const pair_list *pairs, const section_intervals *intervals,
+                           cascade_error *error)
 {
     cJSON *section = cJSON_CreateObject();
     cJSON *list = cJSON_AddArrayToObject(section, "ranges");
@@ -188,8 +196,10 @@ static cJSON *section_json(const cascade_dataset *d, const cascade_point *single
             cJSON *best = cJSON_AddObjectToObject(o, "best");
             cJSON_AddNumberToObject(best, "level", s.best_level);
             add_figure(best, "reduction", s.max_reduction);
-            cJSON_AddItemToObject(best, "point", point_json(d, &front[s.best_point]));
-            cJSON_AddItemToObject(best, "single", point_json(d, &singles[s.best_single]));
+            cJSON_AddItemToObject(best, "point",
+                                  point_json(d, &front[s.best_point],
+                                             policy ? policy[s.best_point] : SIZE_MAX));
+            cJSON_AddItemToObject(best, "single", point_json(d, &singles[s.best_single], SIZE_MAX));
         } else {
             cJSON_AddNullToObject(o, "best");
         }
@@ -212,7 +222,9 @@ static cJSON *section_json(const cascade_dataset *d, const cascade_point *single
         if (matches[i].point == SIZE_MAX)
             cJSON_AddNullToObject(o, "match");
         else
-            cJSON_AddItemToObject(o, "match", point_json(d, &front[matches[i].point]));
+            cJSON_AddItemToObject(o, "match",
+                                  point_json(d, &front[matches[i].point],
+                                             policy ? policy[matches[i].point] : SIZE_MAX));
         add_figure(o, "speedup", matches[i].speedup);
         cJSON_AddItemToArray(single_list, o);
     }
@@ -249,6 +261,7 @@ typedef struct summary_inputs {
     const cli_held_out *held_out;
     const unsigned char *candidates;
     const cascade_front *front;
+    const cascade_per_class_front *per_class; /* NULL, or the front FRONT belongs to */
     const range *ranges;
     size_t range_count;
     int csv;                             /* --format csv */
@@ -503,8 +516,11 @@ static int write_summary(const summary_inputs *in, FILE *file, int *expected)
         (code = bootstrap_intervals(in, fit, singles, single_count, &pairs, &intervals,
                                     storage)) != EXIT_OK)
         goto done;
-    cJSON *section = section_json(fit, singles, single_count, in->front->points, n, in->ranges,
-                                  in->range_count, &pairs,
+    const size_t *policy = in->per_class ? in->per_class->policy : NULL;
+    if (in->per_class)
+        cJSON_AddNumberToObject(root, "per_class_policies", (double)in->per_class->policies.count);
+    cJSON *section = section_json(fit, singles, single_count, in->front->points, n, policy,
+                                  in->ranges, in->range_count, &pairs,
                                   in->bootstrap && !eval ? &intervals : NULL, &error);
     if (!section) {
         code = cli_report(&error);
@@ -516,7 +532,10 @@ static int write_summary(const summary_inputs *in, FILE *file, int *expected)
          * front chosen again. */
         size_t eval_count;
         if (single_points(eval, in->candidates, eval_singles, &eval_count, &error) != CASCADE_OK ||
-            cascade_evaluate_points(eval, in->front->points, n, eval_front, &error) != CASCADE_OK) {
+            (in->per_class
+                 ? cascade_per_class_evaluate_front(in->per_class, eval, eval_front, &error)
+                 : cascade_evaluate_points(eval, in->front->points, n, eval_front, &error)) !=
+                CASCADE_OK) {
             code = cli_report(&error);
             goto done;
         }
@@ -524,7 +543,7 @@ static int write_summary(const summary_inputs *in, FILE *file, int *expected)
             (code = bootstrap_intervals(in, eval, eval_singles, eval_count, &pairs, &intervals,
                                         storage)) != EXIT_OK)
             goto done;
-        section = section_json(eval, eval_singles, eval_count, eval_front, n, in->ranges,
+        section = section_json(eval, eval_singles, eval_count, eval_front, n, policy, in->ranges,
                                in->range_count, &pairs, in->bootstrap ? &intervals : NULL,
                                &error);
         if (!section) {
@@ -579,9 +598,11 @@ int cmd_summary(int argc, char **argv)
         {"bootstrap", required_argument, NULL, CLI_OPT_BOOTSTRAP},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
+        CLI_PER_CLASS_LONG_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *output_path = NULL, *results = NULL, *model_list = NULL;
+    cascade_per_class_options per_class = {0};
     cascade_dataset_options load = {.cost_field = "gmacs", .require_labels = 0};
     cascade_sweep_options sweep = {.max_stages = 2};
     cli_eval_options eval = {0};
@@ -629,6 +650,11 @@ int cmd_summary(int argc, char **argv)
             cli_print_help(stdout, cli_find_command("summary"));
             return cli_finish_stdout();
         default:
+            if (cli_per_class_option("summary", option, optarg, argc, argv, &per_class, &code)) {
+                if (code != EXIT_OK)
+                    return code;
+                break;
+            }
             code = cli_sweep_or_eval_option("summary", option, optarg, &sweep, &load, &model_list,
                                             &eval, argc, argv);
             if (code != EXIT_OK)
@@ -637,6 +663,10 @@ int cmd_summary(int argc, char **argv)
     }
     if ((code = cli_eval_check(&eval, "summary")) != EXIT_OK)
         return code;
+    if ((code = cli_per_class_check("summary", &per_class, &sweep, &load, &eval, 0, 0)) != EXIT_OK)
+        return code;
+    if (results && per_class.mode)
+        return cli_usage_error("summary", "--per-class needs a MANIFEST (tables have no samples)");
     if (results) {
         if (optind != argc)
             return cli_usage_error("summary", "takes --accuracy or a MANIFEST, not both");
@@ -710,14 +740,22 @@ int cmd_summary(int argc, char **argv)
     sweep.progress_context = &progress;
     if (!quiet)
         sweep.estimate = cli_print_estimate;
-    cascade_status status = cascade_sweep(held_out.fit, &sweep, &front, NULL, &error);
+    cascade_per_class_front per_class_front = {0};
+    per_class.candidates = candidates;
+    per_class.threads = sweep.threads;
+    cascade_status status = per_class.mode
+        ? cascade_per_class_sweep(held_out.fit, &per_class, &per_class_front, &error)
+        : cascade_sweep(held_out.fit, &sweep, &front, NULL, &error);
     cli_progress_end(&progress);
     if (status != CASCADE_OK) {
         code = cli_report(&error);
     } else {
         summary_inputs in = {.source = results ? results : argv[optind], .costs = eval.costs,
                              .cost = load.cost_field, .dataset = dataset, .held_out = &held_out,
-                             .candidates = candidates, .front = &front, .ranges = ranges,
+                             .candidates = candidates,
+                             .front = per_class.mode ? &per_class_front.front : &front,
+                             .per_class = per_class.mode ? &per_class_front : NULL,
+                             .ranges = ranges,
                              .range_count = range_count, .csv = csv, .expect = expect,
                              .expect_count = expect_count, .bootstrap = eval.bootstrap,
                              .seed = eval.seed};
@@ -739,6 +777,7 @@ int cmd_summary(int argc, char **argv)
         }
     }
     cascade_front_free(&front);
+    cascade_per_class_front_free(&per_class_front);
     free(candidates);
     cli_held_out_end(&held_out);
     cascade_dataset_free(dataset);

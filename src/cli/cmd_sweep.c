@@ -72,6 +72,7 @@ int cmd_sweep(int argc, char **argv)
         {"ensemble", no_argument, NULL, 'e'},
         {"score", required_argument, NULL, CLI_OPT_SCORE},
         {"precise", no_argument, NULL, 'P'},
+        CLI_PER_CLASS_LONG_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *output_path = NULL;
@@ -80,6 +81,7 @@ int cmd_sweep(int argc, char **argv)
     int quiet = 0, verbose = 0, all_points = 0, ensemble = 0, option;
     const char *model_list = NULL;
     cli_eval_options eval = {0};
+    cascade_per_class_options per_class = {0};
     int code;
     opterr = 0;
     optind = 1;
@@ -119,6 +121,11 @@ int cmd_sweep(int argc, char **argv)
             cli_print_help(stdout, cli_find_command("sweep"));
             return cli_finish_stdout();
         default:
+            if (cli_per_class_option("sweep", option, optarg, argc, argv, &per_class, &code)) {
+                if (code != EXIT_OK)
+                    return code;
+                break;
+            }
             code = cli_sweep_or_eval_option("sweep", option, optarg, &sweep, &load, &model_list,
                                             &eval, argc, argv);
             if (code != EXIT_OK)
@@ -127,6 +134,12 @@ int cmd_sweep(int argc, char **argv)
     }
     if ((code = cli_eval_check(&eval, "sweep")) != EXIT_OK)
         return code;
+    if ((code = cli_per_class_check("sweep", &per_class, &sweep, &load, &eval, ensemble,
+                                    all_points)) != EXIT_OK)
+        return code;
+    if (per_class.mode && (!output_path || strcmp(output_path, "-") == 0))
+        return cli_usage_error("sweep", "--per-class writes its policies beside the front: give "
+                                        "-o FILE.csv (they go to FILE.policies.json)");
     if (all_points && (eval.split > 0 || eval.fit_index || eval.eval_index || eval.bootstrap))
         return cli_usage_error("sweep", "--points all writes fit figures only; drop it to get "
                                         "held-out or bootstrap columns");
@@ -163,6 +176,15 @@ int cmd_sweep(int argc, char **argv)
             return code;
         }
         sweep.candidates = candidates;
+    }
+    if (per_class.mode) {
+        per_class.candidates = candidates;
+        per_class.threads = sweep.threads;
+        code = cli_per_class_sweep(&per_class, &held_out, output_path, quiet, verbose);
+        cli_held_out_end(&held_out);
+        free(candidates);
+        cascade_dataset_free(dataset);
+        return code;
     }
     cascade_front front, points;
     cascade_front_init(&front);

@@ -18,6 +18,10 @@
 
 #define SCORE_DOCS \
     {"--score NAME", "What the front is scored by: accuracy (default), mcc (Matthews correlation; its R_K form for more than two classes, as scikit-learn computes it), f1 (F1 of class 1; two classes only) or macro_f1 (mean F1 over the classes that are a label or a prediction). The score column is named after it. Not with multi-labels, table-only models, --ensemble or --bootstrap; chains of 3+ stages need two classes. See docs/scores.md."}
+/* Shared by sweep, summary and compare. */
+#define PER_CLASS_DOCS \
+    {"--per-class [thresholds|route]", "Two-stage policies whose threshold depends on the class the first model predicts (thresholds, the default), and with route also the second model (FrugalML's policy). Writes the policies to FILE.policies.json beside -o FILE.csv (both or neither), with columns policy (the row's policy id there) and max_gap (how far the exact front may lie above the row before the next row's cost; 0 where solved exactly). Not with --stages 3+, --ensemble, --calibrate, --bootstrap or --points all. See docs/per-class.md."}, \
+    {"--min-class-samples N", "With --per-class: classes that the first model predicts for fewer than N samples (of the fit part) share one pooled rule (default 50)."}
 
 static const cli_option_doc sweep_options[] = {
     {"-o, --output FILE", "Write the front to FILE (atomically) instead of standard output."},
@@ -40,6 +44,7 @@ static const cli_option_doc sweep_options[] = {
     HELD_OUT_DOCS,
     {"--bootstrap B", "Add accuracy_lo, accuracy_hi, cost_lo and cost_hi: 95% percentile intervals from B resamples of the samples (of eval with a split)."},
     {"--precise", "Compute confidences of float16/float32 logits in double precision with libm's exp (slower; the default vectorised exp is within about 3e-7 relative, which can reorder samples whose confidences differ by less)."},
+    PER_CLASS_DOCS,
     {"-h, --help", "Show this help."},
     {NULL, NULL}};
 
@@ -86,6 +91,7 @@ static const cli_option_doc pick_options[] = {
 
 static const cli_option_doc apply_options[] = {
     {"-o, --output FILE", "Write the decisions to FILE (atomically) instead of standard output."},
+    {"--split FRACTION, --seed S, --fit-index FILE, --eval-index FILE", "The split the front was swept with: also print the realised figures on its fit part and on its eval part (the front's accuracy, cost and eval_* columns)."},
     {"--cost FIELD", "Per-sample cost: the numeric manifest field FIELD of each model (default gmacs); use the field the front was swept with."},
     {"-q, --quiet", "Do not print the summary line, nor anything else but errors."},
     {"-h, --help", "Show this help."},
@@ -124,6 +130,8 @@ static const cli_option_doc compare_options[] = {
     {"--score NAME", "Score the fronts by mcc, f1 or macro_f1 instead of accuracy: the reference columns are named after it (best_mcc_at_reference_cost, ...) and the ensemble variants are left out (ensembles are scored by accuracy only)."},
     {"--threads N", "Worker threads (default: one per online CPU)."},
     {"-q, --quiet", "Print nothing on standard error except errors (no progress)."},
+    {"--per-class [thresholds|route]", "Add, per metric, a row for the per-class front (as 'cascade sweep --per-class' finds it) next to the single-threshold rows, and a per_class column (none, thresholds or route)."},
+    {"--min-class-samples N", "With --per-class: the smallest class with its own rule (default 50)."},
     {"-h, --help", "Show this help."},
     {NULL, NULL}};
 
@@ -164,6 +172,8 @@ static const cli_option_doc summary_options[] = {
     {"--bootstrap B", "Add 95% percentile intervals (NAME_lo, NAME_hi) of each range's mean_reduction, each pair's apgr and the aiq, all from the same B resamples of the samples (of the eval part with a split); --seed seeds them."},
     {"-q, --quiet", "Print nothing on standard error except errors."},
     {"-v, --verbose", "Report the sizes of the fit and eval parts."},
+    {"--per-class [thresholds|route]", "Summarise the per-class front instead (as 'cascade sweep --per-class' finds it, on the fit part with a split); its points carry the policy id that sweep gives them and null thresholds."},
+    {"--min-class-samples N", "With --per-class: the smallest class with its own rule (default 50)."},
     {"-h, --help", "Show this help."},
     {NULL, NULL}};
 
@@ -185,6 +195,11 @@ const cli_command cli_commands[] = {
      "eval_cost follow: the same points on the eval part. With --bootstrap,\n"
      "accuracy_lo, accuracy_hi, cost_lo and cost_hi follow: 95% percentile\n"
      "intervals (of the eval figures with a split).\n\n"
+     "With --per-class, the front of two-stage policies that give each class the\n"
+     "first model predicts its own threshold (and with route its own second model),\n"
+     "plus the single models: each policy row has an empty thresholds cell, a\n"
+     "policy id into FILE.policies.json and max_gap; pick turns a row into a config\n"
+     "that apply reproduces.\n\n"
      "MANIFEST is JSON: {\"labels\": FILE, \"models\": [{\"name\": N, \"logits\": FILE,\n"
      "\"gmacs\": X}, ...]}, paths relative to it. Give raw scores as \"logits\" and\n"
      "softmax outputs as \"probs\". Files are .npy (float16/32/64) or .csv.\n"
@@ -269,6 +284,9 @@ const cli_command cli_commands[] = {
      "JSON: the cheapest point whose accuracy is at least A, or the most accurate\n"
      "point whose cost is at most C. Ties go to the more accurate (or cheaper)\n"
      "point, then to the earlier row.\n\n"
+     "A row of a per-class front (one with a policy id) becomes a per-class\n"
+     "config: its policy, read from FRONT.policies.json beside FRONT, as one\n"
+     "threshold and one second model per class (see cascade help apply).\n\n"
      "The config holds models (stage names), thresholds, metric, accuracy, cost\n"
      "and answered (fraction answered by each stage), plus every other column of\n"
      "the front such as eval_accuracy and eval_cost. A front swept with\n"
@@ -288,7 +306,7 @@ const cli_command cli_commands[] = {
      "eval part). When no threshold passes, it exits with status 1.",
      pick_options},
     {"apply", cmd_apply, "run a chosen cascade over a manifest's scores, one decision per sample",
-     "cascade apply CONFIG MANIFEST [-o FILE] [--cost FIELD] [--quiet]",
+     "cascade apply CONFIG MANIFEST [-o FILE] [--cost FIELD] [--quiet] [--split F --seed S]",
      "Runs the cascade in CONFIG (as cascade pick prints it) over every sample of\n"
      "MANIFEST: a sample stops at the first stage whose confidence is >= that\n"
      "stage's threshold, and the last stage always answers. Labels are optional.\n\n"
@@ -303,7 +321,12 @@ const cli_command cli_commands[] = {
      "so unlabelled data works); then +ensemble: stage i answers from the mean of\n"
      "the probabilities of stages 1..i. Every model in CONFIG must be in\n"
      "MANIFEST. A manifest of saved records (cascade records) works when its\n"
-     "metric and temperatures are exactly the config's, and never with +ensemble.",
+     "metric and temperatures are exactly the config's, and never with +ensemble.\n\n"
+     "A per-class config (\"kind\": \"per-class\", from a front swept with\n"
+     "--per-class) gives each class the first model predicts its own threshold and\n"
+     "second model: a sample answers at \"first\" when its confidence is >= its\n"
+     "class's threshold or the class never escalates (null), else at the class's\n"
+     "second model. The model column then names the model that answered.",
      apply_options},
     {"synth", cmd_synth, "write a realistic synthetic dataset (labels, logits, manifest)",
      "cascade synth -o DIR --models M --samples K --classes C --seed S [options]",

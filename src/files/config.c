@@ -407,17 +407,5 @@ char *cascade_config_json_guaranteed(const cascade_front_table *table, size_t in
         if (!ok)
             cJSON_Delete(object);
     }
-    char *text = ok ? cJSON_Print(root) : NULL;
-    cJSON_Delete(root);
-    if (!text)
-        return NULL;
-    /* cJSON allocates with malloc unless hooks say otherwise; add the newline. */
-    size_t len = strlen(text);
-    char *line = malloc(len + 2);
-    if (line) {
-        memcpy(line, text, len);
-        memcpy(line + len, "\n", 2);
-    }
-    cJSON_free(text);
-    return line;
+    return cascade_json_text_line(root, ok);
 }

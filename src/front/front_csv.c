@@ -290,8 +290,14 @@ static void data_row(reader *r)
     char expected[96];
     snprintf(expected, sizeof expected, "%u numbers joined by ';', one per stage but the last",
              row->stages - 1);
-    if (!parse_list(cell[col[COL_THRESHOLDS]], ';', row->stages - 1, -INFINITY, INFINITY,
-                    row->threshold)) {
+    /* A per-class row keeps its thresholds in the policies file. */
+    const char *policy = "";
+    for (size_t e = 0; e < t->extra_count; e++)
+        if (strcmp(t->extra_name[e], "policy") == 0)
+            policy = cell[in->extra_column[e]];
+    int per_class = policy[0] && !cell[col[COL_THRESHOLDS]][0];
+    if (!per_class && !parse_list(cell[col[COL_THRESHOLDS]], ';', row->stages - 1, -INFINITY,
+                                  INFINITY, row->threshold)) {
         bad_cell(r, CASCADE_ERR_FORMAT, (size_t)col[COL_THRESHOLDS], cell[col[COL_THRESHOLDS]],
                  expected);
         goto fail;

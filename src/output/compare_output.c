@@ -25,6 +25,20 @@ static const char *column_name(const cascade_dataset *dataset, size_t c, char *b
     return buf;
 }
 
+static int any_per_class(const cascade_compare_row *rows, size_t count)
+{
+    for (size_t r = 0; r < count; r++)
+        if (rows[r].per_class)
+            return 1;
+    return 0;
+}
+
+static const char *per_class_text(const cascade_compare_row *row)
+{
+    static const char *const names[] = {"none", "thresholds", "route"};
+    return names[row->per_class >= 0 && row->per_class <= 2 ? row->per_class : 0];
+}
+
 static void metric_text(const cascade_compare_row *row, char *buf)
 {
     snprintf(buf, 64, "%s%s", cascade_metric_name(row->metric),
@@ -46,14 +60,21 @@ cascade_status cascade_write_compare_csv(FILE *file, const cascade_dataset *data
                                          const cascade_compare_row *rows, size_t count)
 {
     char name[64];
-    for (size_t c = 0; c < COLUMN_COUNT; c++)
+    int per_class = any_per_class(rows, count);
+    for (size_t c = 0; c < COLUMN_COUNT; c++) {
         cascade_csv_field(file, column_name(dataset, c, name), c + 1 == COLUMN_COUNT);
+        if (c == 1 && per_class)
+            cascade_csv_field(file, "per_class", 0);
+    }
     for (size_t r = 0; r < count; r++) {
         const cascade_front_summary *s = &rows[r].summary;
         char text[64], number[32];
         metric_text(&rows[r], text);
         cascade_csv_field(file, text, 0);
-        fprintf(file, "%d,%zu,", rows[r].ensemble != 0, s->points);
+        fprintf(file, "%d,", rows[r].ensemble != 0);
+        if (per_class)
+            cascade_csv_field(file, per_class_text(&rows[r]), 0);
+        fprintf(file, "%zu,", s->points);
         cascade_format_double(s->area, number);
         cascade_csv_field(file, number, 0);
         cascade_format_double(s->best_accuracy_at_reference_cost, number);
@@ -73,7 +94,7 @@ cascade_status cascade_write_compare_json(FILE *file, const cascade_dataset *dat
                                           const cascade_compare_row *rows, size_t count)
 {
     cJSON *array = cJSON_CreateArray();
-    int ok = array != NULL;
+    int ok = array != NULL, per_class = any_per_class(rows, count);
     for (size_t r = 0; ok && r < count; r++) {
         const cascade_front_summary *s = &rows[r].summary;
         cJSON *object = cJSON_CreateObject();
@@ -88,6 +109,7 @@ cascade_status cascade_write_compare_json(FILE *file, const cascade_dataset *dat
         row_numbers(&rows[r], values);
         ok = cJSON_AddStringToObject(object, COLUMNS[0], text) &&
              cJSON_AddBoolToObject(object, COLUMNS[1], rows[r].ensemble != 0) &&
+             (!per_class || cJSON_AddStringToObject(object, "per_class", per_class_text(&rows[r]))) &&
              cJSON_AddNumberToObject(object, COLUMNS[2], (double)s->points) &&
              cJSON_AddItemToObject(object, COLUMNS[3], cascade_json_exact_number(s->area)) &&
              cJSON_AddItemToObject(object, column_name(dataset, 4, name),

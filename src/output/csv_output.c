@@ -3,6 +3,9 @@
 #include "cascade/selective_risk.h"
 
 #include <csv.h>
+#include <stdint.h>
+
+#include "cascade/per_class.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,14 +106,54 @@ static void temperatures_field(FILE *file, const cascade_dataset *dataset,
     joined_numbers(file, t, p->stages, 1);
 }
 
+/* A per-class row's models cell: the first model, '>', and every second
+ * model some class escalates to, joined by '|'. */
+static char *policy_models(const cascade_dataset *dataset, const cascade_per_class_front *pc,
+                           size_t row, cascade_policy_walk *walk)
+{
+    const cascade_policy_set *set = &pc->policies;
+    size_t index = pc->policy[row];
+    const cascade_class_rule *rules = cascade_policy_walk_step(walk, index);
+    size_t len = strlen(dataset->models[set->policies[index].first].name) + 2;
+    unsigned char *used = calloc(dataset->model_count ? dataset->model_count : 1, 1);
+    if (!used)
+        return NULL;
+    for (size_t c = 0; c < set->classes; c++)
+        if (rules[c].second >= 0 && !used[rules[c].second]) {
+            used[rules[c].second] = 1;
+            len += strlen(dataset->models[rules[c].second].name) + 1;
+        }
+    char *names = malloc(len);
+    if (names) {
+        strcpy(names, dataset->models[set->policies[index].first].name);
+        strcat(names, ">");
+        int first = 1;
+        for (size_t m = 0; m < dataset->model_count; m++)
+            if (used[m]) {
+                if (!first)
+                    strcat(names, "|");
+                strcat(names, dataset->models[m].name);
+                first = 0;
+            }
+    }
+    free(used);
+    return names;
+}
+
 /* FRONT_MARKS: NULL for a plain front, else the front to mark points on.
- * EXTRA: NULL, or columns to append after the metric. A calibrated dataset
- * adds temperatures last, so that every other column keeps its place. */
+ * PER_CLASS: NULL, or the per-class front POINTS belongs to: its rows get
+ * policy and max_gap columns after the metric. EXTRA: NULL, or columns to
+ * append after those. A calibrated dataset adds temperatures last, so that
+ * every other column keeps its place. */
 static cascade_status write_points(FILE *file, const cascade_dataset *dataset,
                                    const cascade_front *points,
                                    const cascade_front *front_marks, int ensemble,
+                                   const cascade_per_class_front *per_class,
                                    const cascade_extra_columns *extra)
 {
+    cascade_policy_walk walk = {0};
+    if (per_class && cascade_policy_walk_init(&walk, &per_class->policies) != CASCADE_OK)
+        return CASCADE_ERR_NOMEM;
     char metric[64];
     cascade_metric_label(dataset, ensemble, metric);
     size_t extras = extra ? extra->count : 0;
@@ -119,6 +162,8 @@ static cascade_status write_points(FILE *file, const cascade_dataset *dataset,
      * read as one by accuracy. */
     fprintf(file, "models,thresholds,%s,cost,stages,answered,%smetric",
             cascade_score_name(dataset->score), front_marks ? "on_front," : "");
+    if (per_class)
+        fputs(",policy,max_gap", file);
     fputc(extras || temperatures ? ',' : '\n', file);
     for (size_t c = 0; c < extras; c++)
         cascade_csv_field(file, extra->names[c], c + 1 == extras && !temperatures);
@@ -126,28 +171,45 @@ static cascade_status write_points(FILE *file, const cascade_dataset *dataset,
         cascade_csv_field(file, "temperatures", 1);
     for (size_t i = 0; i < points->count; i++) {
         const cascade_point *p = &points->points[i];
-        size_t len = 1;
-        for (unsigned s = 0; s < p->stages; s++)
-            len += strlen(dataset->models[p->model[s]].name) + 1;
-        char *names = malloc(len);
-        if (!names)
+        int policy = per_class && per_class->policy[i] != SIZE_MAX;
+        char *names = policy ? policy_models(dataset, per_class, i, &walk) : NULL;
+        if (!policy) {
+            size_t len = 1;
+            for (unsigned s = 0; s < p->stages; s++)
+                len += strlen(dataset->models[p->model[s]].name) + 1;
+            if ((names = malloc(len))) {
+                names[0] = '\0';
+                for (unsigned s = 0; s < p->stages; s++) {
+                    if (s)
+                        strcat(names, ">");
+                    strcat(names, dataset->models[p->model[s]].name);
+                }
+            }
+        }
+        if (!names) {
+            cascade_policy_walk_free(&walk);
             return CASCADE_ERR_NOMEM;
-        names[0] = '\0';
-        for (unsigned s = 0; s < p->stages; s++) {
-            if (s)
-                strcat(names, ">");
-            strcat(names, dataset->models[p->model[s]].name);
         }
         cascade_csv_field(file, names, 0);
         free(names);
-        joined_numbers(file, p->threshold, p->stages - 1, 0);
+        if (policy)
+            cascade_csv_field(file, "", 0);
+        else
+            joined_numbers(file, p->threshold, p->stages - 1, 0);
         number_field(file, p->accuracy, 0);
         number_field(file, p->cost, 0);
         fprintf(file, "%u,", p->stages);
         joined_numbers(file, p->answered, p->stages, 0);
         if (front_marks)
             fprintf(file, "%d,", on_front(front_marks, p));
-        cascade_csv_field(file, metric, !extras && !temperatures);
+        cascade_csv_field(file, metric, !extras && !temperatures && !per_class);
+        if (per_class) {
+            if (policy)
+                fprintf(file, "%zu,", per_class->policy[i]);
+            else
+                fputc(',', file);
+            number_field(file, per_class->max_gap[i], !extras && !temperatures);
+        }
         for (size_t c = 0; c < extras; c++) {
             double v = extra->values[i * extras + c];
             int last = c + 1 == extras && !temperatures;
@@ -159,26 +221,27 @@ static cascade_status write_points(FILE *file, const cascade_dataset *dataset,
         if (temperatures)
             temperatures_field(file, dataset, p);
     }
+    cascade_policy_walk_free(&walk);
     return ferror(file) ? CASCADE_ERR_IO : CASCADE_OK;
 }
 
 cascade_status cascade_write_front_csv(FILE *file, const cascade_dataset *dataset,
                                        const cascade_front *front)
 {
-    return write_points(file, dataset, front, NULL, 0, NULL);
+    return write_points(file, dataset, front, NULL, 0, NULL, NULL);
 }
 
 cascade_status cascade_write_front_csv_extra(FILE *file, const cascade_dataset *dataset,
                                              const cascade_front *front,
                                              const cascade_extra_columns *extra)
 {
-    return write_points(file, dataset, front, NULL, 0, extra);
+    return write_points(file, dataset, front, NULL, 0, NULL, extra);
 }
 
 cascade_status cascade_write_ensemble_front_csv(FILE *file, const cascade_dataset *dataset,
                                                 const cascade_front *front)
 {
-    return write_points(file, dataset, front, NULL, 1, NULL);
+    return write_points(file, dataset, front, NULL, 1, NULL, NULL);
 }
 
 cascade_status cascade_write_points_csv(FILE *file, const cascade_dataset *dataset,
@@ -186,7 +249,14 @@ cascade_status cascade_write_points_csv(FILE *file, const cascade_dataset *datas
                                         const cascade_front *front)
 {
     qsort(points->points, points->count, sizeof *points->points, by_point);
-    return write_points(file, dataset, points, front, 0, NULL);
+    return write_points(file, dataset, points, front, 0, NULL, NULL);
+}
+
+cascade_status cascade_write_per_class_front_csv(FILE *file, const cascade_dataset *dataset,
+                                                const cascade_per_class_front *front,
+                                                const cascade_extra_columns *extra)
+{
+    return write_points(file, dataset, &front->front, NULL, 0, front, extra);
 }
 
 cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *dataset)

@@ -17,4 +17,8 @@ cJSON *cascade_json_exact_number(double value);
  * member failed to build) reports out of memory without printing. */
 cascade_status cascade_json_print(FILE *file, cJSON *value, int ok_so_far);
 
+/* VALUE pretty-printed with a newline, as text the caller frees with
+ * free(); deletes VALUE. NULL when out of memory or OK_SO_FAR is 0. */
+char *cascade_json_text_line(cJSON *value, int ok_so_far);
+
 #endif

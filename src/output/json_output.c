@@ -3,6 +3,8 @@
 #include "cascade/selective_risk.h"
 
 #include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "output/json_number.h"
 
@@ -25,6 +27,23 @@ cascade_status cascade_json_print(FILE *file, cJSON *value, int ok_so_far)
     fputc('\n', file);
     cJSON_free(text);
     return ferror(file) ? CASCADE_ERR_IO : CASCADE_OK;
+}
+
+char *cascade_json_text_line(cJSON *value, int ok_so_far)
+{
+    char *text = ok_so_far ? cJSON_Print(value) : NULL;
+    cJSON_Delete(value);
+    if (!text)
+        return NULL;
+    /* cJSON allocates with malloc unless hooks say otherwise; add the newline. */
+    size_t len = strlen(text);
+    char *line = malloc(len + 2);
+    if (line) {
+        memcpy(line, text, len);
+        memcpy(line + len, "\n", 2);
+    }
+    cJSON_free(text);
+    return line;
 }
 
 cascade_status cascade_write_models_json(FILE *file, const cascade_dataset *dataset)
