@@ -14,6 +14,7 @@
 #define CASCADE_DATASET_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cascade/calibration.h"
 #include "cascade/manifest.h"
@@ -125,6 +126,13 @@ cascade_status cascade_dataset_load(const char *manifest_path,
                                     cascade_error *error);
 
 void cascade_dataset_free(cascade_dataset *dataset);
+
+/* A 64-bit hash of everything a sweep reads from DATASET: the sample
+ * count, the metric, and per model its name, cost, temperature and records
+ * (predictions, confidences, correctness). Two datasets with the same
+ * fingerprint give the same sweep; it tells shards of different inputs
+ * apart, it is no defence against a crafted collision. */
+uint64_t cascade_dataset_fingerprint(const cascade_dataset *dataset);
 
 /* Index of the model named NAME, or -1. */
 long cascade_dataset_find(const cascade_dataset *dataset, const char *name);

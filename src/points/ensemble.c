@@ -475,6 +475,9 @@ cascade_status cascade_sweep_ensemble(const cascade_dataset *dataset,
     if (options->all_points)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
             "every candidate point was asked for (expected the front only with ensembling)");
+    if (options->shard_count >= 2 || options->seed)
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
+            "an ensembled sweep was asked to shard or seed (expected a sweep without ensembling)");
     if (!dataset->has_labels)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT,
             dataset->manifest ? dataset->manifest->path : NULL, -1, -1,
