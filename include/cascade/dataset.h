@@ -105,6 +105,10 @@ typedef struct cascade_dataset_options {
                                   their rows split over the threads */
     int precise;               /* confidences of float16/32 logits in double precision
                                   (see cascade_records_options) */
+    /* Load only these models of the manifest (cascade_manifest_keep()), in
+     * manifest order; NULL: every model. For a map step over a cluster. */
+    const char *const *only_models;   /* [only_model_count] */
+    size_t only_model_count;
 } cascade_dataset_options;
 
 /* Loads the manifest, the labels and every model's records. With

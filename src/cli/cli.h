@@ -189,5 +189,6 @@ char *cli_sweep_identity(const cascade_dataset *dataset, const cli_held_out *hel
 int cli_load_seed_front(const char *path, const cascade_dataset *dataset, cascade_front *seed);
 
 int cmd_merge(int argc, char **argv);
+int cmd_merge_records(int argc, char **argv);
 
 #endif

@@ -128,6 +128,14 @@ static const cli_option_doc records_options[] = {
     {"--threads N", "Worker threads for the per-model pass (default: one per online CPU)."},
     {"-q, --quiet", "Print nothing on standard error except errors."},
     {"--precise", "Compute confidences of float16/float32 logits in double precision with libm's exp (slower; the default vectorised exp is within about 3e-7 relative, which can reorder samples whose confidences differ by less)."},
+    {"--models A,B,C", "Compute the records of the named models only (a map step; see cascade merge-records)."},
+    {"--shard I/N", "Compute the records of shard I (1 to N) of N only: a contiguous block of the manifest's models, recorded as such so that cascade merge-records can tell when one is missing."},
+    {"-h, --help", "Show this help."},
+    {NULL, NULL}};
+
+static const cli_option_doc merge_records_options[] = {
+    {"-o, --output DIR", "Folder to write manifest.json into (created if missing); the records files stay where they are."},
+    {"-q, --quiet", "Print nothing on standard error except errors."},
     {"-h, --help", "Show this help."},
     {NULL, NULL}};
 
@@ -178,6 +186,15 @@ const cli_command cli_commands[] = {
      "\"gmacs\": X}, ...]}, paths relative to it. Give raw scores as \"logits\" and\n"
      "softmax outputs as \"probs\". Files are .npy (float16/32/64) or .csv.",
      sweep_options},
+    {"merge-records", cmd_merge_records, "merge the records folders of a map step into one manifest",
+     "cascade merge-records DIR... -o DIR",
+     "Reads the records folders that 'cascade records --shard I/N' or\n"
+     "'cascade records --models A,B' wrote for parts of one manifest, checks that\n"
+     "they agree on the labels and the metric, that no model is in two parts and,\n"
+     "for shards, that every shard is there once, and writes one records manifest\n"
+     "that lists every model (shards in order, so in the source manifest's order)\n"
+     "and refers to the parts' files by relative paths. Sweep it as any manifest.",
+     merge_records_options},
     {"merge", cmd_merge, "merge the partial fronts of a sharded sweep into its front (CSV)",
      "cascade merge PARTIAL... [-o FILE]",
      "Reads the partial fronts that 'cascade sweep --shard I/N -o PARTIAL' wrote,\n"
