@@ -8,7 +8,7 @@
  *                        front, as one canonical line: parts of one sweep
  *                        carry the same TEXT
  *   chains C             chains of 2+ stages this shard covered
- *   work W               their estimated work, in sample visits
+ *   work W               their estimated work, in nanoseconds of one core
  *   columns HEADER       the header row of the front CSV
  *   point S M1,..,MS T1;..;T(S-1) ACCURACY COST ROW
  *                        one per point of the shard's front: model indices,

@@ -61,7 +61,8 @@ typedef struct cascade_sweep_stats {
     size_t candidates;         /* operating points considered */
     size_t chains_total;       /* chains of two or more stages in the whole search */
     size_t chains_assigned;    /* of them, those of this shard (all when unsharded) */
-    double work_total;         /* estimated work of all chains, in sample visits */
+    double work_total;         /* estimated work of all chains, in nanoseconds of one
+                                  core of the machine the cost model was measured on */
     double work_assigned;      /* of it, this shard's */
     size_t seed_used;          /* seed points re-evaluated and used for skipping */
     size_t seed_ignored;       /* seed points left out (see OPTIONS->seed) */

@@ -207,10 +207,10 @@ int cmd_sweep(int argc, char **argv)
                       "%zu candidate points, %zu on the front",
                       stats.chains_swept, stats.chains_skipped, stats.candidates, front.count);
         if (verbose && !quiet && !ensemble)
-            cli_error("shard %u/%u: %zu of %zu chains, estimated work %.6g of %.6g sample visits",
+            cli_error("shard %u/%u: %zu of %zu chains, estimated work %.4g of %.4g core-seconds",
                       sharded ? sweep.shard_index + 1 : 1, sharded ? sweep.shard_count : 1,
-                      stats.chains_assigned, stats.chains_total, stats.work_assigned,
-                      stats.work_total);
+                      stats.chains_assigned, stats.chains_total, 1e-9 * stats.work_assigned,
+                      1e-9 * stats.work_total);
         if (seed_path && !quiet)
             cli_error("%s: %zu pair points seeded the sweep, %zu other points were left out "
                       "(a seed holds pairs the sweep searches)", seed_path, stats.seed_used,

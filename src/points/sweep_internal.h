@@ -177,7 +177,8 @@ const model_prep *sweep_prep_of(worker *w, unsigned a);
 
 /* sweep_shard.c */
 /* Estimated work of a group of CHAINS chains of LENGTH stages that share
- * their first LENGTH - 1 models, in sample visits. */
+ * their first LENGTH - 1 models, in nanoseconds of one core (see the cost
+ * model in sweep_shard.c). */
 uint64_t sweep_group_work(size_t samples, unsigned length, size_t chains, unsigned grid);
 /* Keeps in sh->lists only the chains of the options' shard (all of them
  * when unsharded), adding the counts and estimated work to STATS. */

@@ -11,14 +11,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The cost model, in sample visits, from the per-chain costs measured with
- * `cascade sweep --no-skip --verbose` on synthetic sets (docs/cluster.md):
- * a first stage's sort and walk cost about 4 visits a sample, each of its
- * pairs a sixteenth more (byte adds, 32 pairs an AVX2 instruction); a grid
- * chain's prefix table about 2 a sample, its last stage 2 more, and each of
- * its (G + 1)^(n - 1) cells about one. */
-enum { PAIR_FIRST_STAGE = 64, PAIR_EACH = 1, PREFIX_TABLE = 32, LAST_STAGE = 32, CELL = 16,
-       WORK_UNIT = 16 /* the constants above are in 1/16 of a visit */ };
+/* The cost model, in nanoseconds of one core of the machine it was measured
+ * on (a shared 2-core AMD EPYC; docs/cluster.md has the commands): user CPU
+ * time of `cascade sweep --no-skip --threads 1` on synthetic sets of 50 and
+ * 100 models x 50,000 samples, with --stages 1, 2 and 3 and grids of 20 and
+ * 100. A first stage's pairs cost about 150 ns a sample together (its sort
+ * and the walk over its order, which fetches a row per sample), plus about
+ * half a nanosecond a sample per pair; a grid chain about 1.3 ns a sample
+ * for its last stage, its prefix's table as much again (once per prefix),
+ * and 20 ns for each of its (G + 1)^(n - 1) cells. Only the ratios matter
+ * for the deal; the absolute figure gives estimates of wall time. */
+enum { PAIR_FIRST_STAGE = 2400, PAIR_EACH = 8, PREFIX_TABLE = 21, LAST_STAGE = 21, CELL = 320,
+       WORK_UNIT = 16 /* the constants above are in 1/16 ns */ };
 
 uint64_t sweep_group_work(size_t samples, unsigned length, size_t chains, unsigned grid)
 {
