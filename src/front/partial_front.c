@@ -316,7 +316,7 @@ cascade_status cascade_partial_merge(const char *const *paths, size_t count,
         status = check_parts(parts, count, error);
     /* The front of all points, and each kept point's row. Equal points of
      * two parts (every part has the single models) must agree on it. */
-    if (status == CASCADE_OK)
+    if (status == CASCADE_OK && n > 0)
         qsort(points, n, sizeof *points, by_point);
     for (size_t i = 1; i < n && status == CASCADE_OK; i++)
         if (by_point(&points[i - 1], &points[i]) == 0 &&

@@ -76,7 +76,13 @@ static cascade_status shard_list(chain_list *list, size_t samples, unsigned grid
                                  unsigned index, unsigned count, cascade_sweep_stats *stats)
 {
     unsigned length = list->length, shared = length - 1;
-    chain_group *groups = malloc((list->count ? list->count : 1) * sizeof *groups);
+    /* Groups counted first: the chains of a thousand models' triples
+     * must not take a group record each. */
+    size_t n_groups = 0;
+    for (size_t c = 0; c < list->count; c++)
+        n_groups += c == 0 || memcmp(list->models + c * length, list->models + (c - 1) * length,
+                                     shared * sizeof *list->models) != 0;
+    chain_group *groups = malloc((n_groups ? n_groups : 1) * sizeof *groups);
     uint64_t *load = calloc(count, sizeof *load);
     uint32_t *heap = malloc(count * sizeof *heap);
     unsigned char *mine = calloc(list->count ? list->count : 1, 1);
@@ -87,7 +93,7 @@ static cascade_status shard_list(chain_list *list, size_t samples, unsigned grid
         free(mine);
         return CASCADE_ERR_NOMEM;
     }
-    size_t n_groups = 0;
+    n_groups = 0;
     for (size_t c = 0; c < list->count;) {
         size_t end = c + 1;
         while (end < list->count && memcmp(list->models + end * length, list->models + c * length,
