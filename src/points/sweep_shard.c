@@ -85,7 +85,7 @@ static cascade_status shard_list(chain_list *list, size_t samples, unsigned grid
     chain_group *groups = malloc((n_groups ? n_groups : 1) * sizeof *groups);
     uint64_t *load = calloc(count, sizeof *load);
     uint32_t *heap = malloc(count * sizeof *heap);
-    unsigned char *mine = calloc(list->count ? list->count : 1, 1);
+    unsigned char *mine = calloc(count > 1 && list->count ? list->count : 1, 1);
     if (!groups || !load || !heap || !mine) {
         free(groups);
         free(load);
@@ -104,6 +104,16 @@ static cascade_status shard_list(chain_list *list, size_t samples, unsigned grid
         stats->work_total += (double)groups[n_groups].work;
         n_groups++;
         c = end;
+    }
+    if (count == 1) { /* unsharded: the estimate only, nothing to deal */
+        stats->work_assigned = stats->work_total;
+        stats->chains_total += list->count;
+        stats->chains_assigned += list->count;
+        free(groups);
+        free(load);
+        free(heap);
+        free(mine);
+        return CASCADE_OK;
     }
     qsort(groups, n_groups, sizeof *groups, by_work);
     for (uint32_t s = 0; s < count; s++)
