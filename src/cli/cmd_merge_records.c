@@ -21,7 +21,8 @@ int cmd_merge_records(int argc, char **argv)
         switch (option) {
         case 'o':
             if (!optarg[0])
-                return cli_usage_error("merge-records", "option '-o' needs a folder name, not \"\"");
+                return cli_usage_error("merge-records",
+                                       "option '-o' needs a folder name, not \"\"");
             output_dir = optarg;
             break;
         case 'q': quiet = 1; break;

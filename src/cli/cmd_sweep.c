@@ -140,7 +140,8 @@ int cmd_sweep(int argc, char **argv)
                                                         : "takes one MANIFEST, got %d arguments",
                                argc - optind);
     if ((sharded || seed_path) && (all_points || ensemble))
-        return cli_usage_error("sweep", "%s is not available with %s", sharded ? "--shard" : "--seed-front",
+        return cli_usage_error("sweep", "%s is not available with %s",
+                               sharded ? "--shard" : "--seed-front",
                                all_points ? "--points all" : "--ensemble");
     if (ensemble && all_points)
         return cli_usage_error("sweep", "--points all is not available with --ensemble");
@@ -226,8 +227,8 @@ int cmd_sweep(int argc, char **argv)
         if (status == CASCADE_OK) {
             status = all_points ? cascade_write_points_csv(output.file, dataset, &points, &front)
                      : ensemble ? cascade_write_ensemble_front_csv(output.file, dataset, &front)
-                     : sharded  ? cascade_write_partial_front(output.file, dataset, &front, &extra,
-                                                              &part, &error)
+                     : sharded  ? cascade_write_partial_front(output.file, dataset, &front,
+                                                              &extra, &part, &error)
                                 : cascade_write_front_csv_extra(output.file, dataset, &front, &extra);
             status = cli_output_finish(&output, status, output_path, &error);
         }
