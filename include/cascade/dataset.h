@@ -16,6 +16,7 @@
 #define CASCADE_DATASET_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cascade/calibration.h"
 #include "cascade/manifest.h"
@@ -118,6 +119,10 @@ typedef struct cascade_dataset_options {
                                   their rows split over the threads */
     int precise;               /* confidences of float16/32 logits in double precision
                                   (see cascade_records_options) */
+    /* Load only these models of the manifest (cascade_manifest_keep()), in
+     * manifest order; NULL: every model. For a map step over a cluster. */
+    const char *const *only_models;   /* [only_model_count] */
+    size_t only_model_count;
 } cascade_dataset_options;
 
 /* Loads the manifest, the labels and every model's records. With
@@ -151,6 +156,13 @@ void cascade_dataset_free(cascade_dataset *dataset);
 /* Model M's own score in DATASET's score (its accuracy for accuracy, the
  * given accuracy of a table-only model); NaN without labels or memory. */
 double cascade_model_score(const cascade_dataset *dataset, size_t m);
+
+/* A 64-bit hash of everything a sweep reads from DATASET: the sample
+ * count, the metric, and per model its name, cost, temperature and records
+ * (predictions, confidences, correctness). Two datasets with the same
+ * fingerprint give the same sweep; it tells shards of different inputs
+ * apart, it is no defence against a crafted collision. */
+uint64_t cascade_dataset_fingerprint(const cascade_dataset *dataset);
 
 /* Index of the model named NAME, or -1. */
 long cascade_dataset_find(const cascade_dataset *dataset, const char *name);

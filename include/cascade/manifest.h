@@ -76,6 +76,13 @@ cascade_status cascade_manifest_load(const char *path, cascade_manifest **out,
 
 void cascade_manifest_free(cascade_manifest *manifest);
 
+/* Keeps only the models named in NAMES[0..COUNT), in manifest order, so
+ * that a map step can load some models of a large manifest. A name that is
+ * not in the manifest, or is named twice, is an error naming it (the
+ * manifest is then unchanged). */
+cascade_status cascade_manifest_keep(cascade_manifest *manifest, const char *const *names,
+                                     size_t count, cascade_error *error);
+
 /* The numeric member FIELD of model MODEL. CASCADE_ERR_NOT_FOUND when it is
  * absent, CASCADE_ERR_VALUE when it is not a finite number; either way the
  * message names the model and the field. */

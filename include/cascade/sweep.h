@@ -49,12 +49,33 @@ typedef struct cascade_sweep_options {
     /* With an estimate over MAX_SECONDS (> 0), the sweep stops before those
      * chains with CASCADE_ERR_STOPPED and leaves FRONT empty. 0: no limit. */
     double max_seconds;
+    /* Sharding: with SHARD_COUNT >= 2, sweep only the chains (of 2+ stages)
+     * of shard SHARD_INDEX (0-based), a deterministic share balanced by
+     * estimated work (cascade_sweep_work()). Single models are in every
+     * shard. The union of the shards' fronts, reduced, is the unsharded
+     * front point for point. Not with ALL_POINTS or ensembles. */
+    unsigned shard_index, shard_count;
+    /* Known operating points to skip chains with from the start, such as
+     * the front of a first pass over singles and pairs (read back by
+     * cascade_front_table_load): only their stages, models and thresholds
+     * are used. Each pair the sweep itself searches is re-evaluated on
+     * DATASET and put at the threshold the sweep would give it, so the
+     * result is the same as without SEED; other points (3+ stages, models
+     * that are not candidates) are left out. NULL: none. */
+    const cascade_front *seed;
 } cascade_sweep_options;
 
 typedef struct cascade_sweep_stats {
     size_t chains_swept;       /* chains of two or more stages evaluated */
     size_t chains_skipped;     /* chains whose oracle bound could not reach the front */
     size_t candidates;         /* operating points considered */
+    size_t chains_total;       /* chains of two or more stages in the whole search */
+    size_t chains_assigned;    /* of them, those of this shard (all when unsharded) */
+    double work_total;         /* estimated work of all chains, in nanoseconds of one
+                                  core of the machine the cost model was measured on */
+    double work_assigned;      /* of it, this shard's */
+    size_t seed_used;          /* seed points re-evaluated and used for skipping */
+    size_t seed_ignored;       /* seed points left out (see OPTIONS->seed) */
 } cascade_sweep_stats;
 
 /* Sweeps DATASET (which must have labels) and leaves the reduced Pareto

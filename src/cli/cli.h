@@ -123,7 +123,7 @@ cascade_status cli_output_finish(cascade_output *output, cascade_status written,
 enum {
     CLI_OPT_COSTS = 0x100, CLI_OPT_STRIP_TAG, CLI_OPT_IMG_SIZE, CLI_OPT_SPLIT, CLI_OPT_SEED,
     CLI_OPT_FIT_INDEX, CLI_OPT_EVAL_INDEX, CLI_OPT_BOOTSTRAP, CLI_OPT_ACCURACY, CLI_OPT_RANGE,
-    CLI_OPT_SCORE, CLI_OPT_PER_CLASS, CLI_OPT_MIN_CLASS_SAMPLES
+    CLI_OPT_SCORE, CLI_OPT_PER_CLASS, CLI_OPT_MIN_CLASS_SAMPLES, CLI_OPT_SHARD, CLI_OPT_SEED_FRONT
 };
 #define CLI_COST_TABLE_LONG_OPTIONS \
     {"costs", required_argument, NULL, CLI_OPT_COSTS}, \
@@ -206,5 +206,24 @@ char *cli_policies_path(const char *front_path);
  * it, both or neither. Returns the exit code. */
 int cli_per_class_sweep(const cascade_per_class_options *o, const cli_held_out *held_out,
                         const char *output_path, int quiet, int verbose);
+
+/* ---- sharded sweeps (cli_shard.c) ---- */
+/* --shard I/N (I from 1) into a 0-based *INDEX and *COUNT; a usage error
+ * (returned) names COMMAND. */
+int cli_parse_shard(const char *command, const char *text, unsigned *index, unsigned *count);
+/* The sweep line of a partial front (cascade/partial_front.h): the
+ * fingerprints of the data and of the fit and eval samples, and every
+ * option that shapes the front. The caller frees it; NULL when out of
+ * memory. */
+char *cli_sweep_identity(const cascade_dataset *dataset, const cli_held_out *held_out,
+                         const cascade_sweep_options *sweep, const cascade_dataset_options *load,
+                         const cli_eval_options *eval);
+/* --seed-front FILE: the front's points with DATASET's model indices, into
+ * SEED (initialised by the caller). Prints the error and returns its exit
+ * code. */
+int cli_load_seed_front(const char *path, const cascade_dataset *dataset, cascade_front *seed);
+
+int cmd_merge(int argc, char **argv);
+int cmd_merge_records(int argc, char **argv);
 
 #endif

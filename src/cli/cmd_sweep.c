@@ -9,6 +9,7 @@
 #include "cascade/ensemble.h"
 #include "cascade/front.h"
 #include "cascade/output.h"
+#include "cascade/partial_front.h"
 #include "cascade/split.h"
 #include "cascade/sweep.h"
 
@@ -73,13 +74,16 @@ int cmd_sweep(int argc, char **argv)
         {"score", required_argument, NULL, CLI_OPT_SCORE},
         {"precise", no_argument, NULL, 'P'},
         CLI_PER_CLASS_LONG_OPTIONS,
+        {"shard", required_argument, NULL, CLI_OPT_SHARD},
+        {"seed-front", required_argument, NULL, CLI_OPT_SEED_FRONT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *output_path = NULL;
     cascade_dataset_options load = {.cost_field = "gmacs", .require_labels = 1};
     cascade_sweep_options sweep = {.max_stages = 2};
     int quiet = 0, verbose = 0, all_points = 0, ensemble = 0, option;
-    const char *model_list = NULL;
+    const char *model_list = NULL, *seed_path = NULL;
+    int sharded = 0;
     cli_eval_options eval = {0};
     cascade_per_class_options per_class = {0};
     int code;
@@ -115,6 +119,12 @@ int cmd_sweep(int argc, char **argv)
                 return EXIT_USAGE;
             break;
         case 'P': load.precise = 1; break;
+        case CLI_OPT_SHARD:
+            if (cli_parse_shard("sweep", optarg, &sweep.shard_index, &sweep.shard_count) != EXIT_OK)
+                return EXIT_USAGE;
+            sharded = 1;
+            break;
+        case CLI_OPT_SEED_FRONT: seed_path = optarg; break;
         case 'q': quiet = 1; break;
         case 'v': verbose = 1; break;
         case 'h':
@@ -152,6 +162,12 @@ int cmd_sweep(int argc, char **argv)
         return cli_usage_error("sweep", "--score %s is not available with %s (expected --score "
                                "accuracy)", cascade_score_name(load.score),
                                ensemble ? "--ensemble" : "--bootstrap");
+    if ((sharded || seed_path) && (all_points || ensemble))
+        return cli_usage_error("sweep", "%s is not available with %s",
+                               sharded ? "--shard" : "--seed-front",
+                               all_points ? "--points all" : "--ensemble");
+    if (sharded && per_class.mode)
+        return cli_usage_error("sweep", "--shard is not available with --per-class");
     if (ensemble && all_points)
         return cli_usage_error("sweep", "--points all is not available with --ensemble");
     if (ensemble && (eval.split > 0 || eval.fit_index || eval.eval_index || eval.bootstrap))
@@ -186,9 +202,21 @@ int cmd_sweep(int argc, char **argv)
         cascade_dataset_free(dataset);
         return code;
     }
-    cascade_front front, points;
+    cascade_front front, points, seed;
     cascade_front_init(&front);
     cascade_front_init(&points);
+    cascade_front_init(&seed);
+    if (seed_path) {
+        code = cli_load_seed_front(seed_path, dataset, &seed);
+        if (code != EXIT_OK) {
+            cli_held_out_end(&held_out);
+            free(candidates);
+            cascade_front_free(&seed);
+            cascade_dataset_free(dataset);
+            return code;
+        }
+        sweep.seed = &seed;
+    }
     if (all_points)
         sweep.all_points = &points;
     cli_progress progress;
@@ -215,20 +243,39 @@ int cmd_sweep(int argc, char **argv)
             cli_error("swept %zu chains, skipped %zu whose bound could not reach the front; "
                       "%zu candidate points, %zu on the front",
                       stats.chains_swept, stats.chains_skipped, stats.candidates, front.count);
+        if (verbose && !quiet && !ensemble)
+            cli_error("shard %u/%u: %zu of %zu chains, estimated work %.4g of %.4g core-seconds",
+                      sharded ? sweep.shard_index + 1 : 1, sharded ? sweep.shard_count : 1,
+                      stats.chains_assigned, stats.chains_total, 1e-9 * stats.work_assigned,
+                      1e-9 * stats.work_total);
+        if (seed_path && !quiet)
+            cli_error("%s: %zu pair points seeded the sweep, %zu other points were left out "
+                      "(a seed holds pairs the sweep searches)", seed_path, stats.seed_used,
+                      stats.seed_ignored);
+        char *identity = sharded ? cli_sweep_identity(dataset, &held_out, &sweep, &load, &eval)
+                                 : NULL;
+        cascade_partial_info part = {sweep.shard_index, sweep.shard_count, identity,
+                                     stats.chains_assigned, stats.work_assigned};
         cascade_output output;
-        status = cascade_output_open(output_path, &output, &error);
+        status = sharded && !identity
+                     ? cascade_error_set(&error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory")
+                     : cascade_output_open(output_path, &output, &error);
         if (status == CASCADE_OK) {
             status = all_points ? cascade_write_points_csv(output.file, dataset, &points, &front)
                      : ensemble ? cascade_write_ensemble_front_csv(output.file, dataset, &front)
+                     : sharded  ? cascade_write_partial_front(output.file, dataset, &front,
+                                                              &extra, &part, &error)
                                 : cascade_write_front_csv_extra(output.file, dataset, &front, &extra);
             status = cli_output_finish(&output, status, output_path, &error);
         }
+        free(identity);
     }
     code = status != CASCADE_OK ? cli_report(&error) : extras_code;
     free(extra_values);
     cli_held_out_end(&held_out);
     free(candidates);
     cascade_front_free(&points);
+    cascade_front_free(&seed);
     cascade_front_free(&front);
     cascade_dataset_free(dataset);
     return code;

@@ -45,6 +45,15 @@ static const cli_option_doc sweep_options[] = {
     {"--bootstrap B", "Add accuracy_lo, accuracy_hi, cost_lo and cost_hi: 95% percentile intervals from B resamples of the samples (of eval with a split)."},
     {"--precise", "Compute confidences of float16/float32 logits in double precision with libm's exp (slower; the default vectorised exp is within about 3e-7 relative, which can reorder samples whose confidences differ by less)."},
     PER_CLASS_DOCS,
+    {"--shard I/N", "Sweep only shard I (1 to N) of N: a deterministic share of the chains, balanced by estimated work, written as a partial front for cascade merge. Not with --points all or --ensemble."},
+    {"--seed-front FILE", "Start skipping chains from the points of FILE, a front CSV (such as the front of a first pass with --stages 2): its pairs are re-evaluated on this data and used to skip chains; the front written is the same as without it."},
+    {"-h, --help", "Show this help."},
+    {NULL, NULL}};
+
+static const cli_option_doc merge_options[] = {
+    {"-o, --output FILE", "Write the front to FILE (atomically) instead of standard output."},
+    {"-q, --quiet", "Print nothing on standard error except errors."},
+    {"-v, --verbose", "Report the parts, the chains they covered, the merge time and the balance of their estimated work (max/mean)."},
     {"-h, --help", "Show this help."},
     {NULL, NULL}};
 
@@ -143,6 +152,14 @@ static const cli_option_doc records_options[] = {
     {"--threads N", "Worker threads for the per-model pass (default: one per online CPU)."},
     {"-q, --quiet", "Print nothing on standard error except errors."},
     {"--precise", "Compute confidences of float16/float32 logits in double precision with libm's exp (slower; the default vectorised exp is within about 3e-7 relative, which can reorder samples whose confidences differ by less)."},
+    {"--models A,B,C", "Compute the records of the named models only (a map step; see cascade merge-records)."},
+    {"--shard I/N", "Compute the records of shard I (1 to N) of N only: a contiguous block of the manifest's models, recorded as such so that cascade merge-records can tell when one is missing."},
+    {"-h, --help", "Show this help."},
+    {NULL, NULL}};
+
+static const cli_option_doc merge_records_options[] = {
+    {"-o, --output DIR", "Folder to write manifest.json into (created if missing); the records files stay where they are."},
+    {"-q, --quiet", "Print nothing on standard error except errors."},
     {"-h, --help", "Show this help."},
     {NULL, NULL}};
 
@@ -208,6 +225,25 @@ const cli_command cli_commands[] = {
      "(\"label_columns\") or to a label list in sorted id order (\"label_ids\":\n"
      "\"sorted\"); see docs/inputs.md.",
      sweep_options},
+    {"merge-records", cmd_merge_records, "merge the records folders of a map step into one manifest",
+     "cascade merge-records DIR... -o DIR",
+     "Reads the records folders that 'cascade records --shard I/N' or\n"
+     "'cascade records --models A,B' wrote for parts of one manifest, checks that\n"
+     "they agree on the labels and the metric, that no model is in two parts and,\n"
+     "for shards, that every shard is there once, and writes one records manifest\n"
+     "that lists every model (shards in order, so in the source manifest's order)\n"
+     "and refers to the parts' files by relative paths. Sweep it as any manifest.",
+     merge_records_options},
+    {"merge", cmd_merge, "merge the partial fronts of a sharded sweep into its front (CSV)",
+     "cascade merge PARTIAL... [-o FILE]",
+     "Reads the partial fronts that 'cascade sweep --shard I/N -o PARTIAL' wrote,\n"
+     "one per shard, checks that they belong to one sweep (the same data, samples\n"
+     "and options, recorded in each part) and that every shard is there exactly\n"
+     "once, and writes the front the unsharded sweep writes, byte for byte.\n\n"
+     "A missing, repeated, truncated or damaged part, or a part of another sweep,\n"
+     "is refused with a one-line error naming the file and status 1; nothing is\n"
+     "written then. See docs/cluster.md for Slurm and GNU parallel recipes.",
+     merge_options},
     {"models", cmd_models, "print each model's accuracy, confidence and cost (CSV or JSON)",
      "cascade models MANIFEST [-o FILE] [--cost FIELD] [--format csv|json] [--metric NAME] [--calibrate temperature] [--expect-accuracy TABLE.csv [--tolerance PP] [--require-all]]",
      "Prints one CSV row per model: name, samples, classes, accuracy,\n"

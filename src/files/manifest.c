@@ -331,6 +331,43 @@ void cascade_manifest_free(cascade_manifest *manifest)
     free(manifest);
 }
 
+cascade_status cascade_manifest_keep(cascade_manifest *manifest, const char *const *names,
+                                     size_t count, cascade_error *error)
+{
+    manifest_internal *in = manifest->internal;
+    if (count == 0)
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, manifest->path, -1, -1,
+                                 "no models named (expected at least one model to keep)");
+    unsigned char *keep = calloc(manifest->model_count, 1);
+    if (!keep)
+        return cascade_error_set(error, CASCADE_ERR_NOMEM, manifest->path, -1, -1,
+                                 "out of memory");
+    for (size_t j = 0; j < count; j++) {
+        size_t m = 0;
+        while (m < manifest->model_count && strcmp(manifest->models[m].name, names[j]) != 0)
+            m++;
+        if (m == manifest->model_count || keep[m]) {
+            free(keep);
+            return cascade_error_set(error, m == manifest->model_count
+                                                ? CASCADE_ERR_NOT_FOUND : CASCADE_ERR_ARGUMENT,
+                manifest->path, -1, -1, "model \"%s\" is %s (expected each model of the "
+                "manifest at most once)", names[j],
+                m == manifest->model_count ? "not in the manifest" : "named twice");
+        }
+        keep[m] = 1;
+    }
+    size_t kept = 0;
+    for (size_t m = 0; m < manifest->model_count; m++)
+        if (keep[m]) {
+            manifest->models[kept] = manifest->models[m];
+            in->model_json[kept] = in->model_json[m];
+            kept++;
+        }
+    manifest->model_count = kept;
+    free(keep);
+    return CASCADE_OK;
+}
+
 cascade_status cascade_manifest_number(const cascade_manifest *manifest,
                                        size_t model, const char *field,
                                        double *out, cascade_error *error)

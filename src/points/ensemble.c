@@ -483,6 +483,9 @@ cascade_status cascade_sweep_ensemble(const cascade_dataset *dataset,
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
             "--score %s with --ensemble (expected --score accuracy: ensembles are scored by "
             "accuracy only)", cascade_score_name(dataset->score));
+    if (options->shard_count >= 2 || options->seed)
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
+            "an ensembled sweep was asked to shard or seed (expected a sweep without ensembling)");
     if (!dataset->has_labels)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT,
             dataset->manifest ? dataset->manifest->path : NULL, -1, -1,

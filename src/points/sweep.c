@@ -480,6 +480,10 @@ cascade_status sweep_check_limits(const cascade_sweep_options *options, cascade_
     if (options->max_stages > CASCADE_MAX_STAGES)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
             "%u stages requested (expected 1 to %d)", options->max_stages, CASCADE_MAX_STAGES);
+    if (options->shard_count >= 2 && options->shard_index >= options->shard_count)
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
+            "shard %u of %u (expected an index below the count)", options->shard_index,
+            options->shard_count);
     if (options->grid > 65534)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
             "a grid of %u thresholds (expected at most 65534)", options->grid);
@@ -501,6 +505,9 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
         checked = sweep_check_score(dataset, max_stages, error);
     if (checked != CASCADE_OK)
         return checked;
+    if (options->all_points && (options->shard_count >= 2 || options->seed))
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
+            "every candidate point cannot be sharded or seeded (expected the front only)");
     size_t scored = 0; /* models with per-sample records: only they form chains */
     for (size_t i = 0; i < dataset->model_count; i++)
         scored += !dataset->models[i].table_only;
@@ -583,10 +590,18 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
             status = enumerate_chains(dataset, restrict_to_front ? front_ids : ids,
                                       restrict_to_front ? n_front : n, length,
                                       &sh.lists[length], error);
-            sh.total_chains += sh.lists[length].count;
         }
         if (status == CASCADE_OK && max_stages >= 3 && sweep_grid_prepare(&sh) != CASCADE_OK)
             status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
+        if (status == CASCADE_OK && sweep_shard_lists(&sh, grid, &local) != CASCADE_OK)
+            status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
+        for (unsigned length = 2; length <= max_stages && status == CASCADE_OK; length++)
+            sh.total_chains += sh.lists[length].count;
+        /* Seed points join the front the workers start from; each is one of
+         * the sweep's own pair points, so the front comes out the same. */
+        if (status == CASCADE_OK && sweep_add_seed(dataset, options, front, &local) != CASCADE_OK)
+            status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
+        cascade_front_reduce(front);
         /* The gain bound skips most longer chains; it needs a's order and
          * the rows, and costs about as much as sweeping the pairs. */
         if (status == CASCADE_OK && max_stages >= 3 && !options->no_skip &&

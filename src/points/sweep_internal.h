@@ -209,6 +209,19 @@ void sweep_finish_pair_thresholds(cascade_front *front);
  * made now. NULL when out of memory. */
 const model_prep *sweep_prep_of(worker *w, unsigned a);
 
+/* sweep_shard.c */
+/* Estimated work of a group of CHAINS chains of LENGTH stages that share
+ * their first LENGTH - 1 models, in nanoseconds of one core (see the cost
+ * model in sweep_shard.c). */
+uint64_t sweep_group_work(size_t samples, unsigned length, size_t chains, unsigned grid);
+/* Keeps in sh->lists only the chains of the options' shard (all of them
+ * when unsharded), adding the counts and estimated work to STATS. */
+cascade_status sweep_shard_lists(sweep_shared *sh, unsigned grid, cascade_sweep_stats *stats);
+/* Adds to FRONT the seed points (options->seed) that are pairs the sweep
+ * searches, as the pair sweep finds them; counts the used and ignored. */
+cascade_status sweep_add_seed(const cascade_dataset *d, const cascade_sweep_options *o,
+                              cascade_front *front, cascade_sweep_stats *stats);
+
 /* sweep_grid.c */
 cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n);
 /* Fills sh->fraction; freed by sweep_grid_free(). */

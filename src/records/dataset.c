@@ -608,6 +608,9 @@ cascade_status cascade_dataset_load(const char *manifest_path,
         return status;
     }
     status = cascade_manifest_load(manifest_path, &d->manifest, error);
+    if (status == CASCADE_OK && options->only_models)
+        status = cascade_manifest_keep(d->manifest, options->only_models,
+                                       options->only_model_count, error);
     if (status != CASCADE_OK)
         goto fail;
     for (size_t j = 0; j < options->temperature_count; j++) {

@@ -13,25 +13,13 @@
 #include "cascade/config.h"
 #include "cascade/front_csv.h"
 #include "files/config_internal.h"
+#include "fuzz_scratch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char scratch[128];
-
-static void remove_scratch(void)
-{
-    unlink(scratch);
-}
-
 static const char *scratch_path(void)
 {
-    if (!scratch[0]) {
-        struct stat st;
-        const char *dir = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) ? "/dev/shm" : "/tmp";
-        snprintf(scratch, sizeof scratch, "%s/cascade-fuzz-front-%ld.csv", dir, (long)getpid());
-        atexit(remove_scratch);
-    }
-    return scratch;
+    return fuzz_scratch_path("front", "csv");
 }
 
 /* Whether the front has a "temperatures" column. */

@@ -11,27 +11,15 @@
 
 #include "cascade/dataset.h"
 #include "cascade/split.h"
+#include "fuzz_scratch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum { SAMPLES = 64 };
 
-static char scratch[128];
-
-static void remove_scratch(void)
-{
-    unlink(scratch);
-}
-
 static const char *scratch_path(void)
 {
-    if (!scratch[0]) {
-        struct stat st;
-        const char *dir = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) ? "/dev/shm" : "/tmp";
-        snprintf(scratch, sizeof scratch, "%s/cascade-fuzz-index-%ld.txt", dir, (long)getpid());
-        atexit(remove_scratch);
-    }
-    return scratch;
+    return fuzz_scratch_path("index", "txt");
 }
 
 static void check_split(const cascade_dataset *dataset, const char *fit, const char *eval)
