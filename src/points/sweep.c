@@ -263,11 +263,14 @@ static void sort_seconds(double *t, size_t n)
  * one count table: the first of each run fills it (O(k)), the others add
  * their last stage. A few runs spread over the list are timed both ways by
  * a scratch worker that keeps nothing, and the medians are scaled by how
- * many runs and chains there are. */
+ * many runs and chains there are. The worker starts from FRONT, the front
+ * of the shorter chains, as the sweep's workers do: a chain's points beaten
+ * by it are dropped early, which is most of them. */
 static cascade_status estimate_seconds(sweep_shared *sh, const chain_list *list,
-                                       unsigned threads, double *seconds)
+                                       const cascade_front *front, unsigned threads,
+                                       double *seconds)
 {
-    enum { SAMPLES = 5 };
+    enum { SAMPLES = 15 };
     unsigned n = list->length;
     size_t runs = 0;
     for (size_t c = 0; c < list->count; c++)
@@ -277,7 +280,11 @@ static cascade_status estimate_seconds(sweep_shared *sh, const chain_list *list,
     memset(&w, 0, sizeof w);
     w.shared = sh;
     cascade_front_init(&w.front);
-    cascade_status status = sweep_worker_reduce(&w);
+    cascade_status status = CASCADE_OK;
+    for (size_t i = 0; i < front->count && status == CASCADE_OK; i++)
+        status = cascade_front_add(&w.front, &front->points[i]);
+    if (status == CASCADE_OK)
+        status = sweep_worker_reduce(&w);
     double first[SAMPLES], next[SAMPLES];
     size_t timed_first = 0, timed_next = 0;
     size_t samples = list->count < SAMPLES ? list->count : SAMPLES;
@@ -294,10 +301,8 @@ static cascade_status estimate_seconds(sweep_shared *sh, const chain_list *list,
             status = grid_chain(&w, chain + n, n);
             next[timed_next++] = seconds_now() - start;
         }
-        w.front.count = 0;
-        w.reduced = 0;
-        if (status == CASCADE_OK)
-            status = sweep_worker_reduce(&w);
+        /* back to FRONT alone: it is the reduced part, [0, reduced) */
+        w.front.count = w.reduced;
     }
     sort_seconds(first, timed_first);
     sort_seconds(next, timed_next);
@@ -617,8 +622,8 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
                 if (length >= 3 && sh.lists[length].count &&
                     (options->estimate || options->max_seconds > 0)) {
                     double seconds = 0;
-                    status = estimate_seconds(&sh, &sh.lists[length], thread_count(options),
-                                              &seconds);
+                    status = estimate_seconds(&sh, &sh.lists[length], front,
+                                              thread_count(options), &seconds);
                     if (status != CASCADE_OK)
                         break;
                     if (options->estimate)
