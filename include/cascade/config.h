@@ -36,6 +36,11 @@
 #ifndef CASCADE_CONFIG_H
 #define CASCADE_CONFIG_H
 
+/* The one place where files/ (this reader) includes later stages: a config
+ * is a front row written out by pick (cascade/front_csv.h), carries a pick's
+ * guarantee (cascade/guarantee.h), and is resolved against a loaded dataset
+ * before apply; it is read at the start of the flow and written at its
+ * end, so its declarations need both. */
 #include "cascade/dataset.h"
 #include "cascade/front_csv.h"
 #include "cascade/guarantee.h"

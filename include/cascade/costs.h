@@ -1,22 +1,20 @@
 /* cascade/costs.h: per-model costs from the manifest and from CSV cost
- * tables (timm's benchmark files), and single-model datasets built from a
- * results table and a benchmark table.
+ * tables (timm's benchmark files). Single-model datasets built from a
+ * results table and a benchmark table are in cascade/table_dataset.h.
  *
  * Cost names: "gmacs" (the default) reads a manifest field "gmacs", or the
  * table's "gmacs" column, else "infer_gmacs"; "time" is milliseconds per
  * sample, a manifest field "time" or 1000 / "infer_samples_per_sec"; any
  * other name reads the manifest field or table column of that name.
  *
- * Ownership: cascade_manifest_costs() fills a caller-owned array;
- * cascade_dataset_from_tables() returns a dataset the caller releases with
- * cascade_dataset_free(). Nothing keeps a reference to the options.
+ * Ownership: cascade_manifest_costs() fills a caller-owned array. Nothing
+ * keeps a reference to the options.
  */
 #ifndef CASCADE_COSTS_H
 #define CASCADE_COSTS_H
 
 #include <stddef.h>
 
-#include "cascade/dataset.h"
 #include "cascade/manifest.h"
 #include "cascade/status.h"
 
@@ -46,31 +44,6 @@ typedef struct cascade_costs_options {
 cascade_status cascade_manifest_costs(const cascade_manifest *manifest,
                                       const cascade_costs_options *options,
                                       double *costs, cascade_error *error);
-
-enum { CASCADE_TABLES_SHOWN = 5 };
-
-/* What building a dataset from tables left out, for the caller to report. */
-typedef struct cascade_tables_report {
-    size_t results_rows;       /* rows of the results table */
-    size_t models;             /* rows that became models */
-    size_t unmatched;          /* results rows with no benchmark row */
-    size_t no_cost;            /* matched rows whose cost cell is empty or unusable */
-    char unmatched_names[CASCADE_TABLES_SHOWN][128]; /* the first few unmatched */
-    char no_cost_names[CASCADE_TABLES_SHOWN][128];   /* the first few without a cost */
-} cascade_tables_report;
-
-/* A dataset of table_only models, one per row of RESULTS_PATH (a results
- * table with "model" and "top1" in percent, or "accuracy" as a fraction)
- * that joins a row of OPTIONS->table_path (cascade_table_join: by name, and
- * by image size when both tables carry one). Models are named as in the
- * results table, in its row order. Unmatched rows and rows whose cost is
- * missing are left out and counted in REPORT (may be NULL); options->warning
- * hears about them too. No model at all is CASCADE_ERR_NOT_FOUND. */
-cascade_status cascade_dataset_from_tables(const char *results_path,
-                                           const cascade_costs_options *options,
-                                           cascade_dataset **out,
-                                           cascade_tables_report *report,
-                                           cascade_error *error);
 
 #ifdef __cplusplus
 }

@@ -71,16 +71,6 @@ typedef struct cascade_dataset {
     void *owned;               /* library-owned storage, such as table model names */
 } cascade_dataset;
 
-/* Called after each model is loaded, so a command can show progress.
- * Small models load several at once, and then the call may come from any of
- * the loading threads, though never two at a time. */
-typedef void (*cascade_progress_fn)(void *context, size_t done, size_t total,
-                                    const char *what);
-
-/* Called with a one-line warning (no "cascade:" prefix, no newline) about
- * data that loads but looks wrong; the library itself never prints. */
-typedef void (*cascade_warning_fn)(void *context, const char *message);
-
 typedef struct cascade_dataset_options {
     const char *cost_field;    /* numeric manifest field; "gmacs" when NULL */
     int require_labels;        /* refuse a manifest without "labels" */
@@ -163,6 +153,15 @@ double cascade_model_score(const cascade_dataset *dataset, size_t m);
  * fingerprint give the same sweep; it tells shards of different inputs
  * apart, it is no defence against a crafted collision. */
 uint64_t cascade_dataset_fingerprint(const cascade_dataset *dataset);
+
+/* The metric column's text: "max_softmax", "margin" or "entropy", then
+ * "+temperature" when DATASET's confidences are temperature-scaled, then
+ * "+ensemble" when ENSEMBLE (stage i answers from the mean probabilities of
+ * stages 1..i); e.g. "entropy+temperature+ensemble". When every scored
+ * model gives its confidences in a prediction table the text is "given";
+ * when some do, "+given" follows the metric ("max_softmax+given"). BUF holds
+ * 64 bytes. */
+void cascade_metric_label(const cascade_dataset *dataset, int ensemble, char *buf);
 
 /* Index of the model named NAME, or -1. */
 long cascade_dataset_find(const cascade_dataset *dataset, const char *name);

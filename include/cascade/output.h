@@ -1,14 +1,9 @@
-/* cascade/output.h: atomic output files and the CSV tables cascade writes.
+/* cascade/output.h: the CSV tables cascade writes, the last stage of the
+ * flow. Atomic output files and exact number printing, which every stage
+ * uses, are in cascade/write.h (included here, so their names and meanings
+ * are unchanged for code that includes this header).
  *
- * An output opened with cascade_output_open() goes to a temporary file in
- * the target's folder and replaces the target only in
- * cascade_output_commit(), after every write, the flush and the close have
- * succeeded; cascade_output_abort() removes the temporary file. A failed run
- * therefore leaves no new file and never truncates an existing one.
- *
- * Ownership: the caller owns the cascade_output struct; commit and abort
- * release everything inside it (abort accepts a NULL or already-closed one).
- * The writers only borrow their FILE * and inputs.
+ * Ownership: the writers only borrow their FILE * and inputs.
  */
 #ifndef CASCADE_OUTPUT_H
 #define CASCADE_OUTPUT_H
@@ -19,30 +14,11 @@
 #include "cascade/dataset.h"
 #include "cascade/front.h"
 #include "cascade/status.h"
+#include "cascade/write.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-typedef struct cascade_output {
-    FILE *file;          /* write here */
-    char *path;          /* NULL for standard output */
-    char *temp_path;
-} cascade_output;
-
-/* PATH NULL or "-" means standard output (committed by flushing it). */
-cascade_status cascade_output_open(const char *path, cascade_output *out,
-                                   cascade_error *error);
-cascade_status cascade_output_commit(cascade_output *out, cascade_error *error);
-void cascade_output_abort(cascade_output *out);
-
-/* The shortest decimal that reads back as exactly VALUE (at most 17
- * significant digits); BUF must hold 32 bytes. */
-void cascade_format_double(double value, char *buf);
-
-/* One CSV field, quoted by libcsv only when it holds a comma, quote or
- * line break. */
-void cascade_csv_field(FILE *file, const char *text, int last);
 
 /* The front as CSV: a header row, then one row per point, cost ascending.
  * Columns: models (stage names joined by '>'), thresholds (joined by ';'),
@@ -59,15 +35,6 @@ cascade_status cascade_write_front_csv(FILE *file, const cascade_dataset *datase
 /* The same for the front of an ensembled sweep (cascade/ensemble.h). */
 cascade_status cascade_write_ensemble_front_csv(FILE *file, const cascade_dataset *dataset,
                                                 const cascade_front *front);
-
-/* The metric column's text: "max_softmax", "margin" or "entropy", then
- * "+temperature" when DATASET's confidences are temperature-scaled, then
- * "+ensemble" when ENSEMBLE (stage i answers from the mean probabilities of
- * stages 1..i); e.g. "entropy+temperature+ensemble". When every scored
- * model gives its confidences in a prediction table the text is "given";
- * when some do, "+given" follows the metric ("max_softmax+given"). BUF holds
- * 64 bytes. */
-void cascade_metric_label(const cascade_dataset *dataset, int ensemble, char *buf);
 
 /* Every candidate point in POINTS (cost ascending), with the front columns
  * plus on_front (1 when the point is on FRONT, 0 otherwise): for plotting

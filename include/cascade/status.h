@@ -56,6 +56,17 @@ cascade_status cascade_error_set(cascade_error *error, cascade_status status,
 #endif
     ;
 
+/* Called now and then with how much of a long step is done, so a command
+ * can show progress (models loaded, chains swept). When models load several
+ * at once the call may come from any of the loading threads, though never
+ * two at a time. */
+typedef void (*cascade_progress_fn)(void *context, size_t done, size_t total,
+                                    const char *what);
+
+/* Called with a one-line warning (no "cascade:" prefix, no newline) about
+ * data that loads but looks wrong; the library itself never prints. */
+typedef void (*cascade_warning_fn)(void *context, const char *message);
+
 /* "FILE: message" (or just "message" when no file), into buf of size n. */
 void cascade_error_format(const cascade_error *error, char *buf, size_t n);
 

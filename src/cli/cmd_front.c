@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "cascade/costs.h"
+#include "cascade/table_dataset.h"
 #include "cascade/output.h"
 #include "cascade/sweep.h"
 

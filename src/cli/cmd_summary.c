@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cascade/costs.h"
+#include "cascade/table_dataset.h"
 #include "cascade/expect.h"
 #include "cascade/figures.h"
 #include "cascade/output.h"

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cascade/output.h"
+#include "cascade/write.h"
 #include "files/text_file.h"
-#include "output/json_number.h"
+#include "common/json_text.h"
 
 /* What a metric string may hold after its base metric, in the order
  * cascade_metric_label() writes them. */

@@ -7,9 +7,11 @@
 #include <string.h>
 
 #include "cascade/config.h"
+/* Writing a config from a front row (pick) needs the front table, as
+ * config.c does: see cascade/config.h. */
 #include "cascade/front_csv.h"
 #include "files/text_file.h"
-#include "output/json_number.h"
+#include "common/json_text.h"
 
 /* cJSON prints numbers to about 15 digits; put back the exact text (the
  * parse read every number exactly) in ITEM and below. */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cascade/output.h"
+#include "cascade/write.h"
 
 enum { COL_MODELS, COL_THRESHOLDS, COL_ACCURACY, COL_COST, COL_STAGES, COL_ANSWERED,
        COL_METRIC, COL_ON_FRONT, KNOWN_COLUMNS };

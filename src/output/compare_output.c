@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "cascade/output.h"
-#include "output/json_number.h"
+#include "common/json_text.h"
 
 static const char *const COLUMNS[] = {
     "metric", "ensemble", "front_points", "area", "best_accuracy_at_reference_cost",

@@ -10,31 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void cascade_format_double(double value, char *buf)
-{
-    /* Doubles carry 15 significant decimal digits safely: when the value
-     * reads back from 15, %g's rounding to 15 digits is its shortest form
-     * padded with zeros that %g drops. Otherwise 16 or 17 digits. */
-    for (int digits = 15; digits <= 17; digits++) {
-        snprintf(buf, 32, "%.*g", digits, value);
-        if (strtod(buf, NULL) == value)
-            break;
-    }
-    /* %g writes a whole number with fewer significant digits than its
-     * length as an exponent (10 as "1e+01"); below 1e17 write it plainly. */
-    if (strchr(buf, 'e') && fabs(value) < 1e17 && value == trunc(value))
-        snprintf(buf, 32, "%.0f", value);
-}
-
-void cascade_csv_field(FILE *file, const char *text, int last)
-{
-    if (strpbrk(text, ",\"\r\n"))
-        csv_fwrite(file, text, strlen(text));
-    else
-        fputs(text, file);
-    fputc(last ? '\n' : ',', file);
-}
-
 static void number_field(FILE *file, double value, int last)
 {
     char buf[32];
@@ -76,18 +51,6 @@ static int on_front(const cascade_front *front, const cascade_point *p)
     return 0;
 }
 
-void cascade_metric_label(const cascade_dataset *dataset, int ensemble, char *buf)
-{
-    /* Prediction tables refuse every other metric, calibration and
-     * ensembling, so "given" never carries a suffix. */
-    if (dataset->confidence_given == 2) {
-        snprintf(buf, 64, "given");
-        return;
-    }
-    snprintf(buf, 64, "%s%s%s%s", cascade_metric_name(dataset->metric),
-             dataset->confidence_given ? "+given" : "",
-             dataset->calibrated ? "+temperature" : "", ensemble ? "+ensemble" : "");
-}
 
 /* The temperatures cell of P: each stage's T joined by ';', or empty when a
  * stage has none (a table-only model). */

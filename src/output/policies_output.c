@@ -5,7 +5,7 @@
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 
-#include "output/json_number.h"
+#include "common/json_text.h"
 
 static cJSON *change_json(const cascade_policy_set *set, const cascade_policy_change *change)
 {

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "cascade/costs.h"
-#include "cascade/output.h"
+#include "cascade/write.h"
 #include "records/sample_keys.h"
 
 /* The first model with per-sample scores before M, or -1: the one the
@@ -773,4 +773,17 @@ long cascade_dataset_find(const cascade_dataset *dataset, const char *name)
         if (strcmp(dataset->models[m].name, name) == 0)
             return (long)m;
     return -1;
+}
+
+void cascade_metric_label(const cascade_dataset *dataset, int ensemble, char *buf)
+{
+    /* Prediction tables refuse every other metric, calibration and
+     * ensembling, so "given" never carries a suffix. */
+    if (dataset->confidence_given == 2) {
+        snprintf(buf, 64, "given");
+        return;
+    }
+    snprintf(buf, 64, "%s%s%s%s", cascade_metric_name(dataset->metric),
+             dataset->confidence_given ? "+given" : "",
+             dataset->calibrated ? "+temperature" : "", ensemble ? "+ensemble" : "");
 }

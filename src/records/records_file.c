@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 
 #include "cascade/npy_write.h"
-#include "cascade/output.h"
+#include "cascade/write.h"
 #include "files/text_file.h"
 
 cascade_status cascade_records_read(const char *path, size_t classes, const char *model,

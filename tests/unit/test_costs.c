@@ -7,6 +7,7 @@
 #include <dirent.h>
 
 #include "cascade/costs.h"
+#include "cascade/table_dataset.h"
 #include "cascade/output.h"
 #include "cascade/sweep.h"
 

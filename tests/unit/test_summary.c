@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "cascade/costs.h"
+#include "cascade/table_dataset.h"
 #include "cascade/figures.h"
 #include "cascade/split.h"
 #include "cascade/summary.h"

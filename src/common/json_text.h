@@ -1,6 +1,6 @@
 /* Private to the library: numbers and whole values written as JSON. */
-#ifndef CASCADE_OUTPUT_JSON_NUMBER_H
-#define CASCADE_OUTPUT_JSON_NUMBER_H
+#ifndef CASCADE_COMMON_JSON_TEXT_H
+#define CASCADE_COMMON_JSON_TEXT_H
 
 #include <stdio.h>
 

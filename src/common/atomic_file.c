@@ -1,6 +1,6 @@
 /* Atomic outputs: write a temporary file beside the target, rename on success. */
 #define _XOPEN_SOURCE 700 /* realpath() */
-#include "cascade/output.h"
+#include "cascade/write.h"
 
 #include <errno.h>
 #include <fcntl.h>
