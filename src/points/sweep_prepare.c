@@ -2,6 +2,8 @@
  * runs of equal confidence, and the threshold grid of longer chains. */
 #include "points/sweep_internal.h"
 
+#include "common/sort_keys.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,18 +57,6 @@ static int grow_scratch(sort_scratch *s, size_t k)
     return 1;
 }
 
-/* A confidence as an unsigned key that orders like it, descending: the
- * largest confidence has the smallest key. -0 is made +0 first, so equal
- * keys are equal confidences. */
-static uint64_t descending_key(double confidence)
-{
-    double value = confidence == 0 ? 0.0 : confidence;
-    uint64_t bits;
-    memcpy(&bits, &value, sizeof bits);
-    bits = bits >> 63 ? ~bits : bits | (1ull << 63); /* ascending */
-    return ~bits;
-}
-
 /* A coarse key: never smaller for a smaller confidence, and its top 32
  * bits spread the confidences well. A strong model's confidences crowd
  * just below 1, where a double's top bits are all alike; 1 - c (exact for
@@ -79,7 +69,7 @@ static uint64_t coarse_key(double confidence)
         memcpy(&bits, &gap, sizeof bits);
         return bits >> 1;
     }
-    return 1ull << 63 | descending_key(confidence) >> 1;
+    return 1ull << 63 | cascade_descending_key(confidence) >> 1;
 }
 
 static int by_key_then_index(const void *pa, const void *pb)
@@ -138,7 +128,7 @@ static cascade_status sort_by_confidence(const double *confidence, size_t k, uin
             end++;
         if (end - i == 1) {
             order[i] = (uint32_t)in[i];
-            exact[i] = descending_key(confidence[order[i]]);
+            exact[i] = cascade_descending_key(confidence[order[i]]);
             i = end;
             continue;
         }
@@ -146,7 +136,7 @@ static cascade_status sort_by_confidence(const double *confidence, size_t k, uin
         size_t n = end - i;
         for (size_t j = 0; j < n; j++) {
             uint32_t index = (uint32_t)in[i + j];
-            run[j] = (sort_pair){descending_key(confidence[index]), index};
+            run[j] = (sort_pair){cascade_descending_key(confidence[index]), index};
         }
         if (n > 16) {
             qsort(run, n, sizeof *run, by_key_then_index);

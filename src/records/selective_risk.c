@@ -2,13 +2,10 @@
 #include "cascade/selective_risk.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 
-static int by_confidence_descending(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x < y) - (x > y);
-}
+#include "common/sort_keys.h"
 
 cascade_status cascade_selective_risk_compute(const cascade_records *records,
                                               cascade_selective_risk *out,
@@ -19,26 +16,24 @@ cascade_status cascade_selective_risk_compute(const cascade_records *records,
     if (k == 0)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
                                  "AURC needs at least one sample");
-    /* [k][2]: confidence, then 1 for an error; sorted by the confidence. */
-    double *sorted = malloc(2 * k * sizeof *sorted);
-    if (!sorted)
+    uint32_t *order = malloc(k * sizeof *order);
+    if (!order || !cascade_order_descending(records->confidence, k, order)) {
+        free(order);
         return cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
-    for (size_t i = 0; i < k; i++) {
-        sorted[2 * i] = records->confidence[i];
-        sorted[2 * i + 1] = records->correct[i] ? 0.0 : 1.0;
     }
-    qsort(sorted, k, 2 * sizeof *sorted, by_confidence_descending);
+    const double *c = records->confidence;
     double area = 0;
     size_t errors = 0, start = 0;
     for (size_t i = 0; i < k; i++) {
-        errors += sorted[2 * i + 1] != 0;
-        if (i + 1 < k && sorted[2 * (i + 1)] == sorted[2 * i])
+        errors += !records->correct[order[i]];
+        /* a group of equal confidence ends here (-0 and +0 are equal) */
+        if (i + 1 < k && c[order[i + 1]] == c[order[i]])
             continue;
         size_t covered = i + 1;
         area += (double)errors / (double)covered * (double)(covered - start);
         start = covered;
     }
-    free(sorted);
+    free(order);
     size_t correct = k - errors;
     double optimal = 0;
     for (size_t i = correct + 1; i <= k; i++)
