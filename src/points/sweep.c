@@ -272,13 +272,22 @@ static cascade_status estimate_seconds(sweep_shared *sh, const chain_list *list,
 {
     enum { SAMPLES = 15 };
     unsigned n = list->length;
+    /* The same tables, but with --points all the scratch worker's points go
+     * to a front of its own, dropped after: none may reach the output. */
+    cascade_front scratch_points;
+    cascade_front_init(&scratch_points);
+    cascade_sweep_options scratch_options = *sh->options;
+    if (scratch_options.all_points)
+        scratch_options.all_points = &scratch_points;
+    sweep_shared scratch = *sh;
+    scratch.options = &scratch_options;
     size_t runs = 0;
     for (size_t c = 0; c < list->count; c++)
         runs += c == 0 || memcmp(list->models + c * n, list->models + (c - 1) * n,
                                  (n - 1) * sizeof *list->models) != 0;
     worker w;
     memset(&w, 0, sizeof w);
-    w.shared = sh;
+    w.shared = &scratch;
     cascade_front_init(&w.front);
     cascade_status status = CASCADE_OK;
     for (size_t i = 0; i < front->count && status == CASCADE_OK; i++)
@@ -311,6 +320,7 @@ static cascade_status estimate_seconds(sweep_shared *sh, const chain_list *list,
     *seconds = ((double)runs * per_first + (double)(list->count - runs) * per_next) /
                (double)threads;
     sweep_worker_free(&w);
+    cascade_front_free(&scratch_points);
     return status;
 }
 
