@@ -86,15 +86,12 @@ typedef struct cascade_sweep_stats {
  * the first n - 1 stages shared by the chains that have them). A chain is
  * skipped, never changing the front, when a point already found is strictly
  * better than the chain's bound: its oracle accuracy (a sample counts as
- * correct if any stage is, bounded from the pairwise joint-correct counts of
- * one SYRK) at its first model's cost; or, for 3+ stages, along the first
+ * correct if any stage is, bounded from the pairwise joint-correct counts,
+ * popcounts of the models' correctness bits) at its first model's cost; or, for 3+ stages, along the first
  * model's order, its right answers plus what the later stages get right
  * where it is wrong, at the cost of sending that many samples to the second
  * stage. Chains are searched one length at a time, each length starting
- * from the whole front of the shorter ones. OPTIONS and STATS may be NULL.
- * The SYRK runs with OpenBLAS set to one thread (the sweep has its own), and
- * the caller's OpenBLAS thread count is put back before this returns: a
- * program that changes that count from another thread meanwhile races. */
+ * from the whole front of the shorter ones. OPTIONS and STATS may be NULL. */
 cascade_status cascade_sweep(const cascade_dataset *dataset,
                              const cascade_sweep_options *options,
                              cascade_front *front, cascade_sweep_stats *stats,

@@ -354,7 +354,7 @@ typedef struct prepare_job {
     const uint16_t *ids;
     size_t count;
     unsigned grid;
-    int joint_pending;    /* the SYRK, one more job (under sh->lock) */
+    int joint_pending;    /* the joint-correct counts, one more job (under sh->lock) */
     size_t next;          /* under sh->lock */
     cascade_status status;
 } prepare_job;
@@ -371,7 +371,7 @@ static void *prepare_main(void *arg)
                  : job->next < job->count && job->status == CASCADE_OK ? job->next++ : job->count;
         pthread_mutex_unlock(&job->sh->lock);
         if (joint) {
-            /* one thread on the product while the others sort */
+            /* one thread on the joint-correct counts while the others sort */
             if (sweep_joint_correct(job->sh->dataset, job->sh->joint) != CASCADE_OK) {
                 pthread_mutex_lock(&job->sh->lock);
                 job->status = CASCADE_ERR_NOMEM;

@@ -17,7 +17,6 @@
 
 enum {
     DEFAULT_GRID = 100,
-    JOINT_BLOCK = 4096,            /* samples per SYRK block */
     MAX_TABLE_CELLS = 1 << 24,     /* per channel, for chains of 3+ stages */
     REDUCE_EVERY = 1 << 14,        /* worker candidates between front reductions */
     PREFETCH_ROWS = 16,            /* rows of the correctness matrix fetched ahead */

@@ -107,7 +107,7 @@ cascade_status sweep_add_pair_point(worker *w, const model_prep *o, unsigned a, 
  *   correct(n) = total_a + sum_{pos >= n} (correct_b - correct_a),
  * and no point with fewer exits can get right more than correct(n) plus the
  * samples before n that only b gets right, R(n) = R(k) - (those at or after
- * n), where R(k) = total_b - joint(a, b) comes from the SYRK. Once a point
+ * n), where R(k) = total_b - joint(a, b), from the joint-correct counts. Once a point
  * found already beats that bound at the current cost, every remaining
  * (costlier) point is strictly sweep_dominated and the walk stops: weak pairs end
  * after a small part of the samples. */

@@ -2,7 +2,6 @@
  * compact arrays for look-ups, and the bounds that let it skip chains. */
 #include "points/sweep_internal.h"
 
-#include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,30 +107,61 @@ int sweep_dominated(const worker *w, double cost, double accuracy)
            (below && w->reduced_accuracy[below - 1] >= accuracy);
 }
 
+/* Samples both A and B get right, over W words of their correctness bits. */
+static double and_count(const uint64_t *a, const uint64_t *b, size_t words)
+{
+    uint64_t count = 0;
+    for (size_t w = 0; w < words; w++)
+        count += (uint64_t)__builtin_popcountll(a[w] & b[w]);
+    return (double)count;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("popcnt"))) static double and_count_popcnt(const uint64_t *a,
+                                                                 const uint64_t *b, size_t words)
+{
+    uint64_t count = 0;
+    for (size_t w = 0; w < words; w++)
+        count += (uint64_t)__builtin_popcountll(a[w] & b[w]);
+    return (double)count;
+}
+
+static int have_popcnt(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("popcnt");
+}
+#endif
+
 cascade_status sweep_joint_correct(const cascade_dataset *d, double *joint)
 {
-    size_t m = d->model_count, k = d->samples;
-    double *block = malloc((size_t)JOINT_BLOCK * m * sizeof *block); /* [rows][m] */
-    if (!block)
+    /* Each model's correctness as bits, then one AND and popcount per word
+     * and pair: 200 models of 50,000 samples are 16 million words. The SYRK
+     * over the same 0/1 matrix in doubles ran OpenBLAS's generic kernel here
+     * (OPENBLAS_CORETYPE is pinned on these machines): a tenth of the sweep's
+     * CPU time on 200 models, by perf. The counts are the same integers. */
+    size_t m = d->model_count, k = d->samples, words = (k + 63) / 64;
+    size_t cells = m * words;
+    uint64_t *bits = calloc(cells ? cells : 1, sizeof *bits); /* [m][words] */
+    if (!bits)
         return CASCADE_ERR_NOMEM;
-    memset(joint, 0, m * m * sizeof *joint);
-    /* One BLAS thread: a block is about a millisecond of work, and OpenBLAS's
-     * own threads spin-wait between calls, so on a busy machine they turned a
-     * 0.1 s product into 1.5 s. The caller's setting is put back after. */
-    int blas_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
-    for (size_t start = 0; start < k; start += JOINT_BLOCK) {
-        size_t rows = k - start < JOINT_BLOCK ? k - start : JOINT_BLOCK;
-        for (size_t i = 0; i < rows; i++)
-            for (size_t j = 0; j < m; j++)
-                block[i * m + j] = d->models[j].table_only ? 0.0
-                                   : d->models[j].records.correct[start + i];
-        /* joint += block^T block: counts are whole numbers, exact in double. */
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)m, (int)rows, 1.0,
-                    block, (int)m, 1.0, joint, (int)m);
+    for (size_t j = 0; j < m; j++) {
+        const uint8_t *correct = d->models[j].records.correct;
+        uint64_t *row = bits + j * words;
+        for (size_t i = 0; !d->models[j].table_only && i < k; i++)
+            row[i >> 6] |= (uint64_t)(correct[i] != 0) << (i & 63);
     }
-    openblas_set_num_threads(blas_threads);
-    free(block);
+    double (*count)(const uint64_t *, const uint64_t *, size_t) = and_count;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (have_popcnt())
+        count = and_count_popcnt;
+#endif
+    memset(joint, 0, m * m * sizeof *joint);
+    /* the upper part, a <= b, as the bounds read it (sweep_joint_at) */
+    for (size_t a = 0; a < m; a++)
+        for (size_t b = a; b < m; b++)
+            joint[a * m + b] = count(bits + a * words, bits + b * words, words);
+    free(bits);
     return CASCADE_OK;
 }
 

@@ -7,6 +7,7 @@
 #include "cascade/front.h"
 #include "cascade/output.h"
 #include "cascade/sweep.h"
+#include "points/sweep_internal.h"
 
 /* ---- an independent reference: evaluate a chain sample by sample ---- */
 
@@ -664,7 +665,29 @@ TEST_CASE(sweep_should_estimate_each_longer_chain_length_and_stop_past_its_limit
     cascade_dataset_free(d);
 }
 
-RUN_TESTS(CASE(sweep_should_estimate_each_longer_chain_length_and_stop_past_its_limit),
+TEST_CASE(joint_correct_counts_should_equal_counting_every_pair_sample_by_sample)
+{
+    /* 1,000 samples: the last word of each model's bits is partly used. */
+    cascade_dataset *d = test_dataset_random(7, 1000, 13);
+    size_t m = d->model_count;
+    double *joint = malloc(m * m * sizeof *joint);
+    REQUIRE(sweep_joint_correct(d, joint) == CASCADE_OK);
+    double worst = 0;
+    for (size_t a = 0; a < m; a++)
+        for (size_t b = a; b < m; b++) {
+            size_t both = 0;
+            for (size_t i = 0; i < d->samples; i++)
+                both += d->models[a].records.correct[i] && d->models[b].records.correct[i];
+            worst = fmax(worst, fabs(joint[a * m + b] - (double)both));
+        }
+    printf("largest difference over %zu pairs: %g\n", m * (m + 1) / 2, worst);
+    CHECK(worst == 0);
+    free(joint);
+    cascade_dataset_free(d);
+}
+
+RUN_TESTS(CASE(joint_correct_counts_should_equal_counting_every_pair_sample_by_sample),
+          CASE(sweep_should_estimate_each_longer_chain_length_and_stop_past_its_limit),
           CASE(pairs_swept_together_should_equal_pairs_swept_one_by_one),
           CASE(sweeping_one_chain_should_give_the_points_of_the_full_sweep),
           CASE(pair_sweep_should_match_a_hand_computed_front),
