@@ -154,19 +154,45 @@ void sweep_grid_decode(const worker *w, const uint16_t *chain, unsigned n,
 
 cascade_status sweep_grid_prepare(sweep_shared *sh)
 {
-    size_t samples = sh->dataset->samples;
+    const cascade_dataset *d = sh->dataset;
+    size_t samples = d->samples, m = d->model_count, total = 0;
     sh->fraction = malloc((samples + 1) * sizeof *sh->fraction);
-    if (!sh->fraction)
+    sh->rare_start = malloc((m + 1) * sizeof *sh->rare_start);
+    sh->rare_wrong = malloc(m ? m : 1);
+    if (!sh->fraction || !sh->rare_start || !sh->rare_wrong)
         return CASCADE_ERR_NOMEM;
     for (size_t r = 0; r <= samples; r++)
         sh->fraction[r] = (double)r / (double)samples;
+    for (size_t j = 0; j < m; j++) {
+        size_t right = d->models[j].table_only ? 0 : d->models[j].records.correct_count;
+        sh->rare_wrong[j] = samples - right < right;
+        sh->rare_start[j] = total;
+        total += d->models[j].table_only ? 0 : sh->rare_wrong[j] ? samples - right : right;
+    }
+    sh->rare_start[m] = total;
+    sh->rare = malloc((total ? total : 1) * sizeof *sh->rare);
+    if (!sh->rare)
+        return CASCADE_ERR_NOMEM;
+    for (size_t j = 0; j < m; j++) {
+        const uint8_t *correct = d->models[j].records.correct;
+        uint32_t *out = sh->rare + sh->rare_start[j];
+        for (size_t i = 0; !d->models[j].table_only && i < samples; i++)
+            if ((correct[i] != 0) != sh->rare_wrong[j])
+                *out++ = (uint32_t)i;
+    }
     return CASCADE_OK;
 }
 
 void sweep_grid_free(sweep_shared *sh)
 {
     free(sh->fraction);
+    free(sh->rare);
+    free(sh->rare_start);
+    free(sh->rare_wrong);
     sh->fraction = NULL;
+    sh->rare = NULL;
+    sh->rare_start = NULL;
+    sh->rare_wrong = NULL;
 }
 
 /* A chain of n >= 3 stages over the threshold grid. */
@@ -193,12 +219,19 @@ cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
     }
     uint32_t *table = w->table, *last = w->table + cells * channels;
 #define T(cell, c) table[(cell) * channels + (c)]
-    /* the last stage's right answers, over the prefix's cells */
+    /* The last stage's right answers over the prefix's cells, prefix-summed:
+     * from its rarer outcome only (a model right on 80% of the samples adds
+     * a fifth of them), and when those are its wrong answers, the cell
+     * counts (channel 0, prefix-summed alike) minus them. */
+    const sweep_shared *sh = w->shared;
+    unsigned final = chain[n - 1];
     memset(last, 0, cells * sizeof *last);
-    const uint8_t *right_last = d->models[chain[n - 1]].records.correct;
-    for (size_t i = 0; i < d->samples; i++)
-        last[w->cell_of[i]] += right_last[i];
+    for (size_t p = sh->rare_start[final]; p < sh->rare_start[final + 1]; p++)
+        last[w->cell_of[sh->rare[p]]]++;
     sweep_prefix_sums(last, 1, dims, extent, stride, cells);
+    if (sh->rare_wrong[final])
+        for (size_t cell = 0; cell < cells; cell++)
+            last[cell] = T(cell, 0) - last[cell];
     /* Every combination j (j_s in 1..G_s): stage s takes the samples with
      * b_r < j_r for r < s and b_s >= j_s. The last threshold varies
      * fastest: everything of the stages before it is then fixed for a run of

@@ -61,6 +61,13 @@ typedef struct sweep_shared {
      * cost then takes no division, and is the same quotient that
      * cascade_chain_cost() computes. NULL for pairs alone. */
     double *fraction;     /* [samples + 1] */
+    /* For chains of 3+ stages, model m's rarer outcome: the samples it gets
+     * wrong (rare_wrong[m]) or right, whichever are fewer, at
+     * rare[rare_start[m] .. rare_start[m + 1]). A chain's last stage counts
+     * only those, and takes the rest from the cell counts. */
+    uint32_t *rare;
+    size_t *rare_start;   /* [model_count + 1] */
+    uint8_t *rare_wrong;  /* [model_count] */
     chain_list *lists;    /* [max_stages + 1], index = chain length */
     uint8_t *by_sample;   /* [samples][columns] correctness, columns = candidates by cost */
     size_t columns;
@@ -223,7 +230,7 @@ cascade_status sweep_add_seed(const cascade_dataset *d, const cascade_sweep_opti
 
 /* sweep_grid.c */
 cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n);
-/* Fills sh->fraction; freed by sweep_grid_free(). */
+/* Fills sh->fraction and the rare outcomes; freed by sweep_grid_free(). */
 cascade_status sweep_grid_prepare(sweep_shared *sh);
 void sweep_grid_free(sweep_shared *sh);
 /* The table over the bins of a chain's first n - 1 stages: axis s has
