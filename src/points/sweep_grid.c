@@ -244,7 +244,7 @@ cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
     for (unsigned s = 0; s < dims; s++)
         radix[s] = s ? radix[s - 1] * prep[chain[s - 1]].grid_size : 1;
     unsigned axis = dims - 1, g_last = prep[chain[axis]].grid_size;
-    double samples = (double)d->samples, cost_last = d->models[chain[n - 1]].cost;
+    double cost_last = d->models[chain[n - 1]].cost;
     const double *fraction = w->shared->fraction;
     int keep_all = w->shared->options->all_points != NULL;
     unsigned j[CASCADE_MAX_STAGES];
@@ -277,7 +277,7 @@ cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
             /* Most combinations are beaten by a point found already: drop
              * them here, before they are stored and sorted. */
             if (!keep_all) {
-                double accuracy = (double)right / samples;
+                double accuracy = fraction[right]; /* = right / samples, no division */
                 if (sweep_cheaply_beaten(w, cost, accuracy) || sweep_dominated(w, cost, accuracy))
                     continue;
             }
@@ -299,7 +299,7 @@ cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
             continue;
         if ((long long)gp->correct > best)
             best = gp->correct;
-        double accuracy = (double)gp->correct / (double)d->samples;
+        double accuracy = fraction[gp->correct];
         if (!keep_all && sweep_dominated(w, gp->cost, accuracy))
             continue;
         /* Decode the combination and count the answers per stage again:
