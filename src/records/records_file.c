@@ -68,7 +68,10 @@ cascade_status cascade_records_from_array(const char *path, const cascade_array 
         double prediction = f64 ? f64[3 * i] : cascade_array_get(array, i, 0);
         double confidence = f64 ? f64[3 * i + 1] : cascade_array_get(array, i, 1);
         double correct = f64 ? f64[3 * i + 2] : cascade_array_get(array, i, 2);
-        if (!(prediction >= 0 && prediction < (double)classes) || prediction != floor(prediction))
+        /* in range first, so that the cast is defined: an integer test
+         * without floor(), a library call per sample */
+        if (!(prediction >= 0 && prediction < (double)classes) ||
+            prediction != (double)(int32_t)prediction)
             status = cascade_error_set(error, CASCADE_ERR_VALUE, path, (long long)i, 0,
                 "model \"%s\", row %zu: prediction %.17g (expected a class index 0..%zu)",
                 model, i, prediction, classes - 1);
