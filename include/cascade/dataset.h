@@ -163,6 +163,13 @@ uint64_t cascade_dataset_fingerprint(const cascade_dataset *dataset);
  * 64 bytes. */
 void cascade_metric_label(const cascade_dataset *dataset, int ensemble, char *buf);
 
+/* CASCADE_ERR_ARGUMENT naming the first model of DATASET with per-sample
+ * costs or graded quality (records' sample_cost or quality), for WHAT (such
+ * as "cascade sweep") whose paths assume a constant cost per model and 0/1
+ * correctness: every sweep and summary so far. CASCADE_OK when none has. */
+cascade_status cascade_dataset_refuse_per_sample(const cascade_dataset *dataset,
+                                                 const char *what, cascade_error *error);
+
 /* Index of the model named NAME, or -1. */
 long cascade_dataset_find(const cascade_dataset *dataset, const char *name);
 

@@ -208,6 +208,12 @@ static cascade_status load_prediction_table(cascade_dataset *d, size_t m,
                                                   d->has_labels ? &d->labels : NULL, spec->name,
                                                   spec->path, &model->records, error);
     cascade_prediction_table_free(&own);
+    if (status == CASCADE_OK && model->records.sample_cost && model->records.samples) {
+        double total = 0.0;
+        for (size_t i = 0; i < model->records.samples; i++)
+            total += model->records.sample_cost[i];
+        model->cost = total / (double)model->records.samples;
+    }
     if (status == CASCADE_OK && first_scored(d, m) < 0)
         d->samples = model->records.samples;
     return status;
@@ -786,4 +792,22 @@ void cascade_metric_label(const cascade_dataset *dataset, int ensemble, char *bu
     snprintf(buf, 64, "%s%s%s%s", cascade_metric_name(dataset->metric),
              dataset->confidence_given ? "+given" : "",
              dataset->calibrated ? "+temperature" : "", ensemble ? "+ensemble" : "");
+}
+
+cascade_status cascade_dataset_refuse_per_sample(const cascade_dataset *dataset,
+                                                 const char *what, cascade_error *error)
+{
+    for (size_t m = 0; m < dataset->model_count; m++) {
+        const cascade_records *r = &dataset->models[m].records;
+        if (!r->sample_cost && !r->quality)
+            continue;
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT,
+            dataset->manifest ? dataset->manifest->path : NULL, -1, -1,
+            "model \"%s\" gives per-sample %s, which %s does not take yet (expected a "
+            "prediction table without \"cost\" and \"quality\" columns, and a constant "
+            "cost field)", dataset->models[m].name,
+            r->sample_cost && r->quality ? "costs and a graded quality"
+            : r->sample_cost ? "costs" : "graded quality", what);
+    }
+    return CASCADE_OK;
 }
