@@ -31,12 +31,17 @@ extern "C" {
 
 typedef struct cascade_model {
     const char *name;
-    double cost;               /* mean per-sample cost, in the cost field's unit */
+    double cost;               /* mean per-sample cost, in the cost field's unit,
+                                  including the overhead */
     cascade_records records;
     /* A model known only by its accuracy and cost (no per-sample scores): it
      * takes part as a single model, never in a chain; its records are empty. */
     int table_only;
     double accuracy;           /* table_only: the given accuracy, a fraction */
+    /* "overhead": a per-call cost charged at every stage a sample reaches
+     * (a verifier, the scoring of a confidence); 0 when not given. It is
+     * already included in cost and in records.sample_cost. */
+    double overhead;
     /* Fitted when loaded with a calibration. A temperature that was given
      * (options' temperature list, or saved records) sets only fitted = 1
      * and temperature; the NLL and ECE fields stay 0. */

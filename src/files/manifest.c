@@ -164,6 +164,21 @@ static cascade_status parse_model(cascade_manifest *m, manifest_internal *in,
         spec->cost_column = named[3];
         spec->quality_column = named[4];
     }
+    cJSON *sample_costs = cJSON_GetObjectItemCaseSensitive(entry, "sample_costs");
+    if (sample_costs) {
+        if (spec->kind != CASCADE_SCORES_LOGITS && spec->kind != CASCADE_SCORES_PROBS)
+            return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+                "model \"%s\": \"sample_costs\" goes with \"logits\" or \"probs\" (expected "
+                "a \"cost\" column in \"columns\" for a prediction table)", spec->name);
+        if (!cJSON_IsString(sample_costs) || !sample_costs->valuestring[0])
+            return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+                "model \"%s\": \"sample_costs\" is not a file name (expected a .npy or CSV "
+                "file with one cost per sample)", spec->name);
+        cascade_status status = resolve(in, path, sample_costs->valuestring,
+                                        &spec->sample_costs_path, error);
+        if (status != CASCADE_OK)
+            return status;
+    }
     return resolve(in, path, file->valuestring, &spec->path, error);
 }
 

@@ -208,25 +208,87 @@ static cascade_status load_prediction_table(cascade_dataset *d, size_t m,
                                                   d->has_labels ? &d->labels : NULL, spec->name,
                                                   spec->path, &model->records, error);
     cascade_prediction_table_free(&own);
-    if (status == CASCADE_OK && model->records.sample_cost && model->records.samples) {
-        double total = 0.0;
-        for (size_t i = 0; i < model->records.samples; i++)
-            total += model->records.sample_cost[i];
-        model->cost = total / (double)model->records.samples;
-    }
     if (status == CASCADE_OK && first_scored(d, m) < 0)
         d->samples = model->records.samples;
     return status;
 }
 
-static cascade_status load_model(cascade_dataset *d, size_t m, double cost,
-                                 const cascade_dataset_options *options,
-                                 cascade_read_buffers *buffers, cascade_error *error)
+/* The model's "overhead", 0 when absent; a value that is not a finite
+ * number >= 0 is refused naming the model. */
+static cascade_status read_overhead(const cascade_manifest *manifest, size_t m, double *out,
+                                    cascade_error *error)
+{
+    *out = 0.0;
+    cascade_status status = cascade_manifest_number(manifest, m, "overhead", out, error);
+    if (status == CASCADE_ERR_NOT_FOUND) {
+        *out = 0.0;
+        cascade_error_clear(error);
+        return CASCADE_OK;
+    }
+    if (status == CASCADE_OK && !(*out >= 0))
+        status = cascade_error_set(error, CASCADE_ERR_VALUE, manifest->path, -1, -1,
+            "model \"%s\": \"overhead\" is %g (expected a per-call cost >= 0)",
+            manifest->models[m].name, *out);
+    return status;
+}
+
+/* A score-file model's "sample_costs": one finite cost >= 0 per row of its
+ * scores, in records->sample_cost; the model's cost becomes their mean. */
+static cascade_status load_sample_costs(const char *path, const char *model_name,
+                                        cascade_model *model, cascade_error *error)
+{
+    cascade_array costs;
+    cascade_status status = cascade_array_load(path, &costs, error);
+    if (status != CASCADE_OK)
+        return status;
+    cascade_records *r = &model->records;
+    if (costs.ndim != 1 && costs.cols != 1)
+        status = cascade_error_set(error, CASCADE_ERR_SHAPE, path, -1, -1,
+            "model \"%s\": sample costs have shape (%zu, %zu) (expected a 1-D array, one cost "
+            "per sample)", model_name, costs.rows, costs.cols);
+    else if (costs.rows != r->samples)
+        status = cascade_error_set(error, CASCADE_ERR_SHAPE, path, -1, -1,
+            "model \"%s\": %zu sample costs for %zu samples (expected one cost per sample)",
+            model_name, costs.rows, r->samples);
+    else if (!(r->sample_cost = malloc((r->samples ? r->samples : 1) * sizeof *r->sample_cost)))
+        status = cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1, "out of memory");
+    for (size_t i = 0; status == CASCADE_OK && i < r->samples; i++) {
+        double value = cascade_array_get(&costs, i, 0);
+        if (!(value >= 0 && isfinite(value)))
+            status = cascade_error_set(error, CASCADE_ERR_VALUE, path, (long long)i, -1,
+                "model \"%s\": cost %.17g at row %zu (expected a finite number >= 0)",
+                model_name, value, i);
+        else
+            r->sample_cost[i] = value;
+    }
+    cascade_array_free(&costs);
+    return status;
+}
+
+/* Charges OVERHEAD at every call of the model: a sample that reaches a
+ * stage pays the call and its overhead alike, so the overhead simply adds
+ * to each sample's cost, and a constant-cost model keeps its constant-cost
+ * path. With per-sample costs the model's cost is then their mean, summed
+ * in sample order. */
+static void charge_overhead_and_average(cascade_model *model, double overhead)
+{
+    cascade_records *r = &model->records;
+    if (!r->sample_cost) {
+        model->cost += overhead;
+        return;
+    }
+    double total = 0.0;
+    for (size_t i = 0; i < r->samples; i++)
+        total += r->sample_cost[i] += overhead;
+    model->cost = r->samples ? total / (double)r->samples : overhead;
+}
+
+static cascade_status load_model_inputs(cascade_dataset *d, size_t m,
+                                        const cascade_dataset_options *options,
+                                        cascade_read_buffers *buffers, cascade_error *error)
 {
     const cascade_model_spec *spec = &d->manifest->models[m];
     cascade_model *model = &d->models[m];
-    model->name = spec->name;
-    model->cost = cost;
     cascade_status status;
     if (!spec->path) {
         model->table_only = 1;
@@ -290,6 +352,8 @@ static cascade_status load_model(cascade_dataset *d, size_t m, double cost,
         cascade_array_free(&whole);
     }
     cascade_array_reader_close(&scores);
+    if (status == CASCADE_OK && spec->sample_costs_path)
+        status = load_sample_costs(spec->sample_costs_path, spec->name, model, error);
     if (status != CASCADE_OK)
         return status;
     if (first < 0)
@@ -297,6 +361,21 @@ static cascade_status load_model(cascade_dataset *d, size_t m, double cost,
     if (first_classes < 0)
         d->classes = model->records.classes;
     return CASCADE_OK;
+}
+
+static cascade_status load_model(cascade_dataset *d, size_t m, double cost,
+                                 const cascade_dataset_options *options,
+                                 cascade_read_buffers *buffers, cascade_error *error)
+{
+    cascade_model *model = &d->models[m];
+    model->name = d->manifest->models[m].name;
+    model->cost = cost;
+    cascade_status status = read_overhead(d->manifest, m, &model->overhead, error);
+    if (status == CASCADE_OK)
+        status = load_model_inputs(d, m, options, buffers, error);
+    if (status == CASCADE_OK)
+        charge_overhead_and_average(model, model->overhead);
+    return status;
 }
 
 /* Models after the first scored one, on several threads at once: when each
@@ -804,8 +883,8 @@ cascade_status cascade_dataset_refuse_per_sample(const cascade_dataset *dataset,
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT,
             dataset->manifest ? dataset->manifest->path : NULL, -1, -1,
             "model \"%s\" gives per-sample %s, which %s does not take yet (expected a "
-            "prediction table without \"cost\" and \"quality\" columns, and a constant "
-            "cost field)", dataset->models[m].name,
+            "constant cost field, without \"sample_costs\" or \"cost\" and \"quality\" "
+            "columns)", dataset->models[m].name,
             r->sample_cost && r->quality ? "costs and a graded quality"
             : r->sample_cost ? "costs" : "graded quality", what);
     }
