@@ -233,7 +233,7 @@ static cascade_status read_overhead(const cascade_manifest *manifest, size_t m, 
 }
 
 /* A score-file model's "sample_costs": one finite cost >= 0 per row of its
- * scores, in records->sample_cost; the model's cost becomes their mean. */
+ * scores, in records->sample_cost (the overhead and the mean come after). */
 static cascade_status load_sample_costs(const char *path, const char *model_name,
                                         cascade_model *model, cascade_error *error)
 {
@@ -265,22 +265,33 @@ static cascade_status load_sample_costs(const char *path, const char *model_name
     return status;
 }
 
+/* A model with per-sample costs costs their mean, summed in sample order;
+ * set again whenever its samples change. */
+static void average_sample_costs(cascade_model *model)
+{
+    const cascade_records *r = &model->records;
+    if (!r->sample_cost || !r->samples)
+        return;
+    double total = 0.0;
+    for (size_t i = 0; i < r->samples; i++)
+        total += r->sample_cost[i];
+    model->cost = total / (double)r->samples;
+}
+
 /* Charges OVERHEAD at every call of the model: a sample that reaches a
  * stage pays the call and its overhead alike, so the overhead simply adds
  * to each sample's cost, and a constant-cost model keeps its constant-cost
- * path. With per-sample costs the model's cost is then their mean, summed
- * in sample order. */
-static void charge_overhead_and_average(cascade_model *model, double overhead)
+ * path. */
+static void charge_overhead(cascade_model *model, double overhead)
 {
     cascade_records *r = &model->records;
     if (!r->sample_cost) {
         model->cost += overhead;
         return;
     }
-    double total = 0.0;
     for (size_t i = 0; i < r->samples; i++)
-        total += r->sample_cost[i] += overhead;
-    model->cost = r->samples ? total / (double)r->samples : overhead;
+        r->sample_cost[i] += overhead;
+    average_sample_costs(model);
 }
 
 static cascade_status load_model_inputs(cascade_dataset *d, size_t m,
@@ -374,7 +385,7 @@ static cascade_status load_model(cascade_dataset *d, size_t m, double cost,
     if (status == CASCADE_OK)
         status = load_model_inputs(d, m, options, buffers, error);
     if (status == CASCADE_OK)
-        charge_overhead_and_average(model, model->overhead);
+        charge_overhead(model, model->overhead);
     return status;
 }
 
@@ -522,6 +533,7 @@ static cascade_status leave_out_empty_labels(cascade_dataset *d, cascade_error *
         if (status == CASCADE_OK) {
             cascade_records_free(r);
             *r = subset;
+            average_sample_costs(&d->models[m]);
         }
     }
     if (status != CASCADE_OK) {

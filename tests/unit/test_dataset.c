@@ -161,6 +161,40 @@ TEST_CASE(sample_costs_and_overheads_should_add_up_per_sample_and_in_the_mean)
     free(dir);
 }
 
+static void write_text(const char *dir, const char *name, const char *text)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    REQUIRE(f != NULL && fputs(text, f) >= 0 && fclose(f) == 0);
+}
+
+/* A sample left out for its empty label list takes its cost with it: the
+ * mean is over the samples that stay (1, 2, 3), not the 100 left out. */
+TEST_CASE(a_sample_left_out_should_leave_the_mean_of_the_sample_costs)
+{
+    char *dir = test_temp_dir();
+    write_text(dir, "labels.json", "[[0], [], [1], [2, 0]]\n");
+    write_text(dir, "a.csv", "1,0,0\n0,1,0\n0,1,0\n0,0,1\n");
+    write_text(dir, "costs.csv", "1\n100\n2\n3\n");
+    write_text(dir, "m.json", "{\"labels\": \"labels.json\", \"models\": [{\"name\": \"a\", "
+               "\"logits\": \"a.csv\", \"sample_costs\": \"costs.csv\"}]}\n");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/m.json", dir);
+    cascade_dataset *d = NULL;
+    cascade_error error;
+    REQUIRE(cascade_dataset_load(path, NULL, &d, &error) == CASCADE_OK);
+    CHECK_EQ_INT(d->samples, 3);
+    const double *cost = d->models[0].records.sample_cost;
+    CHECK(cost[0] == 1.0 && cost[1] == 2.0 && cost[2] == 3.0);
+    printf("mean cost %.17g, expected 2\n", d->models[0].cost);
+    CHECK(d->models[0].cost == 2.0);
+    cascade_dataset_free(d);
+    test_remove_dir(dir);
+    free(dir);
+}
+
 RUN_TESTS(CASE(small_models_loaded_on_four_threads_should_equal_those_loaded_on_one),
           CASE(a_parallel_load_should_report_the_first_bad_model_in_manifest_order),
-          CASE(sample_costs_and_overheads_should_add_up_per_sample_and_in_the_mean))
+          CASE(sample_costs_and_overheads_should_add_up_per_sample_and_in_the_mean),
+          CASE(a_sample_left_out_should_leave_the_mean_of_the_sample_costs))
