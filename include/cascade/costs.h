@@ -40,7 +40,9 @@ typedef struct cascade_costs_options {
  * numeric "img_size" field and the table an image-size column, else at
  * options->img_size. When both give a cost and they differ by more than
  * CASCADE_COST_DISAGREEMENT, options->warning is called. A model with
- * neither, or with a negative cost, is an error naming it. */
+ * neither, or with a negative cost, is an error naming it. A model whose
+ * prediction table has a cost column, or with "sample_costs", gets 0 here: its costs are per sample
+ * (cascade/records.h), and the dataset's model cost is their mean. */
 cascade_status cascade_manifest_costs(const cascade_manifest *manifest,
                                       const cascade_costs_options *options,
                                       double *costs, cascade_error *error);

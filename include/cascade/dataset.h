@@ -31,12 +31,17 @@ extern "C" {
 
 typedef struct cascade_model {
     const char *name;
-    double cost;               /* mean per-sample cost, in the cost field's unit */
+    double cost;               /* mean per-sample cost, in the cost field's unit,
+                                  including the overhead */
     cascade_records records;
     /* A model known only by its accuracy and cost (no per-sample scores): it
      * takes part as a single model, never in a chain; its records are empty. */
     int table_only;
     double accuracy;           /* table_only: the given accuracy, a fraction */
+    /* "overhead": a per-call cost charged at every stage a sample reaches
+     * (a verifier, the scoring of a confidence); 0 when not given. It is
+     * already included in cost and in records.sample_cost. */
+    double overhead;
     /* Fitted when loaded with a calibration. A temperature that was given
      * (options' temperature list, or saved records) sets only fitted = 1
      * and temperature; the NLL and ECE fields stay 0. */
@@ -162,6 +167,13 @@ uint64_t cascade_dataset_fingerprint(const cascade_dataset *dataset);
  * when some do, "+given" follows the metric ("max_softmax+given"). BUF holds
  * 64 bytes. */
 void cascade_metric_label(const cascade_dataset *dataset, int ensemble, char *buf);
+
+/* CASCADE_ERR_ARGUMENT naming the first model of DATASET with per-sample
+ * costs or graded quality (records' sample_cost or quality), for WHAT (such
+ * as "cascade sweep") whose paths assume a constant cost per model and 0/1
+ * correctness: every sweep and summary so far. CASCADE_OK when none has. */
+cascade_status cascade_dataset_refuse_per_sample(const cascade_dataset *dataset,
+                                                 const char *what, cascade_error *error);
 
 /* Index of the model named NAME, or -1. */
 long cascade_dataset_find(const cascade_dataset *dataset, const char *name);

@@ -7,7 +7,9 @@
  * Paths resolve relative to the manifest's folder. Each model gives exactly
  * one of "logits", "probs", "predictions" (a CSV table of sample id,
  * predicted class and confidence, columns named by an optional "columns":
- * {"id": ..., "prediction": ..., "confidence": ...}; see docs/inputs.md),
+ * {"id": ..., "prediction": ..., "confidence": ...}, which may also name a
+ * per-sample "cost" and a graded "quality"; see docs/inputs.md and
+ * docs/llm-routing.md, also for "sample_costs" and "overhead"),
  * or "records" (a file written by cascade records,
  * whose manifest carries "format": "cascade-records", "version": 1 and the
  * "metric" of its confidences), or none of them and an "accuracy" (a
@@ -46,6 +48,15 @@ typedef struct cascade_model_spec {
     /* Prediction tables: the column names ("columns"); NULL for the
      * defaults "id", "prediction" and "confidence". */
     const char *id_column, *prediction_column, *confidence_column;
+    /* Optional per-sample columns of a prediction table ("columns": {"cost":
+     * ..., "quality": ...}); NULL when not named. A cost column replaces the
+     * model's constant cost field; a quality column (in [0, 1]) replaces
+     * prediction == label as the model's score of each sample. */
+    const char *cost_column, *quality_column;
+    /* "sample_costs": a score-file model's cost of each sample, a 1-D .npy
+     * or one-column CSV in sample order (resolved); NULL for a constant
+     * cost field. Only with "logits" or "probs". */
+    const char *sample_costs_path;
     /* "published": the model's key in a published-accuracy table (such as
      * timm's "resnet50.tv_in1k"); NULL: its name is the key. */
     const char *published;

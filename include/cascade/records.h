@@ -74,6 +74,12 @@ typedef struct cascade_records {
     double *confidence;   /* [samples] max softmax, in (0, 1] */
     uint8_t *correct;     /* [samples] 1 when prediction == label; 0 without labels */
     size_t correct_count;
+    /* Per-sample inputs of a prediction table that names them (cascade/
+     * manifest.h); NULL otherwise, which is the constant-cost, 0/1 case that
+     * every existing path assumes. Owned by the records like the arrays
+     * above. */
+    double *sample_cost;  /* [samples] >= 0: this model's cost of sample i */
+    double *quality;      /* [samples] in [0, 1]: replaces correct[i] as the score */
     /* Set when the logits look like probabilities (every checked row is
      * non-negative and sums to 1): a common mistake the caller may report. */
     int looks_like_probabilities;
@@ -130,7 +136,8 @@ cascade_status cascade_records_compute_stream(const cascade_array_reader *scores
 void cascade_records_free(cascade_records *records);
 
 /* Copies of the samples INDEX[0..COUNT-1] (each < the input's count, in
- * that order): OUT->x[j] = IN->x[INDEX[j]], with correct_count recounted.
+ * that order): OUT->x[j] = IN->x[INDEX[j]], with correct_count recounted
+ * (sample_cost and quality too, when IN has them).
  * For held-out views of a dataset and for leaving samples out. */
 cascade_status cascade_records_subset(const cascade_records *in, const size_t *index,
                                       size_t count, cascade_records *out);

@@ -102,8 +102,13 @@ int cli_load_dataset(const char *manifest, const cascade_dataset_options *option
     cascade_error_clear(&error);
     cascade_status status = cascade_dataset_load(manifest, &with_progress, out, &error);
     cli_progress_end(&progress);
-    if (status != CASCADE_OK)
+    if (status == CASCADE_OK)
+        status = cascade_dataset_refuse_per_sample(*out, "this command", &error);
+    if (status != CASCADE_OK) {
+        cascade_dataset_free(*out);
+        *out = NULL;
         return cli_report(&error);
+    }
     if (!quiet && (*out)->samples_left_out)
         cli_error("%zu samples with an empty label list left out; %zu remain",
                   (*out)->samples_left_out, (*out)->samples);

@@ -172,6 +172,26 @@ static cascade_status read_confidences(const cascade_keyed_rows *k, size_t colum
     return column_fault(k, &fault, column, "a finite number", error);
 }
 
+/* A per-sample amount in column COLUMN: WHAT names it ("cost", "quality");
+ * every cell must be a finite number from LOW to HIGH (HIGH may be
+ * INFINITY, for costs, which have no upper bound). */
+static cascade_status read_amounts(const cascade_keyed_rows *k, size_t column, const char *what,
+                                   double low, double high, const char *wanted, double *out,
+                                   cascade_error *error)
+{
+    row_fault fault = {0};
+    for (size_t r = 0; r < k->rows; r++) {
+        const char *cell = cascade_table_cell(k->table, r, column);
+        if (!cell[0])
+            note_fault(&fault, r, "%s is missing%s", what, "");
+        else if (cascade_table_number(k->table, r, column, &out[r], NULL) != CASCADE_OK)
+            note_fault(&fault, r, "%s \"%.80s\" is not a finite number", what, cell);
+        else if (!(out[r] >= low && out[r] <= high))
+            note_fault(&fault, r, "%s %.80s is out of range", what, cell);
+    }
+    return column_fault(k, &fault, column, wanted, error);
+}
+
 static const char *or_default(const char *name, const char *fallback)
 {
     return name && name[0] ? name : fallback;
@@ -187,7 +207,7 @@ static cascade_status predictions_from_table(cascade_table *table,
     cascade_key_columns none = {0};
     if (!columns)
         columns = &none;
-    size_t id = 0, value = 0, confidence = 0;
+    size_t id = 0, value = 0, confidence = 0, cost = 0, quality = 0;
     cascade_status status = find_column(table, or_default(columns->id, "id"), "columns", &id, error);
     if (status == CASCADE_OK)
         status = find_column(table, or_default(columns->value, "prediction"), "columns", &value,
@@ -195,6 +215,10 @@ static cascade_status predictions_from_table(cascade_table *table,
     if (status == CASCADE_OK)
         status = find_column(table, or_default(columns->confidence, "confidence"), "columns",
                              &confidence, error);
+    if (status == CASCADE_OK && columns->cost)
+        status = find_column(table, columns->cost, "columns", &cost, error);
+    if (status == CASCADE_OK && columns->quality)
+        status = find_column(table, columns->quality, "columns", &quality, error);
     if (status != CASCADE_OK) {
         cascade_table_free(table);
         return status;
@@ -204,7 +228,12 @@ static cascade_status predictions_from_table(cascade_table *table,
     if (status == CASCADE_OK) {
         out->prediction = malloc(rows * sizeof *out->prediction);
         out->confidence = malloc(rows * sizeof *out->confidence);
-        if (!out->prediction || !out->confidence)
+        if (columns->cost)
+            out->cost = malloc(rows * sizeof *out->cost);
+        if (columns->quality)
+            out->quality = malloc(rows * sizeof *out->quality);
+        if (!out->prediction || !out->confidence || (columns->cost && !out->cost) ||
+            (columns->quality && !out->quality))
             status = cascade_error_set(error, CASCADE_ERR_NOMEM, cascade_table_path(table), -1,
                                        -1, "out of memory");
     }
@@ -213,6 +242,12 @@ static cascade_status predictions_from_table(cascade_table *table,
                               &out->max_prediction, error);
     if (status == CASCADE_OK)
         status = read_confidences(&out->keyed, confidence, out->confidence, error);
+    if (status == CASCADE_OK && out->cost)
+        status = read_amounts(&out->keyed, cost, "cost", 0.0, INFINITY,
+                              "a finite number >= 0", out->cost, error);
+    if (status == CASCADE_OK && out->quality)
+        status = read_amounts(&out->keyed, quality, "quality", 0.0, 1.0,
+                              "a number from 0 to 1", out->quality, error);
     if (status != CASCADE_OK)
         cascade_prediction_table_free(out);
     return status;
@@ -248,6 +283,8 @@ void cascade_prediction_table_free(cascade_prediction_table *table)
     keyed_rows_free(&table->keyed);
     free(table->prediction);
     free(table->confidence);
+    free(table->cost);
+    free(table->quality);
     memset(table, 0, sizeof *table);
 }
 

@@ -36,12 +36,17 @@ typedef struct cascade_key_columns {
     const char *id;
     const char *value;       /* the prediction or the label */
     const char *confidence;  /* prediction tables only */
+    /* Prediction tables only, no default: read only when named. */
+    const char *cost;        /* a per-sample cost, finite and >= 0 */
+    const char *quality;     /* a graded quality, in [0, 1] */
 } cascade_key_columns;
 
 typedef struct cascade_prediction_table {
     cascade_keyed_rows keyed;
     int32_t *prediction;     /* [rows] class indices >= 0 */
     double *confidence;      /* [rows] finite */
+    double *cost;            /* [rows] >= 0; NULL without a cost column */
+    double *quality;         /* [rows] in [0, 1]; NULL without a quality column */
     int32_t max_prediction;  /* -1 for an empty table */
 } cascade_prediction_table;
 
@@ -53,7 +58,8 @@ typedef struct cascade_label_table {
 
 /* MODEL names the model in messages. Refuses a missing column (naming the
  * columns the file has), an empty or duplicated id, a class that is not a
- * whole number >= 0, a confidence that is not a finite number, and a table
+ * whole number >= 0, a confidence that is not a finite number, a cost that
+ * is missing, negative or not finite, a quality outside [0, 1], and a table
  * without rows. */
 cascade_status cascade_prediction_table_load(const char *path, const cascade_key_columns *columns,
                                              const char *model, cascade_prediction_table *out,

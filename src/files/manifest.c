@@ -149,17 +149,35 @@ static cascade_status parse_model(cascade_manifest *m, manifest_internal *in,
                : kind == 2 ? CASCADE_SCORES_RECORDS : CASCADE_SCORES_PREDICTIONS;
     in->model_json[index] = entry;
     if (spec->kind == CASCADE_SCORES_PREDICTIONS) {
-        static const char *const columns[] = {"id", "prediction", "confidence"};
-        const char *named[3] = {NULL, NULL, NULL};
+        static const char *const columns[] = {"id", "prediction", "confidence", "cost",
+                                              "quality"};
+        const char *named[5] = {NULL, NULL, NULL, NULL, NULL};
         char owner[160];
         snprintf(owner, sizeof owner, "model \"%.100s\"", spec->name);
-        cascade_status status = parse_columns(entry, "columns", columns, 3, named, path, owner,
+        cascade_status status = parse_columns(entry, "columns", columns, 5, named, path, owner,
                                               error);
         if (status != CASCADE_OK)
             return status;
         spec->id_column = named[0];
         spec->prediction_column = named[1];
         spec->confidence_column = named[2];
+        spec->cost_column = named[3];
+        spec->quality_column = named[4];
+    }
+    cJSON *sample_costs = cJSON_GetObjectItemCaseSensitive(entry, "sample_costs");
+    if (sample_costs) {
+        if (spec->kind != CASCADE_SCORES_LOGITS && spec->kind != CASCADE_SCORES_PROBS)
+            return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+                "model \"%s\": \"sample_costs\" goes with \"logits\" or \"probs\" (expected "
+                "a \"cost\" column in \"columns\" for a prediction table)", spec->name);
+        if (!cJSON_IsString(sample_costs) || !sample_costs->valuestring[0])
+            return cascade_error_set(error, CASCADE_ERR_FORMAT, path, -1, -1,
+                "model \"%s\": \"sample_costs\" is not a file name (expected a .npy or CSV "
+                "file with one cost per sample)", spec->name);
+        cascade_status status = resolve(in, path, sample_costs->valuestring,
+                                        &spec->sample_costs_path, error);
+        if (status != CASCADE_OK)
+            return status;
     }
     return resolve(in, path, file->valuestring, &spec->path, error);
 }

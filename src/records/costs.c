@@ -62,6 +62,11 @@ cascade_status cascade_manifest_costs(const cascade_manifest *manifest,
         status = cascade_table_load(o->table_path, &table, error);
     for (size_t m = 0; m < manifest->model_count && status == CASCADE_OK; m++) {
         const char *model = manifest->models[m].name;
+        if (manifest->models[m].cost_column || manifest->models[m].sample_costs_path) {
+            /* Its costs are per sample; the dataset sets the mean once they are read. */
+            costs[m] = 0.0;
+            continue;
+        }
         double given = 0.0, listed = 0.0;
         cascade_error field_error;
         cascade_error_clear(&field_error);

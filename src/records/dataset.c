@@ -213,14 +213,93 @@ static cascade_status load_prediction_table(cascade_dataset *d, size_t m,
     return status;
 }
 
-static cascade_status load_model(cascade_dataset *d, size_t m, double cost,
-                                 const cascade_dataset_options *options,
-                                 cascade_read_buffers *buffers, cascade_error *error)
+/* The model's "overhead", 0 when absent; a value that is not a finite
+ * number >= 0 is refused naming the model. */
+static cascade_status read_overhead(const cascade_manifest *manifest, size_t m, double *out,
+                                    cascade_error *error)
+{
+    *out = 0.0;
+    cascade_status status = cascade_manifest_number(manifest, m, "overhead", out, error);
+    if (status == CASCADE_ERR_NOT_FOUND) {
+        *out = 0.0;
+        cascade_error_clear(error);
+        return CASCADE_OK;
+    }
+    if (status == CASCADE_OK && !(*out >= 0))
+        status = cascade_error_set(error, CASCADE_ERR_VALUE, manifest->path, -1, -1,
+            "model \"%s\": \"overhead\" is %g (expected a per-call cost >= 0)",
+            manifest->models[m].name, *out);
+    return status;
+}
+
+/* A score-file model's "sample_costs": one finite cost >= 0 per row of its
+ * scores, in records->sample_cost (the overhead and the mean come after). */
+static cascade_status load_sample_costs(const char *path, const char *model_name,
+                                        cascade_model *model, cascade_error *error)
+{
+    cascade_array costs;
+    cascade_status status = cascade_array_load(path, &costs, error);
+    if (status != CASCADE_OK)
+        return status;
+    cascade_records *r = &model->records;
+    if (costs.ndim != 1 && costs.cols != 1)
+        status = cascade_error_set(error, CASCADE_ERR_SHAPE, path, -1, -1,
+            "model \"%s\": sample costs have shape (%zu, %zu) (expected a 1-D array, one cost "
+            "per sample)", model_name, costs.rows, costs.cols);
+    else if (costs.rows != r->samples)
+        status = cascade_error_set(error, CASCADE_ERR_SHAPE, path, -1, -1,
+            "model \"%s\": %zu sample costs for %zu samples (expected one cost per sample)",
+            model_name, costs.rows, r->samples);
+    else if (!(r->sample_cost = malloc((r->samples ? r->samples : 1) * sizeof *r->sample_cost)))
+        status = cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1, "out of memory");
+    for (size_t i = 0; status == CASCADE_OK && i < r->samples; i++) {
+        double value = cascade_array_get(&costs, i, 0);
+        if (!(value >= 0 && isfinite(value)))
+            status = cascade_error_set(error, CASCADE_ERR_VALUE, path, (long long)i, -1,
+                "model \"%s\": cost %.17g at row %zu (expected a finite number >= 0)",
+                model_name, value, i);
+        else
+            r->sample_cost[i] = value;
+    }
+    cascade_array_free(&costs);
+    return status;
+}
+
+/* A model with per-sample costs costs their mean, summed in sample order;
+ * set again whenever its samples change. */
+static void average_sample_costs(cascade_model *model)
+{
+    const cascade_records *r = &model->records;
+    if (!r->sample_cost || !r->samples)
+        return;
+    double total = 0.0;
+    for (size_t i = 0; i < r->samples; i++)
+        total += r->sample_cost[i];
+    model->cost = total / (double)r->samples;
+}
+
+/* Charges OVERHEAD at every call of the model: a sample that reaches a
+ * stage pays the call and its overhead alike, so the overhead simply adds
+ * to each sample's cost, and a constant-cost model keeps its constant-cost
+ * path. */
+static void charge_overhead(cascade_model *model, double overhead)
+{
+    cascade_records *r = &model->records;
+    if (!r->sample_cost) {
+        model->cost += overhead;
+        return;
+    }
+    for (size_t i = 0; i < r->samples; i++)
+        r->sample_cost[i] += overhead;
+    average_sample_costs(model);
+}
+
+static cascade_status load_model_inputs(cascade_dataset *d, size_t m,
+                                        const cascade_dataset_options *options,
+                                        cascade_read_buffers *buffers, cascade_error *error)
 {
     const cascade_model_spec *spec = &d->manifest->models[m];
     cascade_model *model = &d->models[m];
-    model->name = spec->name;
-    model->cost = cost;
     cascade_status status;
     if (!spec->path) {
         model->table_only = 1;
@@ -284,6 +363,8 @@ static cascade_status load_model(cascade_dataset *d, size_t m, double cost,
         cascade_array_free(&whole);
     }
     cascade_array_reader_close(&scores);
+    if (status == CASCADE_OK && spec->sample_costs_path)
+        status = load_sample_costs(spec->sample_costs_path, spec->name, model, error);
     if (status != CASCADE_OK)
         return status;
     if (first < 0)
@@ -291,6 +372,21 @@ static cascade_status load_model(cascade_dataset *d, size_t m, double cost,
     if (first_classes < 0)
         d->classes = model->records.classes;
     return CASCADE_OK;
+}
+
+static cascade_status load_model(cascade_dataset *d, size_t m, double cost,
+                                 const cascade_dataset_options *options,
+                                 cascade_read_buffers *buffers, cascade_error *error)
+{
+    cascade_model *model = &d->models[m];
+    model->name = d->manifest->models[m].name;
+    model->cost = cost;
+    cascade_status status = read_overhead(d->manifest, m, &model->overhead, error);
+    if (status == CASCADE_OK)
+        status = load_model_inputs(d, m, options, buffers, error);
+    if (status == CASCADE_OK)
+        charge_overhead(model, model->overhead);
+    return status;
 }
 
 /* Models after the first scored one, on several threads at once: when each
@@ -437,6 +533,7 @@ static cascade_status leave_out_empty_labels(cascade_dataset *d, cascade_error *
         if (status == CASCADE_OK) {
             cascade_records_free(r);
             *r = subset;
+            average_sample_costs(&d->models[m]);
         }
     }
     if (status != CASCADE_OK) {
@@ -786,4 +883,22 @@ void cascade_metric_label(const cascade_dataset *dataset, int ensemble, char *bu
     snprintf(buf, 64, "%s%s%s%s", cascade_metric_name(dataset->metric),
              dataset->confidence_given ? "+given" : "",
              dataset->calibrated ? "+temperature" : "", ensemble ? "+ensemble" : "");
+}
+
+cascade_status cascade_dataset_refuse_per_sample(const cascade_dataset *dataset,
+                                                 const char *what, cascade_error *error)
+{
+    for (size_t m = 0; m < dataset->model_count; m++) {
+        const cascade_records *r = &dataset->models[m].records;
+        if (!r->sample_cost && !r->quality)
+            continue;
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT,
+            dataset->manifest ? dataset->manifest->path : NULL, -1, -1,
+            "model \"%s\" gives per-sample %s, which %s does not take yet (expected a "
+            "constant cost field, without \"sample_costs\" or \"cost\" and \"quality\" "
+            "columns)", dataset->models[m].name,
+            r->sample_cost && r->quality ? "costs and a graded quality"
+            : r->sample_cost ? "costs" : "graded quality", what);
+    }
+    return CASCADE_OK;
 }

@@ -21,7 +21,8 @@ cascade_key_columns cascade_prediction_columns(const cascade_manifest *manifest,
 {
     const cascade_model_spec *spec = &manifest->models[m];
     cascade_key_columns columns = {.id = spec->id_column, .value = spec->prediction_column,
-                                   .confidence = spec->confidence_column};
+                                   .confidence = spec->confidence_column,
+                                   .cost = spec->cost_column, .quality = spec->quality_column};
     return columns;
 }
 
@@ -151,8 +152,13 @@ cascade_status cascade_records_from_predictions(const cascade_prediction_table *
     out->prediction = malloc(k * sizeof *out->prediction);
     out->confidence = malloc(k * sizeof *out->confidence);
     out->correct = calloc(k, 1);
+    if (table->cost)
+        out->sample_cost = malloc(k * sizeof *out->sample_cost);
+    if (table->quality)
+        out->quality = malloc(k * sizeof *out->quality);
     size_t *row_of = malloc(k * sizeof *row_of); /* [k] SIZE_MAX: no row yet */
-    if (!out->prediction || !out->confidence || !out->correct || !row_of) {
+    if (!out->prediction || !out->confidence || !out->correct || !row_of ||
+        (table->cost && !out->sample_cost) || (table->quality && !out->quality)) {
         free(row_of);
         cascade_records_free(out);
         return cascade_error_set(error, CASCADE_ERR_NOMEM, path, -1, -1, "out of memory");
@@ -198,6 +204,10 @@ cascade_status cascade_records_from_predictions(const cascade_prediction_table *
         size_t r = row_of[i];
         out->prediction[i] = table->prediction[r];
         out->confidence[i] = table->confidence[r];
+        if (out->sample_cost)
+            out->sample_cost[i] = table->cost[r];
+        if (out->quality)
+            out->quality[i] = table->quality[r];
         if (labels) {
             out->correct[i] = (uint8_t)cascade_labels_match(labels, i, table->prediction[r]);
             out->correct_count += out->correct[i];

@@ -373,5 +373,7 @@ void cascade_records_free(cascade_records *records)
     free(records->prediction);
     free(records->confidence);
     free(records->correct);
+    free(records->sample_cost);
+    free(records->quality);
     memset(records, 0, sizeof *records);
 }

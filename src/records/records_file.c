@@ -124,7 +124,9 @@ static void add_exact_number(cJSON *object, const char *name, double value)
 static void copy_number(void *context, const char *name, double value)
 {
     cJSON *entry = context;
-    if (!cJSON_GetObjectItemCaseSensitive(entry, name))
+    /* The saved cost already includes the overhead (cascade/dataset.h):
+     * copying it too would charge it twice when the records are loaded. */
+    if (strcmp(name, "overhead") != 0 && !cJSON_GetObjectItemCaseSensitive(entry, name))
         add_exact_number(entry, name, value);
 }
 

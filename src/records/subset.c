@@ -14,7 +14,12 @@ cascade_status cascade_records_subset(const cascade_records *in, const size_t *i
     out->prediction = malloc(n * sizeof *out->prediction);
     out->confidence = malloc(n * sizeof *out->confidence);
     out->correct = malloc(n * sizeof *out->correct);
-    if (!out->prediction || !out->confidence || !out->correct) {
+    if (in->sample_cost)
+        out->sample_cost = malloc(n * sizeof *out->sample_cost);
+    if (in->quality)
+        out->quality = malloc(n * sizeof *out->quality);
+    if (!out->prediction || !out->confidence || !out->correct ||
+        (in->sample_cost && !out->sample_cost) || (in->quality && !out->quality)) {
         cascade_records_free(out);
         return CASCADE_ERR_NOMEM;
     }
@@ -27,6 +32,10 @@ cascade_status cascade_records_subset(const cascade_records *in, const size_t *i
         out->confidence[j] = in->confidence[i];
         out->correct[j] = in->correct[i];
         out->correct_count += in->correct[i];
+        if (in->sample_cost)
+            out->sample_cost[j] = in->sample_cost[i];
+        if (in->quality)
+            out->quality[j] = in->quality[i];
     }
     return CASCADE_OK;
 }

@@ -3,6 +3,8 @@
 #include "check.h"
 #include "test_data.h"
 
+#include <math.h>
+
 enum { MODELS = 12, SAMPLES = 300, CLASSES = 5 };
 
 /* MODELS models of float32 (even) and float64 (odd) logits with labels in
@@ -109,5 +111,90 @@ TEST_CASE(a_parallel_load_should_report_the_first_bad_model_in_manifest_order)
     free(dir);
 }
 
+/* Sample costs (i % 7) / 2 from a .npy file with an overhead of 1/8 on top,
+ * and an overhead on a constant cost: every value is exact in binary, so
+ * the expected costs are compared exactly; the mean comes from counting the
+ * residues, not from the records. */
+TEST_CASE(sample_costs_and_overheads_should_add_up_per_sample_and_in_the_mean)
+{
+    char *dir = test_temp_dir();
+    write_models(dir, NULL, 0);
+    double costs[SAMPLES];
+    for (size_t i = 0; i < SAMPLES; i++)
+        costs[i] = (double)(i % 7) / 2.0;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/costs.npy", dir);
+    test_write_npy(path, "<f8", SAMPLES, 0, costs, 8);
+    snprintf(path, sizeof path, "%s/costs.json", dir);
+    FILE *manifest = fopen(path, "w");
+    REQUIRE(manifest != NULL);
+    fprintf(manifest, "{\"labels\": \"labels.npy\", \"models\": ["
+            "{\"name\": \"m0\", \"logits\": \"m0.npy\", \"sample_costs\": \"costs.npy\","
+            " \"overhead\": 0.125},"
+            "{\"name\": \"m1\", \"logits\": \"m1.npy\", \"gmacs\": 2, \"overhead\": 0.25},"
+            "{\"name\": \"m2\", \"logits\": \"m2.npy\", \"gmacs\": 3}]}\n");
+    REQUIRE(fclose(manifest) == 0);
+    cascade_dataset *d = NULL;
+    cascade_error error;
+    cascade_dataset_options options = {.threads = 4};
+    cascade_status status = cascade_dataset_load(path, &options, &d, &error);
+    if (status != CASCADE_OK)
+        fprintf(stderr, "%s: %s\n", error.file, error.message);
+    REQUIRE(status == CASCADE_OK);
+    const cascade_records *r = &d->models[0].records;
+    REQUIRE(r->sample_cost != NULL);
+    size_t wrong = 0;
+    for (size_t i = 0; i < SAMPLES; i++)
+        wrong += r->sample_cost[i] != (double)(i % 7) / 2.0 + 0.125;
+    printf("%zu of %d sample costs differ from their row's cost plus the overhead\n", wrong,
+           SAMPLES);
+    CHECK_EQ_INT(wrong, 0);
+    /* 300 = 42 * 7 + 6: residues 0..5 occur 43 times, 6 occurs 42 times. */
+    double expected = (43.0 * 15.0 / 2.0 + 42.0 * 3.0) / SAMPLES + 0.125;
+    printf("mean cost %.17g, expected %.17g, difference %.3g\n", d->models[0].cost, expected,
+           fabs(d->models[0].cost - expected));
+    CHECK(fabs(d->models[0].cost - expected) <= 1e-12 * expected);
+    CHECK(d->models[1].cost == 2.25 && d->models[1].records.sample_cost == NULL);
+    CHECK(d->models[2].cost == 3.0 && d->models[2].overhead == 0.0);
+    cascade_dataset_free(d);
+    test_remove_dir(dir);
+    free(dir);
+}
+
+static void write_text(const char *dir, const char *name, const char *text)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    REQUIRE(f != NULL && fputs(text, f) >= 0 && fclose(f) == 0);
+}
+
+/* A sample left out for its empty label list takes its cost with it: the
+ * mean is over the samples that stay (1, 2, 3), not the 100 left out. */
+TEST_CASE(a_sample_left_out_should_leave_the_mean_of_the_sample_costs)
+{
+    char *dir = test_temp_dir();
+    write_text(dir, "labels.json", "[[0], [], [1], [2, 0]]\n");
+    write_text(dir, "a.csv", "1,0,0\n0,1,0\n0,1,0\n0,0,1\n");
+    write_text(dir, "costs.csv", "1\n100\n2\n3\n");
+    write_text(dir, "m.json", "{\"labels\": \"labels.json\", \"models\": [{\"name\": \"a\", "
+               "\"logits\": \"a.csv\", \"sample_costs\": \"costs.csv\"}]}\n");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/m.json", dir);
+    cascade_dataset *d = NULL;
+    cascade_error error;
+    REQUIRE(cascade_dataset_load(path, NULL, &d, &error) == CASCADE_OK);
+    CHECK_EQ_INT(d->samples, 3);
+    const double *cost = d->models[0].records.sample_cost;
+    CHECK(cost[0] == 1.0 && cost[1] == 2.0 && cost[2] == 3.0);
+    printf("mean cost %.17g, expected 2\n", d->models[0].cost);
+    CHECK(d->models[0].cost == 2.0);
+    cascade_dataset_free(d);
+    test_remove_dir(dir);
+    free(dir);
+}
+
 RUN_TESTS(CASE(small_models_loaded_on_four_threads_should_equal_those_loaded_on_one),
-          CASE(a_parallel_load_should_report_the_first_bad_model_in_manifest_order))
+          CASE(a_parallel_load_should_report_the_first_bad_model_in_manifest_order),
+          CASE(sample_costs_and_overheads_should_add_up_per_sample_and_in_the_mean),
+          CASE(a_sample_left_out_should_leave_the_mean_of_the_sample_costs))

@@ -6,6 +6,8 @@
 #include "check.h"
 #include "test_data.h"
 
+#include <math.h>
+
 #include "cascade/dataset.h"
 #include "common/id_index.h"
 #include "files/keyed_table.h"
@@ -19,6 +21,18 @@ static char *write_file(const char *dir, const char *name, const char *text, cha
     REQUIRE(fputs(text, f) >= 0);
     REQUIRE(fclose(f) == 0);
     return path;
+}
+
+/* The dataset of MANIFEST_PATH, or the test stops after printing why not. */
+static cascade_dataset *load_or_say_why(const char *manifest_path)
+{
+    cascade_dataset *d = NULL;
+    cascade_error error;
+    cascade_status status = cascade_dataset_load(manifest_path, NULL, &d, &error);
+    if (status != CASCADE_OK)
+        fprintf(stderr, "%s: %s\n", error.file, error.message);
+    REQUIRE(status == CASCADE_OK);
+    return d;
 }
 
 TEST_CASE(id_index_should_find_each_of_50000_ids_and_refuse_every_repeat)
@@ -111,12 +125,7 @@ TEST_CASE(dataset_should_join_50000_shuffled_rows_to_the_order_of_the_labels_tab
                " \"columns\": {\"id\": \"sample\", \"prediction\": \"guess\", \"confidence\": "
                "\"sure\"}}]}",
                manifest_path, sizeof manifest_path);
-    cascade_dataset *d = NULL;
-    cascade_error error;
-    cascade_status status = cascade_dataset_load(manifest_path, NULL, &d, &error);
-    if (status != CASCADE_OK)
-        fprintf(stderr, "%s: %s\n", error.file, error.message);
-    REQUIRE(status == CASCADE_OK);
+    cascade_dataset *d = load_or_say_why(manifest_path);
     const cascade_records *r = &d->models[0].records;
     size_t wrong = 0, correct = 0;
     for (size_t i = 0; i < SAMPLES; i++) {
@@ -159,8 +168,76 @@ TEST_CASE(dataset_should_take_a_prediction_tables_class_count_from_the_score_mod
     free(dir);
 }
 
+/* Per-sample costs and qualities that are functions of the id's number,
+ * written shuffled: sample i must carry id i's values, the model's cost
+ * must be their mean (computed here from the formula, not from the
+ * records), and a model without the columns keeps NULL arrays. */
+TEST_CASE(dataset_should_join_per_sample_costs_and_qualities_by_id_and_keep_null_without_them)
+{
+    enum { SAMPLES = 1000 };
+    char *dir = test_temp_dir();
+    char labels_path[512], predictions_path[512], path[512], manifest_path[512];
+    snprintf(labels_path, sizeof labels_path, "%s/labels.csv", dir);
+    snprintf(predictions_path, sizeof predictions_path, "%s/p.csv", dir);
+    FILE *labels = fopen(labels_path, "w"), *predictions = fopen(predictions_path, "w");
+    REQUIRE(labels && predictions);
+    fprintf(labels, "id,label\n");
+    fprintf(predictions, "grade,id,prediction,confidence,tokens\n");
+    for (size_t i = 0; i < SAMPLES; i++) {
+        fprintf(labels, "s%zu,%zu\n", i, i % 3);
+        size_t j = (i * 307) % SAMPLES; /* a permutation: 307 is prime to 1000 */
+        fprintf(predictions, "%.17g,s%zu,%zu,0.5,%zu.25\n", (double)(j % 9) / 8.0, j, j % 3,
+                j % 13);
+    }
+    REQUIRE(fclose(labels) == 0 && fclose(predictions) == 0);
+    write_file(dir, "q.csv", "id,prediction,confidence\n", path, sizeof path);
+    FILE *plain = fopen(path, "a");
+    REQUIRE(plain != NULL);
+    for (size_t i = 0; i < SAMPLES; i++)
+        fprintf(plain, "s%zu,0,0.5\n", i);
+    REQUIRE(fclose(plain) == 0);
+    write_file(dir, "m.json",
+               "{\"labels\": \"labels.csv\", \"label_columns\": {}, \"models\": ["
+               "{\"name\": \"p\", \"predictions\": \"p.csv\", \"columns\": {\"cost\": "
+               "\"tokens\", \"quality\": \"grade\"}},"
+               "{\"name\": \"q\", \"predictions\": \"q.csv\", \"gmacs\": 2}]}",
+               manifest_path, sizeof manifest_path);
+    cascade_dataset *d = load_or_say_why(manifest_path);
+    const cascade_records *r = &d->models[0].records;
+    REQUIRE(r->sample_cost != NULL && r->quality != NULL);
+    size_t wrong = 0;
+    for (size_t i = 0; i < SAMPLES; i++)
+        wrong += r->sample_cost[i] != (double)(i % 13) + 0.25 ||
+                 r->quality[i] != (double)(i % 9) / 8.0 || r->prediction[i] != (int32_t)(i % 3);
+    printf("%zu of %d samples carry another id's cost or quality\n", wrong, SAMPLES);
+    CHECK_EQ_INT(wrong, 0);
+    /* 1000 = 76 * 13 + 12: residues 0..11 occur 77 times, 12 occurs 76 times. */
+    double expected_mean = (77.0 * (66.0 + 12 * 0.25) + 76.0 * 12.25) / SAMPLES;
+    printf("mean cost %.17g, expected %.17g, difference %.3g\n", d->models[0].cost,
+           expected_mean, fabs(d->models[0].cost - expected_mean));
+    CHECK(fabs(d->models[0].cost - expected_mean) <= 1e-12 * expected_mean);
+    CHECK(d->models[1].records.sample_cost == NULL && d->models[1].records.quality == NULL);
+    CHECK(d->models[1].cost == 2.0);
+    size_t picked[3] = {5, 0, 999};
+    cascade_records part;
+    REQUIRE(cascade_records_subset(r, picked, 3, &part) == CASCADE_OK);
+    for (size_t j = 0; j < 3; j++)
+        CHECK(part.sample_cost[j] == r->sample_cost[picked[j]] &&
+              part.quality[j] == r->quality[picked[j]]);
+    cascade_records_free(&part);
+    cascade_error error;
+    cascade_error_clear(&error);
+    CHECK(cascade_dataset_refuse_per_sample(d, "this command", &error) == CASCADE_ERR_ARGUMENT);
+    CHECK(strstr(error.message, "model \"p\" gives per-sample costs and a graded quality") !=
+          NULL);
+    cascade_dataset_free(d);
+    test_remove_dir(dir);
+    free(dir);
+}
+
 RUN_TESTS(CASE(id_index_should_find_each_of_50000_ids_and_refuse_every_repeat),
           CASE(prediction_table_should_read_named_columns_in_any_order_with_quotes_and_crlf),
           CASE(prediction_table_should_name_the_first_bad_row_and_count_the_others),
           CASE(dataset_should_join_50000_shuffled_rows_to_the_order_of_the_labels_table),
-          CASE(dataset_should_take_a_prediction_tables_class_count_from_the_score_models))
+          CASE(dataset_should_take_a_prediction_tables_class_count_from_the_score_models),
+          CASE(dataset_should_join_per_sample_costs_and_qualities_by_id_and_keep_null_without_them))
