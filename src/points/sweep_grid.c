@@ -30,9 +30,24 @@ void sweep_prefix_sums(uint32_t *table, unsigned channels, unsigned dims,
 {
     for (unsigned s = 0; s < dims; s++) {
         size_t slice = stride[s] * channels, block = extent[s] * slice;
-        for (size_t start = 0; start < cells * channels; start += block)
-            for (size_t at = start + slice; at < start + block; at++)
-                table[at] += table[at - slice];
+        for (size_t start = 0; start < cells * channels; start += block) {
+            if (slice == 1) {
+                /* One count a cell along the first axis: the running sum in
+                 * a register, where adding the cell before from memory
+                 * waited on its store every cell. */
+                uint32_t run = table[start];
+                for (size_t at = start + 1; at < start + block; at++)
+                    table[at] = run += table[at];
+                continue;
+            }
+            /* a slice at a time: the two never overlap, so this vectorises */
+            for (size_t at = start + slice; at < start + block; at += slice) {
+                uint32_t *restrict row = table + at;
+                const uint32_t *restrict before = table + at - slice;
+                for (size_t i = 0; i < slice; i++)
+                    row[i] += before[i];
+            }
+        }
     }
 }
 
