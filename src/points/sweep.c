@@ -4,6 +4,8 @@
 #include "cascade/sweep.h"
 #include "points/sweep_internal.h"
 
+#include "common/big_alloc.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -591,14 +593,24 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
          * second stages are then one contiguous run of each row. */
         sh.columns = n;
         sh.column = calloc(m, sizeof *sh.column);
-        sh.by_sample = malloc(dataset->samples * n);
+        sh.by_sample = cascade_big_alloc(dataset->samples * n);
         if (status == CASCADE_OK && (!sh.column || !sh.by_sample))
             status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
-        for (size_t c = 0; c < n && status == CASCADE_OK; c++) {
-            const uint8_t *correct = dataset->models[ids[c]].records.correct;
+        for (size_t c = 0; c < n && status == CASCADE_OK; c++)
             sh.column[ids[c]] = (uint32_t)c;
-            for (size_t i = 0; i < dataset->samples; i++)
-                sh.by_sample[i * n + c] = correct[i];
+        /* A block of samples at a time, so that the rows written stay in
+         * cache while every column is put in (column by column, each
+         * write of a pass landed on a cache line of its own). */
+        enum { TRANSPOSE_BLOCK = 256 };
+        for (size_t start = 0; start < dataset->samples && status == CASCADE_OK;
+             start += TRANSPOSE_BLOCK) {
+            size_t end = start + TRANSPOSE_BLOCK < dataset->samples ? start + TRANSPOSE_BLOCK
+                                                                    : dataset->samples;
+            for (size_t c = 0; c < n; c++) {
+                const uint8_t *correct = dataset->models[ids[c]].records.correct;
+                for (size_t i = start; i < end; i++)
+                    sh.by_sample[i * n + c] = correct[i];
+            }
         }
         for (unsigned length = 2; length <= max_stages && status == CASCADE_OK; length++) {
             int restrict_to_front = options->front_only && length >= 3;
