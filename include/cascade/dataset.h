@@ -118,6 +118,12 @@ typedef struct cascade_dataset_options {
      * manifest order; NULL: every model. For a map step over a cluster. */
     const char *const *only_models;   /* [only_model_count] */
     size_t only_model_count;
+    /* The caller needs each sample's confidence and correctness only, as an
+     * accuracy sweep does: a model's predictions are freed as soon as its
+     * correctness is known, and its records.prediction is NULL (4 of the 13
+     * bytes a sample and model hold). Models given as prediction tables keep
+     * theirs: they settle the class count after every model is read. */
+    int drop_predictions;
 } cascade_dataset_options;
 
 /* Loads the manifest, the labels and every model's records. With

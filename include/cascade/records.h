@@ -70,7 +70,8 @@ size_t cascade_labels_empty_count(const cascade_labels *labels);
 typedef struct cascade_records {
     size_t samples;
     size_t classes;
-    int32_t *prediction;  /* [samples] argmax, first index on ties */
+    int32_t *prediction;  /* [samples] argmax, first index on ties; NULL when
+                             the dataset was loaded with drop_predictions */
     double *confidence;   /* [samples] max softmax, in (0, 1] */
     uint8_t *correct;     /* [samples] 1 when prediction == label; 0 without labels */
     size_t correct_count;

@@ -173,6 +173,11 @@ int cmd_sweep(int argc, char **argv)
     if (ensemble && (eval.split > 0 || eval.fit_index || eval.eval_index || eval.bootstrap))
         return cli_usage_error("sweep", "--split, --fit-index, --eval-index and --bootstrap are "
                                         "not available with --ensemble");
+    /* An accuracy sweep reads confidences and correctness only; a shard
+     * keeps predictions, as they are part of the data's fingerprint that
+     * cascade merge compares. */
+    load.drop_predictions = load.score == CASCADE_SCORE_ACCURACY && !per_class.mode &&
+                            !ensemble && !sharded;
     cascade_dataset *dataset = NULL;
     code = load_for_sweep(argv[optind], &load, &eval, quiet, verbose, &dataset);
     if (code != EXIT_OK)

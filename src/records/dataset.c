@@ -386,6 +386,11 @@ static cascade_status load_model(cascade_dataset *d, size_t m, double cost,
         status = load_model_inputs(d, m, options, buffers, error);
     if (status == CASCADE_OK)
         charge_overhead(model, model->overhead);
+    if (status == CASCADE_OK && options->drop_predictions &&
+        d->manifest->models[m].kind != CASCADE_SCORES_PREDICTIONS) {
+        free(model->records.prediction);
+        model->records.prediction = NULL;
+    }
     return status;
 }
 

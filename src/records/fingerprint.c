@@ -57,7 +57,8 @@ uint64_t cascade_dataset_fingerprint(const cascade_dataset *d)
         h = mix(h, r->samples);
         if (r->samples == 0)
             continue;
-        h = mix_bytes(h, r->prediction, r->samples * sizeof *r->prediction);
+        if (r->prediction) /* NULL when dropped at load */
+            h = mix_bytes(h, r->prediction, r->samples * sizeof *r->prediction);
         h = mix_bytes(h, r->confidence, r->samples * sizeof *r->confidence);
         h = mix_bytes(h, r->correct, r->samples * sizeof *r->correct);
     }

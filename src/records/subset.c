@@ -11,14 +11,15 @@ cascade_status cascade_records_subset(const cascade_records *in, const size_t *i
 {
     memset(out, 0, sizeof *out);
     size_t n = count ? count : 1;
-    out->prediction = malloc(n * sizeof *out->prediction);
+    if (in->prediction) /* NULL when dropped at load (cascade/dataset.h) */
+        out->prediction = malloc(n * sizeof *out->prediction);
     out->confidence = malloc(n * sizeof *out->confidence);
     out->correct = malloc(n * sizeof *out->correct);
     if (in->sample_cost)
         out->sample_cost = malloc(n * sizeof *out->sample_cost);
     if (in->quality)
         out->quality = malloc(n * sizeof *out->quality);
-    if (!out->prediction || !out->confidence || !out->correct ||
+    if ((in->prediction && !out->prediction) || !out->confidence || !out->correct ||
         (in->sample_cost && !out->sample_cost) || (in->quality && !out->quality)) {
         cascade_records_free(out);
         return CASCADE_ERR_NOMEM;
@@ -28,7 +29,8 @@ cascade_status cascade_records_subset(const cascade_records *in, const size_t *i
     out->looks_like_probabilities = in->looks_like_probabilities;
     for (size_t j = 0; j < count; j++) {
         size_t i = index[j];
-        out->prediction[j] = in->prediction[i];
+        if (in->prediction)
+            out->prediction[j] = in->prediction[i];
         out->confidence[j] = in->confidence[i];
         out->correct[j] = in->correct[i];
         out->correct_count += in->correct[i];

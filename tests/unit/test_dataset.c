@@ -4,6 +4,10 @@
 #include "test_data.h"
 
 #include <math.h>
+#include <string.h>
+
+#include "cascade/split.h"
+#include "cascade/sweep.h"
 
 enum { MODELS = 12, SAMPLES = 300, CLASSES = 5 };
 
@@ -194,7 +198,85 @@ TEST_CASE(a_sample_left_out_should_leave_the_mean_of_the_sample_costs)
     free(dir);
 }
 
+/* Every point of FRONT_A equals the one at its index in FRONT_B. */
+static size_t points_differing(const cascade_front *a, const cascade_front *b)
+{
+    if (a->count != b->count)
+        return a->count > b->count ? a->count : b->count;
+    size_t differ = 0;
+    for (size_t p = 0; p < a->count; p++) {
+        const cascade_point *x = &a->points[p], *y = &b->points[p];
+        int same = x->stages == y->stages && x->accuracy == y->accuracy && x->cost == y->cost;
+        for (unsigned s = 0; same && s < x->stages; s++)
+            same = x->model[s] == y->model[s] && x->answered[s] == y->answered[s] &&
+                   (s + 1 == x->stages || x->threshold[s] == y->threshold[s]);
+        differ += !same;
+    }
+    return differ;
+}
+
+static cascade_status sweep_three_stages(const cascade_dataset *d, cascade_front *front)
+{
+    cascade_sweep_options options = {.max_stages = 3, .grid = 20, .threads = 1};
+    cascade_front_init(front);
+    return cascade_sweep(d, &options, front, NULL, NULL);
+}
+
+TEST_CASE(predictions_dropped_at_load_should_leave_every_front_and_held_out_view_unchanged)
+{
+    char *dir = test_temp_dir();
+    write_models(dir, NULL, 0);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    cascade_dataset *kept = NULL, *dropped = NULL;
+    cascade_dataset_options keep = {.threads = 2};
+    cascade_dataset_options drop = {.threads = 2, .drop_predictions = 1};
+    REQUIRE(cascade_dataset_load(path, &keep, &kept, NULL) == CASCADE_OK);
+    REQUIRE(cascade_dataset_load(path, &drop, &dropped, NULL) == CASCADE_OK);
+    size_t with_predictions = 0, differ = 0;
+    for (size_t m = 0; m < MODELS; m++) {
+        const cascade_records *a = &kept->models[m].records, *b = &dropped->models[m].records;
+        with_predictions += b->prediction != NULL;
+        differ += a->correct_count != b->correct_count;
+        for (size_t i = 0; i < SAMPLES; i++)
+            differ += a->confidence[i] != b->confidence[i] || a->correct[i] != b->correct[i];
+    }
+    CHECK_EQ_INT(with_predictions, 0);
+    CHECK_EQ_INT(differ, 0);
+
+    cascade_front front_kept, front_dropped;
+    REQUIRE(sweep_three_stages(kept, &front_kept) == CASCADE_OK);
+    REQUIRE(sweep_three_stages(dropped, &front_dropped) == CASCADE_OK);
+    CHECK(front_kept.count > MODELS / 2);
+    CHECK_EQ_INT(points_differing(&front_kept, &front_dropped), 0);
+
+    /* a held-out view (every third sample) copies what is there */
+    size_t index[SAMPLES / 3];
+    for (size_t j = 0; j < SAMPLES / 3; j++)
+        index[j] = 3 * j;
+    cascade_dataset *view_kept = NULL, *view_dropped = NULL;
+    REQUIRE(cascade_dataset_subset(kept, index, SAMPLES / 3, &view_kept, NULL) == CASCADE_OK);
+    REQUIRE(cascade_dataset_subset(dropped, index, SAMPLES / 3, &view_dropped, NULL) == CASCADE_OK);
+    CHECK(view_dropped->models[0].records.prediction == NULL);
+    cascade_front view_front_kept, view_front_dropped;
+    REQUIRE(sweep_three_stages(view_kept, &view_front_kept) == CASCADE_OK);
+    REQUIRE(sweep_three_stages(view_dropped, &view_front_dropped) == CASCADE_OK);
+    CHECK_EQ_INT(points_differing(&view_front_kept, &view_front_dropped), 0);
+
+    cascade_front_free(&front_kept);
+    cascade_front_free(&front_dropped);
+    cascade_front_free(&view_front_kept);
+    cascade_front_free(&view_front_dropped);
+    cascade_dataset_free(view_kept);
+    cascade_dataset_free(view_dropped);
+    cascade_dataset_free(kept);
+    cascade_dataset_free(dropped);
+    test_remove_dir(dir);
+    free(dir);
+}
+
 RUN_TESTS(CASE(small_models_loaded_on_four_threads_should_equal_those_loaded_on_one),
           CASE(a_parallel_load_should_report_the_first_bad_model_in_manifest_order),
           CASE(sample_costs_and_overheads_should_add_up_per_sample_and_in_the_mean),
-          CASE(a_sample_left_out_should_leave_the_mean_of_the_sample_costs))
+          CASE(a_sample_left_out_should_leave_the_mean_of_the_sample_costs),
+          CASE(predictions_dropped_at_load_should_leave_every_front_and_held_out_view_unchanged))
