@@ -3,6 +3,11 @@
 
 #include "cascade/output.h"
 
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 TEST_CASE(format_double_should_round_trip_with_the_fewest_digits)
 {
     static const struct { double value; const char *text; } cases[] = {
@@ -32,4 +37,52 @@ TEST_CASE(format_double_should_round_trip_with_the_fewest_digits)
     CHECK_EQ_INT(wrong, 0);
 }
 
-RUN_TESTS(CASE(format_double_should_round_trip_with_the_fewest_digits))
+/* The definition written out plainly: the fewest of 15, 16 or 17 digits
+ * that strtod reads back as VALUE, and whole numbers below 1e17 plainly. */
+static void reference_format(double value, char *buf)
+{
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, 32, "%.*g", digits, value);
+        if (strtod(buf, NULL) == value)
+            break;
+    }
+    if (strchr(buf, 'e') && fabs(value) < 1e17 && value == trunc(value))
+        snprintf(buf, 32, "%.0f", value);
+}
+
+/* The writer reads its 15-digit attempts back without strtod where it can;
+ * the text must still be strtod's choice exactly, for the values fronts
+ * hold (fractions of a sample count, sums of costs, short decimals) and
+ * for any double, near powers of two (where the gaps between doubles
+ * change) included. */
+TEST_CASE(format_double_should_write_what_strtod_would_choose_for_every_kind_of_value)
+{
+    size_t differ = 0, tried = 0;
+    unsigned long long state = 99;
+    char got[32], want[32];
+    for (int i = 0; i < 300000; i++) {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        unsigned long long r = state >> 11;
+        double values[6] = {
+            ldexp((double)r, (int)(state % 120) - 110),         /* any double */
+            (double)(r % 50001) / 50000.0,                        /* accuracy of 50,000 */
+            (double)(r % 1000003) * 1e-6 * (double)(1 + i % 7),  /* short decimals, scaled */
+            round((double)(r % 100000000) / 1e3) / 1e5,          /* 8 digits */
+            ldexp(1.0, (int)(state % 200) - 100) * (i % 2 ? 1 + 0x1p-52 : 1 - 0x1p-53),
+            -(double)(r % 997) / (double)(1 + r % 1009)};
+        for (int v = 0; v < 6; v++) {
+            cascade_format_double(values[v], got);
+            reference_format(values[v], want);
+            differ += strcmp(got, want) != 0;
+            tried++;
+            if (strcmp(got, want) != 0 && differ < 5)
+                fprintf(stderr, "%.17g written as \"%s\", strtod's choice is \"%s\"\n", values[v],
+                        got, want);
+        }
+    }
+    fprintf(stderr, "%zu of %zu values written differently\n", differ, tried);
+    CHECK_EQ_INT(differ, 0);
+}
+
+RUN_TESTS(CASE(format_double_should_round_trip_with_the_fewest_digits),
+          CASE(format_double_should_write_what_strtod_would_choose_for_every_kind_of_value))
