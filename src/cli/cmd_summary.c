@@ -703,6 +703,8 @@ int cmd_summary(int argc, char **argv)
         range_count = 2;
     }
     cli_eval_load_options(&eval, &load);
+    /* By accuracy, every figure reads confidences and correctness only. */
+    load.drop_predictions = load.score == CASCADE_SCORE_ACCURACY && !per_class.mode;
     cascade_dataset *dataset = NULL;
     cascade_error error;
     cascade_error_clear(&error);
