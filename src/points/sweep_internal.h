@@ -19,7 +19,7 @@ enum {
     DEFAULT_GRID = 100,
     MAX_TABLE_CELLS = 1 << 24,     /* per channel, for chains of 3+ stages */
     REDUCE_EVERY = 1 << 14,        /* worker candidates between front reductions */
-    PREFETCH_ROWS = 16,            /* rows of the correctness matrix fetched ahead */
+    PREFETCH_ROWS = 32,            /* rows of the correctness matrix fetched ahead */
     FLOOR_EVERY = 256              /* groups between raising the pairs' floors */
 };
 

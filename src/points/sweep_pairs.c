@@ -295,8 +295,10 @@ static inline __attribute__((always_inline)) int first_stage(worker *w, const ui
             if (pos > PREFETCH_ROWS) {
                 const uint8_t *ahead =
                     sh->by_sample + (size_t)o->order[pos - 1 - PREFETCH_ROWS] * n_columns + lo;
-                for (size_t line = 0; line < count; line += 64)
-                    __builtin_prefetch(ahead + line);
+                /* every cache line the row touches, its last one too */
+                uintptr_t first = (uintptr_t)ahead & ~(uintptr_t)63;
+                for (uintptr_t line = first; line < (uintptr_t)(ahead + count); line += 64)
+                    __builtin_prefetch((const void *)line);
             }
             suffix_a += o->sorted_correct[pos - 1];
             for (size_t j = 0; j < count; j++)
