@@ -6,15 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-uint64_t cascade_descending_key(double value)
-{
-    double v = value == 0 ? 0.0 : value;
-    uint64_t bits;
-    memcpy(&bits, &v, sizeof bits);
-    bits = bits >> 63 ? ~bits : bits | (1ull << 63); /* ascending */
-    return ~bits;
-}
-
 typedef struct keyed {
     uint64_t key;
     uint32_t index;
