@@ -154,7 +154,8 @@ double cascade_model_score(const cascade_dataset *dataset, size_t m);
 
 /* A 64-bit hash of everything a sweep reads from DATASET: the sample
  * count, the metric, and per model its name, cost, temperature and records
- * (predictions, confidences, correctness). Two datasets with the same
+ * (predictions, confidences, correctness, and per-sample costs and graded
+ * qualities where a model has them). Two datasets with the same
  * fingerprint give the same sweep; it tells shards of different inputs
  * apart, it is no defence against a crafted collision. */
 uint64_t cascade_dataset_fingerprint(const cascade_dataset *dataset);
@@ -167,6 +168,11 @@ uint64_t cascade_dataset_fingerprint(const cascade_dataset *dataset);
  * when some do, "+given" follows the metric ("max_softmax+given"). BUF holds
  * 64 bytes. */
 void cascade_metric_label(const cascade_dataset *dataset, int ensemble, char *buf);
+
+/* Whether any model of DATASET has per-sample costs or a graded quality
+ * (records' sample_cost or quality): the sweeps and evaluations then take
+ * their per-sample paths (docs/llm-routing.md). */
+int cascade_dataset_per_sample(const cascade_dataset *dataset);
 
 /* CASCADE_ERR_ARGUMENT naming the first model of DATASET with per-sample
  * costs or graded quality (records' sample_cost or quality), for WHAT (such

@@ -37,11 +37,14 @@ void cli_print_man(FILE *file);      /* the roff manual page, cascade.1 */
 
 /* Loads a manifest's dataset, showing progress on a terminal unless QUIET
  * and warning about suspicious inputs; on failure prints the error and
- * returns its exit code (0 on success). */
+ * returns its exit code (0 on success). A command that does not take
+ * per-sample costs or a graded quality (docs/llm-routing.md) passes its
+ * name as REFUSING_PER_SAMPLE ("cascade records"), which such a manifest
+ * is then refused by; NULL takes them. */
 #include "cascade/dataset.h"
 #include "cascade/sweep.h"
 int cli_load_dataset(const char *manifest, const cascade_dataset_options *options,
-                     int quiet, cascade_dataset **out);
+                     int quiet, const char *refusing_per_sample, cascade_dataset **out);
 
 /* getopt_long's unknown-option and missing-argument cases, as usage errors
  * that name the option. */

@@ -33,7 +33,7 @@ static void print_summary(const char *what, const char *part, const cascade_data
         cascade_format_double(summary->accuracy, number);
         cli_error("%s part of %zu samples: %s %s, cost %s, answered %s", part,
                   dataset->samples, cascade_score_name(dataset->score), number, cost, answered);
-    } else if (dataset->has_labels) {
+    } else if (dataset->has_labels || dataset->score == CASCADE_SCORE_QUALITY) {
         cascade_format_double(summary->accuracy, number);
         cli_error("applied %s to %zu samples: %s %s, cost %s, answered %s", what,
                   dataset->samples, cascade_score_name(dataset->score), number, cost, answered);
@@ -80,7 +80,8 @@ static int apply_per_class(const char *config_path, const char *manifest,
         return cli_report(&error);
     load->metric = config.confidence;
     cascade_dataset *dataset = NULL;
-    int code = cli_load_dataset(manifest, load, quiet, &dataset);
+    int code = cli_load_dataset(manifest, load, quiet, "cascade apply with a per-class config",
+                                &dataset);
     if (code != EXIT_OK) {
         cascade_per_class_config_free(&config);
         return data_error(code);
@@ -206,7 +207,7 @@ int cmd_apply(int argc, char **argv)
     /* The confidences the config's stages use, at the config's temperatures. */
     cascade_config_dataset_options(&config, &load);
     cascade_dataset *dataset = NULL;
-    code = cli_load_dataset(manifest, &load, quiet, &dataset);
+    code = cli_load_dataset(manifest, &load, quiet, NULL, &dataset);
     if (code != EXIT_OK) {
         cascade_config_free(&config);
         return data_error(code);

@@ -712,7 +712,7 @@ int cmd_summary(int argc, char **argv)
                                          .warning = quiet ? NULL : cli_print_warning};
         if (cascade_dataset_from_tables(results, &options, &dataset, NULL, &error) != CASCADE_OK)
             return cli_report(&error);
-    } else if ((code = cli_load_dataset(argv[optind], &load, quiet, &dataset)) != EXIT_OK) {
+    } else if ((code = cli_load_dataset(argv[optind], &load, quiet, "cascade summary", &dataset)) != EXIT_OK) {
         return code;
     }
     cli_held_out held_out;

@@ -24,11 +24,11 @@ static int load_for_sweep(const char *manifest, const cascade_dataset_options *l
 {
     if (load->calibrate == CASCADE_CALIBRATE_NONE ||
         !(eval->split > 0 || eval->fit_index || eval->eval_index))
-        return cli_load_dataset(manifest, load, quiet, out);
+        return cli_load_dataset(manifest, load, quiet, NULL, out);
     cascade_dataset_options plain = *load;
     plain.calibrate = CASCADE_CALIBRATE_NONE;
     cascade_dataset *first = NULL;
-    int code = cli_load_dataset(manifest, &plain, quiet, &first);
+    int code = cli_load_dataset(manifest, &plain, quiet, NULL, &first);
     if (code != EXIT_OK)
         return code;
     cascade_split split;
@@ -45,7 +45,7 @@ static int load_for_sweep(const char *manifest, const cascade_dataset_options *l
     cascade_dataset_options fitted = *load;
     fitted.calibration_rows = split.fit;
     fitted.calibration_row_count = split.fit_count;
-    code = cli_load_dataset(manifest, &fitted, quiet, out);
+    code = cli_load_dataset(manifest, &fitted, quiet, NULL, out);
     cascade_split_free(&split);
     return code;
 }

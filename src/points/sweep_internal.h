@@ -128,6 +128,9 @@ typedef struct worker {
     cascade_confusion confusion;
     struct score_point *score_points;
     size_t score_points_capacity;
+    /* sweep_per_sample.c's scratch: [samples + 1] first-stage quality prefix */
+    double *quality_prefix;
+    size_t quality_prefix_capacity;
     cascade_status status;
 } worker;
 
@@ -276,5 +279,15 @@ void sweep_free_score_scratch(worker *w);
 /* A pair point with the top N_EXIT samples of a's order O exiting at a. */
 cascade_status sweep_add_pair_point(worker *w, const model_prep *o, unsigned a, unsigned b,
                                     size_t n_exit, double cost, double score);
+
+/* sweep_per_sample.c: exact pairs with per-sample costs and graded quality
+ * (cascade_dataset_per_sample()); no bound skips a chain. */
+cascade_status sweep_per_sample_pair(worker *w, unsigned a, unsigned b);
+void sweep_free_per_sample_scratch(worker *w);
+/* CASCADE_ERR_ARGUMENT naming what a sweep of DATASET with per-sample
+ * inputs cannot do yet (chains of STAGES >= 3, other scores); CASCADE_OK
+ * otherwise, and always for datasets without them. */
+cascade_status sweep_check_per_sample(const cascade_dataset *dataset, unsigned stages,
+                                      cascade_error *error);
 
 #endif

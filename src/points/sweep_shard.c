@@ -206,7 +206,9 @@ cascade_status sweep_add_seed(const cascade_dataset *d, const cascade_sweep_opti
         /* Singles are in every front already; longer chains' grid points
          * are not known to be among the sweep's own, so they could skip a
          * chain whose grid points would be on the front. */
-        int searched = given->stages == 2 && a < d->model_count && b < d->model_count &&
+        /* With per-sample inputs no chain is skipped, so a seed has no use. */
+        int searched = given->stages == 2 && !cascade_dataset_per_sample(d) &&
+                       a < d->model_count && b < d->model_count &&
                        !d->models[a].table_only && !d->models[b].table_only &&
                        d->models[a].cost < d->models[b].cost &&
                        (!o->candidates || (o->candidates[a] && o->candidates[b]));
