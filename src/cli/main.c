@@ -78,14 +78,14 @@ static const cli_option_doc check_options[] = {
     {"--tol-accuracy A", "Fail when, at some cost, the new front's best accuracy is more than A below the baseline's (a fraction; default 0.001; a drop of exactly A passes)."},
     {"--tol-cost R", "Relative cost tolerance: the new front may reach a baseline step costing c at up to c * (1 + R) (default 1e-6)."},
     {"--update", "After reporting, replace BASELINE with FRONT (atomically) and exit 0; creates BASELINE when it does not exist."},
-    {"--score NAME", "Fail (exit 1) unless FRONT is scored by NAME (its score column is accuracy, mcc, f1 or macro_f1). Without it any score is compared, but FRONT and BASELINE must have the same score column; --tol-accuracy is then in that score's units."},
+    {"--score NAME", "Fail (exit 1) unless FRONT is scored by NAME (its score column is accuracy, mcc, f1, macro_f1 or quality). Without it any score is compared, but FRONT and BASELINE must have the same score column; --tol-accuracy is then in that score's units."},
     {"-q, --quiet", "Print the report only when the check fails."},
     {"-h, --help", "Show this help."},
     {NULL, NULL}};
 
 static const cli_option_doc pick_options[] = {
     {"--min-accuracy A", "Pick the cheapest point whose accuracy is at least A (a fraction); on a front of another score, A applies to its score column."},
-    {"--min-score S", "Pick the cheapest point whose score (the front's score column: accuracy, mcc, f1 or macro_f1) is at least S, from -1 to 1."},
+    {"--min-score S", "Pick the cheapest point whose score (the front's score column: accuracy, mcc, f1, macro_f1 or quality) is at least S, from -1 to 1."},
     {"--max-cost C", "Pick the most accurate point whose cost is at most C."},
     {"--risk EPS", "Instead of a FRONT, read a MANIFEST and pick the cheapest point whose drop (wrong where the chain's last model alone is right) stays at most EPS, 0 < EPS < 1, with thresholds tested on the fit part of a split."},
     {"--delta DELTA", "With --risk: Learn-then-Test, the drop stays at most EPS with probability at least 1 - DELTA (0 < DELTA < 1). Without it, conformal risk control: the expected drop is at most EPS."},
