@@ -131,9 +131,10 @@ static int next_batch(sweep_shared *sh, unsigned *length, size_t *start, size_t 
 /* A chain of 3+ stages over the grid, by the dataset's score. */
 static cascade_status grid_chain(worker *w, const uint16_t *chain, unsigned n)
 {
-    return w->shared->dataset->score == CASCADE_SCORE_ACCURACY
-               ? sweep_grid_chain(w, chain, n)
-               : sweep_score_grid_chain(w, chain, n);
+    const cascade_dataset *d = w->shared->dataset;
+    return cascade_dataset_per_sample(d)          ? sweep_per_sample_grid_chain(w, chain, n)
+           : d->score == CASCADE_SCORE_ACCURACY ? sweep_grid_chain(w, chain, n)
+                                                : sweep_score_grid_chain(w, chain, n);
 }
 
 static void *worker_main(void *arg)
@@ -221,7 +222,8 @@ cascade_status cascade_sweep_chain(const cascade_dataset *dataset, const unsigne
                                    stages >= 3 ? (grid ? grid : DEFAULT_GRID) : 0,
                                    &sh.prep[chain[s]], NULL);
     if (status == CASCADE_OK && cascade_dataset_per_sample(dataset))
-        status = sweep_per_sample_pair(&w, chain[0], chain[1]);
+        status = stages == 2 ? sweep_per_sample_pair(&w, chain[0], chain[1])
+                             : sweep_per_sample_grid_chain(&w, chain, stages);
     else if (status == CASCADE_OK && dataset->score != CASCADE_SCORE_ACCURACY)
         status = stages == 2 ? sweep_score_pair(&w, chain[0], chain[1])
                              : sweep_score_grid_chain(&w, chain, stages);

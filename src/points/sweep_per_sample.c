@@ -113,6 +113,9 @@ void sweep_free_per_sample_scratch(worker *w)
     free(w->quality_prefix);
     w->quality_prefix = NULL;
     w->quality_prefix_capacity = 0;
+    free(w->sums);
+    w->sums = NULL;
+    w->sums_capacity = 0;
 }
 
 cascade_status sweep_check_per_sample(const cascade_dataset *dataset, unsigned stages,
@@ -125,9 +128,6 @@ cascade_status sweep_check_per_sample(const cascade_dataset *dataset, unsigned s
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, path, -1, -1,
             "--score %s with per-sample costs is not swept (expected --score accuracy)",
             cascade_score_name(dataset->score));
-    if (stages >= 3)
-        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, path, -1, -1,
-            "chains of 3 or more stages with per-sample costs or a graded quality are not "
-            "swept yet (expected --stages 2)");
+    (void)stages; /* every length is swept */
     return CASCADE_OK;
 }
