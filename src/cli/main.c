@@ -33,7 +33,8 @@ static const cli_option_doc sweep_options[] = {
     {"--no-skip", "Sweep every chain, even one whose oracle bound cannot reach the front (for checking)."},
     {"--max-seconds S", "Before the chains of each length of 3 or more stages, a few are timed and the estimate is printed (unless --quiet); stop with exit 1 and no output when it exceeds S seconds."},
     {"--threads N", "Worker threads (default: one per online CPU)."},
-    {"--points all", "Write every candidate point, not only the front, with an on_front column (for plotting the cloud)."},
+    {"--points all", "Write every candidate point, not only the front, with an on_front column (for plotting the cloud); with per-sample costs or qualities (or --budget), also cost_p50, cost_p95 and cost_p99, the nearest-rank percentiles of each point's per-sample cost."},
+    {"--budget X", "With --points all: also an over_budget column, the fraction of samples whose cost under the point exceeds X (docs/llm-routing.md)."},
     {"--metric NAME", "Confidence compared with the thresholds: max_softmax (default), margin (p_top1 - p_top2) or entropy (sum p log p, the negative entropy: thresholds <= 0)."},
     {"--calibrate temperature", "Fit one temperature T per model (minimum NLL on the labelled samples, on the fit part alone with a split) and take confidences from softmax(z / T)."},
     {"--ensemble", "Stage i answers from the mean of the probabilities of stages 1..i (same cost); the metric column ends in +ensemble. Every chain is swept (no skipping); not with --points all."},
@@ -102,6 +103,7 @@ static const cli_option_doc apply_options[] = {
     {"-o, --output FILE", "Write the decisions to FILE (atomically) instead of standard output."},
     {"--split FRACTION, --seed S, --fit-index FILE, --eval-index FILE", "The split the front was swept with: also print the realised figures on its fit part and on its eval part (the front's accuracy, cost and eval_* columns)."},
     {"--cost FIELD", "Per-sample cost: the numeric manifest field FIELD of each model (default gmacs); use the field the front was swept with."},
+    {"--budget X", "Also print the fraction of samples whose cost exceeds X, after the nearest-rank p50, p95 and p99 of the per-sample cost (printed without it too when the manifest has per-sample costs or qualities; docs/llm-routing.md)."},
     {"-q, --quiet", "Do not print the summary line, nor anything else but errors."},
     {"-h, --help", "Show this help."},
     {NULL, NULL}};

@@ -211,8 +211,15 @@ cascade_status cascade_write_points_csv(FILE *file, const cascade_dataset *datas
                                         cascade_front *points,
                                         const cascade_front *front)
 {
+    return cascade_write_points_csv_extra(file, dataset, points, front, NULL);
+}
+
+cascade_status cascade_write_points_csv_extra(FILE *file, const cascade_dataset *dataset,
+                                              cascade_front *points, const cascade_front *front,
+                                              const cascade_extra_columns *extra)
+{
     qsort(points->points, points->count, sizeof *points->points, by_point);
-    return write_points(file, dataset, points, front, 0, NULL, NULL);
+    return write_points(file, dataset, points, front, 0, NULL, extra);
 }
 
 cascade_status cascade_write_per_class_front_csv(FILE *file, const cascade_dataset *dataset,
