@@ -140,7 +140,14 @@ typedef struct cascade_dataset_options {
  * CALIBRATE, given temperatures and PRECISE are refused for it
  * (CASCADE_ERR_ARGUMENT, naming the model). Its class count is the score
  * models' when the manifest has any, else 1 + the largest class among the
- * labels and every table's predictions (at least 2). */
+ * labels and every table's predictions (at least 2).
+ *
+ * Per-sample inputs (docs/llm-routing.md): a model's cost column or
+ * "sample_costs" fill records.sample_cost (its cost is then their mean), a
+ * "quality" column records.quality and sets the score to
+ * CASCADE_SCORE_QUALITY (another score asked for is refused). When every
+ * model has a quality column, labels are not required (REQUIRE_LABELS is
+ * then met) and a table needs no prediction column. */
 cascade_status cascade_dataset_load(const char *manifest_path,
                                     const cascade_dataset_options *options,
                                     cascade_dataset **out,
