@@ -132,7 +132,7 @@ static int next_batch(sweep_shared *sh, unsigned *length, size_t *start, size_t 
 static cascade_status grid_chain(worker *w, const uint16_t *chain, unsigned n)
 {
     const cascade_dataset *d = w->shared->dataset;
-    return cascade_dataset_per_sample(d)          ? sweep_per_sample_grid_chain(w, chain, n)
+    return w->shared->per_sample                ? sweep_per_sample_grid_chain(w, chain, n)
            : d->score == CASCADE_SCORE_ACCURACY ? sweep_grid_chain(w, chain, n)
                                                 : sweep_score_grid_chain(w, chain, n);
 }
@@ -143,7 +143,7 @@ static void *worker_main(void *arg)
     sweep_shared *sh = w->shared;
     /* The bounds count right answers at constant costs: they hold for
      * accuracy only, without per-sample inputs. */
-    int per_sample = cascade_dataset_per_sample(sh->dataset);
+    int per_sample = sh->per_sample;
     int by_accuracy = sh->dataset->score == CASCADE_SCORE_ACCURACY && !per_sample;
     int skip = !sh->options->no_skip && !sh->options->all_points && by_accuracy;
     unsigned length;
@@ -205,6 +205,7 @@ cascade_status cascade_sweep_chain(const cascade_dataset *dataset, const unsigne
     memset(&sh, 0, sizeof sh);
     sh.dataset = dataset;
     sh.options = &options;
+    sh.per_sample = cascade_dataset_per_sample(dataset);
     sh.prep = calloc(dataset->model_count, sizeof *sh.prep);
     worker w;
     memset(&w, 0, sizeof w);
@@ -221,7 +222,7 @@ cascade_status cascade_sweep_chain(const cascade_dataset *dataset, const unsigne
             status = sweep_prepare_model(&dataset->models[chain[s]].records,
                                    stages >= 3 ? (grid ? grid : DEFAULT_GRID) : 0,
                                    &sh.prep[chain[s]], NULL);
-    if (status == CASCADE_OK && cascade_dataset_per_sample(dataset))
+    if (status == CASCADE_OK && sh.per_sample)
         status = stages == 2 ? sweep_per_sample_pair(&w, chain[0], chain[1])
                              : sweep_per_sample_grid_chain(&w, chain, stages);
     else if (status == CASCADE_OK && dataset->score != CASCADE_SCORE_ACCURACY)
@@ -551,6 +552,7 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
     memset(&sh, 0, sizeof sh);
     sh.dataset = dataset;
     sh.options = options;
+    sh.per_sample = cascade_dataset_per_sample(dataset);
     sh.max_stages = max_stages;
     sh.status = CASCADE_OK;
     sh.list_index = 2;
@@ -633,7 +635,7 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
          * the rows, and costs about as much as sweeping the pairs. */
         if (status == CASCADE_OK && max_stages >= 3 && !options->no_skip &&
             !options->all_points && dataset->score == CASCADE_SCORE_ACCURACY &&
-            !cascade_dataset_per_sample(dataset) &&
+            !sh.per_sample &&
             sweep_gain_table(&sh, ids, n) != CASCADE_OK)
             status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
         if (status == CASCADE_OK) {

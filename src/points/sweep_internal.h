@@ -55,6 +55,9 @@ typedef struct chain_list {
 typedef struct sweep_shared {
     const cascade_dataset *dataset;
     const cascade_sweep_options *options;
+    /* cascade_dataset_per_sample(dataset), asked once: it loops over the
+     * models, and a chain's dispatch must not */
+    int per_sample;
     model_prep *prep;     /* [model_count] */
     double *joint;        /* [model_count][model_count] samples correct for both, upper part */
     /* For chains of 3+ stages, fraction[r] = r / samples: a grid point's
