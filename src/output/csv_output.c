@@ -259,7 +259,8 @@ cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *datas
             number_field(file, (double)r->correct_count / (double)r->samples, 0);
         else
             cascade_csv_field(file, "", 0);
-        if (scored && dataset->has_labels)
+        /* a graded quality needs no labels */
+        if (scored && (dataset->has_labels || r->quality))
             number_field(file, cascade_model_score(dataset, m), 0);
         else if (scored)
             cascade_csv_field(file, "", 0);
