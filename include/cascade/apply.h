@@ -35,6 +35,12 @@ typedef struct cascade_decisions {
     int32_t *prediction;   /* [samples] that stage's predicted class */
     double *confidence;    /* [samples] that stage's confidence */
     uint8_t *correct;      /* [samples] 1 when the answer equals the label */
+    /* With per-sample costs or a graded quality (cascade_dataset_per_sample()),
+     * else NULL: what each sample cost, every stage it reached added in
+     * stage order (the serial cost, or latency, of that request), and the
+     * quality of its answer (1 or 0 for a model without a quality column). */
+    double *cost;          /* [samples] */
+    double *quality;       /* [samples] */
 } cascade_decisions;
 
 /* Runs the chain MODELS[stages] (dataset indices) with THRESHOLDS[stages - 1]
@@ -45,6 +51,9 @@ cascade_status cascade_apply(const cascade_dataset *dataset, unsigned stages,
                              cascade_decisions *decisions, cascade_point *summary,
                              cascade_error *error);
 
+/* With per-sample costs or a graded quality, the summary is
+ * cascade_evaluate()'s, whose sums follow the sweep's (cascade/points.h). */
+
 /* cascade_apply() for an ensembled chain (cascade/ensemble.h): stage s
  * answers with the prediction and the dataset's metric of the mean
  * probabilities of stages 0..s, each softmax(z / T) at its model's
@@ -52,7 +61,8 @@ cascade_status cascade_apply(const cascade_dataset *dataset, unsigned stages,
  * cascade_ensemble_records(). So applying the thresholds of a front row of
  * an ensembled sweep to the data it came from, loaded with the same metric
  * and temperatures, reproduces the row bit for bit. Needs every stage's
- * scores: models given as saved records are refused. */
+ * scores: models given as saved records are refused, and so are per-sample
+ * costs and graded qualities. */
 cascade_status cascade_apply_ensemble(const cascade_dataset *dataset, unsigned stages,
                                       const unsigned *models, const double *thresholds,
                                       cascade_decisions *decisions, cascade_point *summary,

@@ -146,7 +146,14 @@ typedef struct cascade_dataset_options {
  * CALIBRATE, given temperatures and PRECISE are refused for it
  * (CASCADE_ERR_ARGUMENT, naming the model). Its class count is the score
  * models' when the manifest has any, else 1 + the largest class among the
- * labels and every table's predictions (at least 2). */
+ * labels and every table's predictions (at least 2).
+ *
+ * Per-sample inputs (docs/llm-routing.md): a model's cost column or
+ * "sample_costs" fill records.sample_cost (its cost is then their mean), a
+ * "quality" column records.quality and sets the score to
+ * CASCADE_SCORE_QUALITY (another score asked for is refused). When every
+ * model has a quality column, labels are not required (REQUIRE_LABELS is
+ * then met) and a table needs no prediction column. */
 cascade_status cascade_dataset_load(const char *manifest_path,
                                     const cascade_dataset_options *options,
                                     cascade_dataset **out,
@@ -160,7 +167,8 @@ double cascade_model_score(const cascade_dataset *dataset, size_t m);
 
 /* A 64-bit hash of everything a sweep reads from DATASET: the sample
  * count, the metric, and per model its name, cost, temperature and records
- * (predictions, confidences, correctness). Two datasets with the same
+ * (predictions, confidences, correctness, and per-sample costs and graded
+ * qualities where a model has them). Two datasets with the same
  * fingerprint give the same sweep; it tells shards of different inputs
  * apart, it is no defence against a crafted collision. */
 uint64_t cascade_dataset_fingerprint(const cascade_dataset *dataset);
@@ -173,6 +181,11 @@ uint64_t cascade_dataset_fingerprint(const cascade_dataset *dataset);
  * when some do, "+given" follows the metric ("max_softmax+given"). BUF holds
  * 64 bytes. */
 void cascade_metric_label(const cascade_dataset *dataset, int ensemble, char *buf);
+
+/* Whether any model of DATASET has per-sample costs or a graded quality
+ * (records' sample_cost or quality): the sweeps and evaluations then take
+ * their per-sample paths (docs/llm-routing.md). */
+int cascade_dataset_per_sample(const cascade_dataset *dataset);
 
 /* CASCADE_ERR_ARGUMENT naming the first model of DATASET with per-sample
  * costs or graded quality (records' sample_cost or quality), for WHAT (such

@@ -58,6 +58,14 @@ cascade_status cascade_write_front_csv_extra(FILE *file, const cascade_dataset *
                                              const cascade_front *front,
                                              const cascade_extra_columns *extra);
 
+/* The same with EXTRA's columns after on_front's, before temperatures. Row
+ * i of EXTRA belongs to points->points[i] once sorted: sort POINTS with
+ * cascade_point_compare() before filling EXTRA (this sorts them too, which
+ * leaves a sorted array as it is). */
+cascade_status cascade_write_points_csv_extra(FILE *file, const cascade_dataset *dataset,
+                                              cascade_front *points, const cascade_front *front,
+                                              const cascade_extra_columns *extra);
+
 /* The front of a per-class sweep (cascade/per_class.h), as
  * cascade_write_front_csv_extra() with two more columns after the metric:
  * policy (the row's policy id in the policies file, empty for an ordinary

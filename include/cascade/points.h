@@ -5,8 +5,9 @@
  * sample stops at the first stage i < n whose confidence is >= t_i (ties
  * exit); stage n always answers. Accuracy is the fraction of samples whose
  * final answer is correct (or another score of the final answers, the
- * dataset's: cascade/score.h); cost is the mean per-sample cost, each sample
- * paying for every stage it reached.
+ * dataset's: cascade/score.h; the mean graded quality where models give
+ * one); cost is the mean per-sample cost, each sample paying for every
+ * stage it reached (its own cost there, where models give per-sample ones).
  *
  * Ownership: points are plain values; a cascade_front (cascade/front.h) owns
  * its array of points.
@@ -43,7 +44,8 @@ double cascade_chain_cost(const cascade_dataset *dataset, unsigned stages,
                           const unsigned *models, const size_t *reached);
 
 /* Applies the decision rule to every sample: the reference evaluation that
- * every swept point must reproduce. */
+ * every swept point must reproduce (with per-sample costs or qualities,
+ * pairs bit for bit, longer chains to rounding: docs/llm-routing.md). */
 cascade_status cascade_evaluate(const cascade_dataset *dataset, unsigned stages,
                                 const unsigned *models, const double *thresholds,
                                 cascade_point *out, cascade_error *error);

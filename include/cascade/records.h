@@ -136,6 +136,11 @@ cascade_status cascade_records_compute_stream(const cascade_array_reader *scores
 
 void cascade_records_free(cascade_records *records);
 
+/* The mean of VALUES[0..COUNT) summed in sample order (0 for none): a model's
+ * mean per-sample cost and mean quality, wherever they are needed, so that
+ * a single model's figures agree bit for bit. */
+double cascade_records_mean(const double *values, size_t count);
+
 /* Copies of the samples INDEX[0..COUNT-1] (each < the input's count, in
  * that order): OUT->x[j] = IN->x[INDEX[j]], with correct_count recounted
  * (sample_cost and quality too, when IN has them).

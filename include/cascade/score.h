@@ -42,12 +42,18 @@ typedef enum cascade_score {
     CASCADE_SCORE_ACCURACY = 0,
     CASCADE_SCORE_MCC,
     CASCADE_SCORE_F1,
-    CASCADE_SCORE_MACRO_F1
+    CASCADE_SCORE_MACRO_F1,
+    /* The mean graded quality of the final answers (docs/llm-routing.md):
+     * not chosen with --score but set by cascade_dataset_load() when a model
+     * gives a "quality" column; a model without one scores 1 when
+     * prediction == label, else 0. No confusion counts. */
+    CASCADE_SCORE_QUALITY
 } cascade_score;
 
-enum { CASCADE_SCORE_COUNT = 4 };
+enum { CASCADE_SCORE_COUNT = 5 };
 
-/* "accuracy", "mcc", "f1" or "macro_f1": also the front's column name. */
+/* "accuracy", "mcc", "f1", "macro_f1" or "quality": also the front's column
+ * name. cascade_score_parse() reads all five, since fronts name them. */
 const char *cascade_score_name(cascade_score score);
 
 /* The score named NAME into *OUT; CASCADE_ERR_ARGUMENT (listing the names)

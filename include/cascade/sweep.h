@@ -78,7 +78,8 @@ typedef struct cascade_sweep_stats {
     size_t seed_ignored;       /* seed points left out (see OPTIONS->seed) */
 } cascade_sweep_stats;
 
-/* Sweeps DATASET (which must have labels) and leaves the reduced Pareto
+/* Sweeps DATASET (which must have labels, unless every scored model has a
+ * graded quality) and leaves the reduced Pareto
  * front in FRONT (initialised by the caller). Single models and pairs are
  * exact; chains of three or more stages use, per stage, GRID thresholds at
  * quantiles of that model's confidences, all G^(n-1) combinations evaluated
@@ -91,7 +92,11 @@ typedef struct cascade_sweep_stats {
  * model's order, its right answers plus what the later stages get right
  * where it is wrong, at the cost of sending that many samples to the second
  * stage. Chains are searched one length at a time, each length starting
- * from the whole front of the shorter ones. OPTIONS and STATS may be NULL. */
+ * from the whole front of the shorter ones. OPTIONS and STATS may be NULL.
+ * With per-sample costs or graded qualities (cascade_dataset_per_sample()),
+ * pairs are walked over prefix sums of costs and qualities and longer
+ * chains over per-cell sums (docs/llm-routing.md), by accuracy or quality
+ * only, and no chain is skipped. */
 cascade_status cascade_sweep(const cascade_dataset *dataset,
                              const cascade_sweep_options *options,
                              cascade_front *front, cascade_sweep_stats *stats,

@@ -37,11 +37,14 @@ void cli_print_man(FILE *file);      /* the roff manual page, cascade.1 */
 
 /* Loads a manifest's dataset, showing progress on a terminal unless QUIET
  * and warning about suspicious inputs; on failure prints the error and
- * returns its exit code (0 on success). */
+ * returns its exit code (0 on success). A command that does not take
+ * per-sample costs or a graded quality (docs/llm-routing.md) passes its
+ * name as REFUSING_PER_SAMPLE ("cascade records"), which such a manifest
+ * is then refused by; NULL takes them. */
 #include "cascade/dataset.h"
 #include "cascade/sweep.h"
 int cli_load_dataset(const char *manifest, const cascade_dataset_options *options,
-                     int quiet, cascade_dataset **out);
+                     int quiet, const char *refusing_per_sample, cascade_dataset **out);
 
 /* getopt_long's unknown-option and missing-argument cases, as usage errors
  * that name the option. */
@@ -105,6 +108,11 @@ int cli_usage_error(const char *command, const char *format, ...)
 #endif
     ;
 int cli_parse_double(const char *option, const char *text, double min, double max, double *out);
+
+/* Whether a run reports per-sample cost percentiles (docs/llm-routing.md):
+ * when DATASET has per-sample costs or qualities, or a --budget was given
+ * (BUDGET not NaN). */
+int cli_reports_cost_distribution(const cascade_dataset *dataset, double budget);
 int cli_parse_long(const char *option, const char *text, long min, long max, long *out);
 int cli_finish_stdout(void);                        /* checks stdout for write errors */
 /* After writing OUTPUT (opened for PATH, NULL: standard output): commits it
@@ -123,7 +131,8 @@ cascade_status cli_output_finish(cascade_output *output, cascade_status written,
 enum {
     CLI_OPT_COSTS = 0x100, CLI_OPT_STRIP_TAG, CLI_OPT_IMG_SIZE, CLI_OPT_SPLIT, CLI_OPT_SEED,
     CLI_OPT_FIT_INDEX, CLI_OPT_EVAL_INDEX, CLI_OPT_BOOTSTRAP, CLI_OPT_ACCURACY, CLI_OPT_RANGE,
-    CLI_OPT_SCORE, CLI_OPT_PER_CLASS, CLI_OPT_MIN_CLASS_SAMPLES, CLI_OPT_SHARD, CLI_OPT_SEED_FRONT
+    CLI_OPT_SCORE, CLI_OPT_PER_CLASS, CLI_OPT_MIN_CLASS_SAMPLES, CLI_OPT_SHARD, CLI_OPT_SEED_FRONT,
+    CLI_OPT_BUDGET
 };
 #define CLI_COST_TABLE_LONG_OPTIONS \
     {"costs", required_argument, NULL, CLI_OPT_COSTS}, \

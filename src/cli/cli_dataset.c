@@ -89,7 +89,7 @@ int cli_select_models(const cascade_dataset *dataset, const char *list,
 }
 
 int cli_load_dataset(const char *manifest, const cascade_dataset_options *options,
-                     int quiet, cascade_dataset **out)
+                     int quiet, const char *refusing_per_sample, cascade_dataset **out)
 {
     cli_progress progress;
     cli_progress_start(&progress, quiet);
@@ -102,8 +102,8 @@ int cli_load_dataset(const char *manifest, const cascade_dataset_options *option
     cascade_error_clear(&error);
     cascade_status status = cascade_dataset_load(manifest, &with_progress, out, &error);
     cli_progress_end(&progress);
-    if (status == CASCADE_OK)
-        status = cascade_dataset_refuse_per_sample(*out, "this command", &error);
+    if (status == CASCADE_OK && refusing_per_sample)
+        status = cascade_dataset_refuse_per_sample(*out, refusing_per_sample, &error);
     if (status != CASCADE_OK) {
         cascade_dataset_free(*out);
         *out = NULL;

@@ -137,7 +137,7 @@ int cli_front_extras(const cli_eval_options *o, const cli_held_out *h,
 #define EXTRA_NAMES(score) {score, "eval_cost", "accuracy_lo", "accuracy_hi", "cost_lo", "cost_hi"}
     static const char *const by_score[CASCADE_SCORE_COUNT][6] = {
         EXTRA_NAMES("eval_accuracy"), EXTRA_NAMES("eval_mcc"), EXTRA_NAMES("eval_f1"),
-        EXTRA_NAMES("eval_macro_f1")};
+        EXTRA_NAMES("eval_macro_f1"), EXTRA_NAMES("eval_quality")};
 #undef EXTRA_NAMES
     const char *const *names = by_score[h->fit->score];
     memset(extra, 0, sizeof *extra);

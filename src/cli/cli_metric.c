@@ -30,7 +30,8 @@ int cli_parse_calibrate(const char *command, const char *text, cascade_dataset_o
 int cli_parse_score(const char *command, const char *text, cascade_dataset_options *load)
 {
     cascade_score score;
-    if (cascade_score_parse(text, &score, NULL) != CASCADE_OK)
+    /* quality is never chosen: a "quality" column sets it (cascade/score.h) */
+    if (cascade_score_parse(text, &score, NULL) != CASCADE_OK || score == CASCADE_SCORE_QUALITY)
         return cli_usage_error(command, "--score takes accuracy, mcc, f1 or macro_f1, not \"%s\"",
                                text);
     load->score = score;

@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,11 @@ int cli_usage_error(const char *command, const char *format, ...)
     va_end(args);
     cli_error("%s: %s (see 'cascade help %s')", command, text, command);
     return EXIT_USAGE;
+}
+
+int cli_reports_cost_distribution(const cascade_dataset *dataset, double budget)
+{
+    return cascade_dataset_per_sample(dataset) || !isnan(budget);
 }
 
 int cli_parse_double(const char *option, const char *text, double min, double max,

@@ -3,12 +3,14 @@
 #include "cli/cli.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cascade/apply.h"
 #include "cascade/config.h"
+#include "cascade/cost_distribution.h"
 #include "cascade/output.h"
 #include "cascade/per_class.h"
 #include "cascade/split.h"
@@ -33,7 +35,7 @@ static void print_summary(const char *what, const char *part, const cascade_data
         cascade_format_double(summary->accuracy, number);
         cli_error("%s part of %zu samples: %s %s, cost %s, answered %s", part,
                   dataset->samples, cascade_score_name(dataset->score), number, cost, answered);
-    } else if (dataset->has_labels) {
+    } else if (dataset->has_labels || dataset->score == CASCADE_SCORE_QUALITY) {
         cascade_format_double(summary->accuracy, number);
         cli_error("applied %s to %zu samples: %s %s, cost %s, answered %s", what,
                   dataset->samples, cascade_score_name(dataset->score), number, cost, answered);
@@ -60,6 +62,36 @@ static int data_error(int code)
     return code == EXIT_USAGE ? EXIT_DATA : code;
 }
 
+/* "cascade: cost per sample: p50 X, p95 Y, p99 Z[, over B: F]" */
+static cascade_status print_cost_distribution(const cascade_dataset *dataset,
+                                              const cascade_point *summary, double budget,
+                                              cascade_error *error)
+{
+    size_t k = dataset->samples;
+    double *cost = malloc((k ? k : 1) * sizeof *cost);
+    if (!cost)
+        return cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
+    cascade_cost_distribution d;
+    cascade_status status = cascade_point_sample_costs(dataset, summary, cost, error);
+    if (status == CASCADE_OK)
+        status = cascade_cost_distribution_of(cost, k, budget, &d, error);
+    free(cost);
+    if (status != CASCADE_OK)
+        return status;
+    char p50[32], p95[32], p99[32], over[96] = "";
+    cascade_format_double(d.p50, p50);
+    cascade_format_double(d.p95, p95);
+    cascade_format_double(d.p99, p99);
+    if (!isnan(budget)) {
+        char limit[32], share[32];
+        cascade_format_double(budget, limit);
+        cascade_format_double(d.over_budget, share);
+        snprintf(over, sizeof over, ", over %s: %s", limit, share);
+    }
+    cli_error("cost per sample: p50 %s, p95 %s, p99 %s%s", p50, p95, p99, over);
+    return CASCADE_OK;
+}
+
 static int held_out_given(const cli_eval_options *eval)
 {
     return eval->split > 0 || eval->fit_index || eval->eval_index;
@@ -80,7 +112,8 @@ static int apply_per_class(const char *config_path, const char *manifest,
         return cli_report(&error);
     load->metric = config.confidence;
     cascade_dataset *dataset = NULL;
-    int code = cli_load_dataset(manifest, load, quiet, &dataset);
+    int code = cli_load_dataset(manifest, load, quiet, "cascade apply with a per-class config",
+                                &dataset);
     if (code != EXIT_OK) {
         cascade_per_class_config_free(&config);
         return data_error(code);
@@ -152,12 +185,14 @@ int cmd_apply(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"cost", required_argument, NULL, 'c'},
         {"quiet", no_argument, NULL, 'q'},
+        {"budget", required_argument, NULL, CLI_OPT_BUDGET},
         CLI_HELD_OUT_LONG_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *output_path = NULL;
     cascade_dataset_options load = {.cost_field = "gmacs", .require_labels = 0};
     int quiet = 0, option, code;
+    double budget = NAN;
     cli_eval_options eval = {0};
     opterr = 0;
     optind = 1;
@@ -166,6 +201,10 @@ int cmd_apply(int argc, char **argv)
         case 'o': output_path = optarg; break;
         case 'c': load.cost_field = optarg; break;
         case 'q': quiet = 1; break;
+        case CLI_OPT_BUDGET:
+            if (!cli_parse_double("--budget", optarg, 0, INFINITY, &budget))
+                return EXIT_USAGE;
+            break;
         case 'h':
             cli_print_help(stdout, cli_find_command("apply"));
             return cli_finish_stdout();
@@ -206,7 +245,7 @@ int cmd_apply(int argc, char **argv)
     /* The confidences the config's stages use, at the config's temperatures. */
     cascade_config_dataset_options(&config, &load);
     cascade_dataset *dataset = NULL;
-    code = cli_load_dataset(manifest, &load, quiet, &dataset);
+    code = cli_load_dataset(manifest, &load, quiet, NULL, &dataset);
     if (code != EXIT_OK) {
         cascade_config_free(&config);
         return data_error(code);
@@ -230,6 +269,8 @@ int cmd_apply(int argc, char **argv)
         char chain[CASCADE_MAX_STAGES * 128];
         chain_text(&config, chain, sizeof chain);
         print_summary(chain, NULL, dataset, &summary);
+        if (cli_reports_cost_distribution(dataset, budget))
+            status = print_cost_distribution(dataset, &summary, budget, &error);
     }
     if (status == CASCADE_OK && held_out_given(&eval)) {
         cli_held_out held_out;

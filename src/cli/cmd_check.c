@@ -112,8 +112,8 @@ int cmd_check(int argc, char **argv)
         case 'u': update = 1; break;
         case 's':
             if (cascade_score_parse(optarg, &score, NULL) != CASCADE_OK)
-                return cli_usage_error("check", "--score takes accuracy, mcc, f1 or macro_f1, "
-                                                "not \"%s\"", optarg);
+                return cli_usage_error("check", "--score takes accuracy, mcc, f1, macro_f1 or "
+                                                "quality, not \"%s\"", optarg);
             score_given = 1;
             break;
         case 'q': quiet = 1; break;

@@ -141,7 +141,8 @@ int cmd_compare(int argc, char **argv)
     for (unsigned m = 0; m < CASCADE_METRIC_COUNT && code == EXIT_OK; m++) {
         load.metric = (cascade_metric)m;
         cascade_dataset *dataset = NULL;
-        code = cli_load_dataset(argv[optind], &load, quiet || m > 0, &dataset);
+        code = cli_load_dataset(argv[optind], &load, quiet || m > 0, "cascade compare",
+                                &dataset);
         if (code != EXIT_OK)
             break;
         if (!first)

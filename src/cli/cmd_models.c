@@ -206,7 +206,7 @@ int cmd_models(int argc, char **argv)
     expect.strip_tag = eval.strip_tag;
     if (expect_table)
         load.require_labels = 1;
-    code = cli_load_dataset(argv[optind], &load, quiet, &dataset);
+    code = cli_load_dataset(argv[optind], &load, quiet, NULL, &dataset);
     if (code != EXIT_OK)
         return code;
     if (expect_table) {

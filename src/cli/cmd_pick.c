@@ -178,7 +178,7 @@ static int pick_guaranteed(const char *manifest, const cascade_guarantee_options
     }
     load->require_labels = 1;
     cascade_dataset *dataset = NULL;
-    int code = cli_load_dataset(manifest, load, quiet, &dataset);
+    int code = cli_load_dataset(manifest, load, quiet, "cascade pick --risk", &dataset);
     if (code != EXIT_OK)
         return code;
     cli_held_out held_out;

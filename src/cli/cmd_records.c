@@ -135,7 +135,7 @@ int cmd_records(int argc, char **argv)
     load.only_models = names;
     cascade_dataset *dataset = NULL;
     if (code == EXIT_OK)
-        code = cli_load_dataset(argv[optind], &load, quiet, &dataset);
+        code = cli_load_dataset(argv[optind], &load, quiet, "cascade records", &dataset);
     free(names);
     if (code != EXIT_OK) {
         free(storage);

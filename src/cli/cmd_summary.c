@@ -696,12 +696,6 @@ int cmd_summary(int argc, char **argv)
                                    cascade_score_lowest(load.score),
                                    cascade_score_lowest(load.score));
     int default_range = range_count == 0;
-    if (default_range && load.score == CASCADE_SCORE_ACCURACY) {
-        /* The paper's two ranges. */
-        ranges[0] = (range){0.80, 0.86};
-        ranges[1] = (range){0.86, 1.0};
-        range_count = 2;
-    }
     cli_eval_load_options(&eval, &load);
     /* By accuracy, every figure reads confidences and correctness only. */
     load.drop_predictions = load.score == CASCADE_SCORE_ACCURACY && !per_class.mode;
@@ -714,7 +708,7 @@ int cmd_summary(int argc, char **argv)
                                          .warning = quiet ? NULL : cli_print_warning};
         if (cascade_dataset_from_tables(results, &options, &dataset, NULL, &error) != CASCADE_OK)
             return cli_report(&error);
-    } else if ((code = cli_load_dataset(argv[optind], &load, quiet, &dataset)) != EXIT_OK) {
+    } else if ((code = cli_load_dataset(argv[optind], &load, quiet, NULL, &dataset)) != EXIT_OK) {
         return code;
     }
     cli_held_out held_out;
@@ -729,7 +723,13 @@ int cmd_summary(int argc, char **argv)
         return code;
     }
     sweep.candidates = candidates;
-    if (default_range && load.score != CASCADE_SCORE_ACCURACY) {
+    /* The data's score: a quality column sets it (cascade/score.h). */
+    if (default_range && dataset->score == CASCADE_SCORE_ACCURACY) {
+        /* The paper's two ranges. */
+        ranges[0] = (range){0.80, 0.86};
+        ranges[1] = (range){0.86, 1.0};
+        range_count = 2;
+    } else if (default_range) {
         /* The paper's ranges are accuracies; for another score, one range
          * from the cheapest candidate's score up: below it no cascade can save. */
         ranges[0] = (range){cheapest_score(held_out.fit, candidates), 1.0};

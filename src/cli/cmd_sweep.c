@@ -2,10 +2,12 @@
 #include "cli/cli.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cascade/cost_distribution.h"
 #include "cascade/ensemble.h"
 #include "cascade/front.h"
 #include "cascade/output.h"
@@ -24,11 +26,11 @@ static int load_for_sweep(const char *manifest, const cascade_dataset_options *l
 {
     if (load->calibrate == CASCADE_CALIBRATE_NONE ||
         !(eval->split > 0 || eval->fit_index || eval->eval_index))
-        return cli_load_dataset(manifest, load, quiet, out);
+        return cli_load_dataset(manifest, load, quiet, NULL, out);
     cascade_dataset_options plain = *load;
     plain.calibrate = CASCADE_CALIBRATE_NONE;
     cascade_dataset *first = NULL;
-    int code = cli_load_dataset(manifest, &plain, quiet, &first);
+    int code = cli_load_dataset(manifest, &plain, quiet, NULL, &first);
     if (code != EXIT_OK)
         return code;
     cascade_split split;
@@ -45,9 +47,49 @@ static int load_for_sweep(const char *manifest, const cascade_dataset_options *l
     cascade_dataset_options fitted = *load;
     fitted.calibration_rows = split.fit;
     fitted.calibration_row_count = split.fit_count;
-    code = cli_load_dataset(manifest, &fitted, quiet, out);
+    code = cli_load_dataset(manifest, &fitted, quiet, NULL, out);
     cascade_split_free(&split);
     return code;
+}
+
+static int by_point(const void *a, const void *b)
+{
+    return cascade_point_compare(a, b);
+}
+
+/* --points all's cost_p50, cost_p95, cost_p99 and, with a BUDGET, over_budget
+ * columns: each point's per-sample costs (cascade/cost_distribution.h), in
+ * the order the writer sorts POINTS to. *VALUES is the caller's to free. */
+static int cost_distribution_columns(const cascade_dataset *dataset, cascade_front *points,
+                                     double budget, cascade_extra_columns *extra,
+                                     double **values)
+{
+    static const char *const names[] = {"cost_p50", "cost_p95", "cost_p99", "over_budget"};
+    size_t width = isnan(budget) ? 3 : 4, k = dataset->samples;
+    qsort(points->points, points->count, sizeof *points->points, by_point);
+    double *v = malloc((points->count ? points->count : 1) * width * sizeof *v);
+    double *cost = malloc((k ? k : 1) * sizeof *cost);
+    cascade_error error;
+    cascade_error_clear(&error);
+    cascade_status status = v && cost ? CASCADE_OK
+        : cascade_error_set(&error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
+    for (size_t i = 0; i < points->count && status == CASCADE_OK; i++) {
+        cascade_cost_distribution d;
+        status = cascade_point_sample_costs(dataset, &points->points[i], cost, &error);
+        if (status == CASCADE_OK)
+            status = cascade_cost_distribution_of(cost, k, budget, &d, &error);
+        double row[4] = {d.p50, d.p95, d.p99, d.over_budget};
+        if (status == CASCADE_OK)
+            memcpy(v + i * width, row, width * sizeof *row);
+    }
+    free(cost);
+    if (status != CASCADE_OK) {
+        free(v);
+        return cli_report(&error);
+    }
+    *extra = (cascade_extra_columns){width, names, v};
+    *values = v;
+    return EXIT_OK;
 }
 
 int cmd_sweep(int argc, char **argv)
@@ -76,6 +118,7 @@ int cmd_sweep(int argc, char **argv)
         CLI_PER_CLASS_LONG_OPTIONS,
         {"shard", required_argument, NULL, CLI_OPT_SHARD},
         {"seed-front", required_argument, NULL, CLI_OPT_SEED_FRONT},
+        {"budget", required_argument, NULL, CLI_OPT_BUDGET},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *output_path = NULL;
@@ -84,6 +127,7 @@ int cmd_sweep(int argc, char **argv)
     int quiet = 0, verbose = 0, all_points = 0, ensemble = 0, option;
     const char *model_list = NULL, *seed_path = NULL;
     int sharded = 0;
+    double budget = NAN;
     cli_eval_options eval = {0};
     cascade_per_class_options per_class = {0};
     int code;
@@ -125,6 +169,10 @@ int cmd_sweep(int argc, char **argv)
             sharded = 1;
             break;
         case CLI_OPT_SEED_FRONT: seed_path = optarg; break;
+        case CLI_OPT_BUDGET:
+            if (!cli_parse_double("--budget", optarg, 0, INFINITY, &budget))
+                return EXIT_USAGE;
+            break;
         case 'q': quiet = 1; break;
         case 'v': verbose = 1; break;
         case 'h':
@@ -150,6 +198,9 @@ int cmd_sweep(int argc, char **argv)
     if (per_class.mode && (!output_path || strcmp(output_path, "-") == 0))
         return cli_usage_error("sweep", "--per-class writes its policies beside the front: give "
                                         "-o FILE.csv (they go to FILE.policies.json)");
+    if (!isnan(budget) && !all_points)
+        return cli_usage_error("sweep", "--budget goes with --points all (the share of samples "
+                                        "over it is a column of every candidate point)");
     if (all_points && (eval.split > 0 || eval.fit_index || eval.eval_index || eval.bootstrap))
         return cli_usage_error("sweep", "--points all writes fit figures only; drop it to get "
                                         "held-out or bootstrap columns");
@@ -240,7 +291,9 @@ int cmd_sweep(int argc, char **argv)
     cascade_extra_columns extra = {0};
     double *extra_values = NULL;
     int extras_code = EXIT_OK;
-    if (status == CASCADE_OK)
+    if (status == CASCADE_OK && all_points && cli_reports_cost_distribution(dataset, budget))
+        extras_code = cost_distribution_columns(dataset, &points, budget, &extra, &extra_values);
+    else if (status == CASCADE_OK)
         extras_code = cli_front_extras(&eval, &held_out, &front, sweep.threads, &extra,
                                        &extra_values);
     if (status == CASCADE_OK && extras_code == EXIT_OK) {
@@ -266,7 +319,8 @@ int cmd_sweep(int argc, char **argv)
                      ? cascade_error_set(&error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory")
                      : cascade_output_open(output_path, &output, &error);
         if (status == CASCADE_OK) {
-            status = all_points ? cascade_write_points_csv(output.file, dataset, &points, &front)
+            status = all_points ? cascade_write_points_csv_extra(output.file, dataset, &points,
+                                                                 &front, &extra)
                      : ensemble ? cascade_write_ensemble_front_csv(output.file, dataset, &front)
                      : sharded  ? cascade_write_partial_front(output.file, dataset, &front,
                                                               &extra, &part, &error)

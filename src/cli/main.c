@@ -33,7 +33,8 @@ static const cli_option_doc sweep_options[] = {
     {"--no-skip", "Sweep every chain, even one whose oracle bound cannot reach the front (for checking)."},
     {"--max-seconds S", "Before the chains of each length of 3 or more stages, a few are timed and the estimate is printed (unless --quiet); stop with exit 1 and no output when it exceeds S seconds."},
     {"--threads N", "Worker threads (default: one per online CPU)."},
-    {"--points all", "Write every candidate point, not only the front, with an on_front column (for plotting the cloud)."},
+    {"--points all", "Write every candidate point, not only the front, with an on_front column (for plotting the cloud); with per-sample costs or qualities (or --budget), also cost_p50, cost_p95 and cost_p99, the nearest-rank percentiles of each point's per-sample cost."},
+    {"--budget X", "With --points all: also an over_budget column, the fraction of samples whose cost under the point exceeds X (docs/llm-routing.md)."},
     {"--metric NAME", "Confidence compared with the thresholds: max_softmax (default), margin (p_top1 - p_top2) or entropy (sum p log p, the negative entropy: thresholds <= 0)."},
     {"--calibrate temperature", "Fit one temperature T per model (minimum NLL on the labelled samples, on the fit part alone with a split) and take confidences from softmax(z / T)."},
     {"--ensemble", "Stage i answers from the mean of the probabilities of stages 1..i (same cost); the metric column ends in +ensemble. Every chain is swept (no skipping); not with --points all."},
@@ -78,14 +79,14 @@ static const cli_option_doc check_options[] = {
     {"--tol-accuracy A", "Fail when, at some cost, the new front's best accuracy is more than A below the baseline's (a fraction; default 0.001; a drop of exactly A passes)."},
     {"--tol-cost R", "Relative cost tolerance: the new front may reach a baseline step costing c at up to c * (1 + R) (default 1e-6)."},
     {"--update", "After reporting, replace BASELINE with FRONT (atomically) and exit 0; creates BASELINE when it does not exist."},
-    {"--score NAME", "Fail (exit 1) unless FRONT is scored by NAME (its score column is accuracy, mcc, f1 or macro_f1). Without it any score is compared, but FRONT and BASELINE must have the same score column; --tol-accuracy is then in that score's units."},
+    {"--score NAME", "Fail (exit 1) unless FRONT is scored by NAME (its score column is accuracy, mcc, f1, macro_f1 or quality). Without it any score is compared, but FRONT and BASELINE must have the same score column; --tol-accuracy is then in that score's units."},
     {"-q, --quiet", "Print the report only when the check fails."},
     {"-h, --help", "Show this help."},
     {NULL, NULL}};
 
 static const cli_option_doc pick_options[] = {
     {"--min-accuracy A", "Pick the cheapest point whose accuracy is at least A (a fraction); on a front of another score, A applies to its score column."},
-    {"--min-score S", "Pick the cheapest point whose score (the front's score column: accuracy, mcc, f1 or macro_f1) is at least S, from -1 to 1."},
+    {"--min-score S", "Pick the cheapest point whose score (the front's score column: accuracy, mcc, f1, macro_f1 or quality) is at least S, from -1 to 1."},
     {"--max-cost C", "Pick the most accurate point whose cost is at most C."},
     {"--risk EPS", "Instead of a FRONT, read a MANIFEST and pick the cheapest point whose drop (wrong where the chain's last model alone is right) stays at most EPS, 0 < EPS < 1, with thresholds tested on the fit part of a split."},
     {"--delta DELTA", "With --risk: Learn-then-Test, the drop stays at most EPS with probability at least 1 - DELTA (0 < DELTA < 1). Without it, conformal risk control: the expected drop is at most EPS."},
@@ -102,6 +103,7 @@ static const cli_option_doc apply_options[] = {
     {"-o, --output FILE", "Write the decisions to FILE (atomically) instead of standard output."},
     {"--split FRACTION, --seed S, --fit-index FILE, --eval-index FILE", "The split the front was swept with: also print the realised figures on its fit part and on its eval part (the front's accuracy, cost and eval_* columns)."},
     {"--cost FIELD", "Per-sample cost: the numeric manifest field FIELD of each model (default gmacs); use the field the front was swept with."},
+    {"--budget X", "Also print the fraction of samples whose cost exceeds X, after the nearest-rank p50, p95 and p99 of the per-sample cost (printed without it too when the manifest has per-sample costs or qualities; docs/llm-routing.md)."},
     {"-q, --quiet", "Do not print the summary line, nor anything else but errors."},
     {"-h, --help", "Show this help."},
     {NULL, NULL}};

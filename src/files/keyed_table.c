@@ -209,7 +209,12 @@ static cascade_status predictions_from_table(cascade_table *table,
         columns = &none;
     size_t id = 0, value = 0, confidence = 0, cost = 0, quality = 0;
     cascade_status status = find_column(table, or_default(columns->id, "id"), "columns", &id, error);
-    if (status == CASCADE_OK)
+    /* A graded quality replaces prediction == label, so a table with one
+     * needs no prediction column unless it names one; its predictions are
+     * then all class 0. */
+    int predicted = !columns->quality || (columns->value && columns->value[0]) ||
+                    cascade_table_column(table, "prediction") >= 0;
+    if (status == CASCADE_OK && predicted)
         status = find_column(table, or_default(columns->value, "prediction"), "columns", &value,
                              error);
     if (status == CASCADE_OK)
@@ -237,9 +242,11 @@ static cascade_status predictions_from_table(cascade_table *table,
             status = cascade_error_set(error, CASCADE_ERR_NOMEM, cascade_table_path(table), -1,
                                        -1, "out of memory");
     }
-    if (status == CASCADE_OK)
+    if (status == CASCADE_OK && predicted)
         status = read_classes(&out->keyed, value, "predicted class", out->prediction,
                               &out->max_prediction, error);
+    else if (status == CASCADE_OK)
+        memset(out->prediction, 0, rows * sizeof *out->prediction);
     if (status == CASCADE_OK)
         status = read_confidences(&out->keyed, confidence, out->confidence, error);
     if (status == CASCADE_OK && out->cost)

@@ -35,7 +35,7 @@ cascade_status cascade_front_summarise(const cascade_dataset *dataset,
                                        cascade_front_summary *out, cascade_error *error)
 {
     memset(out, 0, sizeof *out);
-    if (!dataset->has_labels)
+    if (!dataset->has_labels && dataset->score != CASCADE_SCORE_QUALITY)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
             "no labels (expected labels to summarise a front)");
     long reference = -1;

@@ -211,8 +211,15 @@ cascade_status cascade_write_points_csv(FILE *file, const cascade_dataset *datas
                                         cascade_front *points,
                                         const cascade_front *front)
 {
+    return cascade_write_points_csv_extra(file, dataset, points, front, NULL);
+}
+
+cascade_status cascade_write_points_csv_extra(FILE *file, const cascade_dataset *dataset,
+                                              cascade_front *points, const cascade_front *front,
+                                              const cascade_extra_columns *extra)
+{
     qsort(points->points, points->count, sizeof *points->points, by_point);
-    return write_points(file, dataset, points, front, 0, NULL, NULL);
+    return write_points(file, dataset, points, front, 0, NULL, extra);
 }
 
 cascade_status cascade_write_per_class_front_csv(FILE *file, const cascade_dataset *dataset,
@@ -252,7 +259,8 @@ cascade_status cascade_write_models_csv(FILE *file, const cascade_dataset *datas
             number_field(file, (double)r->correct_count / (double)r->samples, 0);
         else
             cascade_csv_field(file, "", 0);
-        if (scored && dataset->has_labels)
+        /* a graded quality needs no labels */
+        if (scored && (dataset->has_labels || r->quality))
             number_field(file, cascade_model_score(dataset, m), 0);
         else if (scored)
             cascade_csv_field(file, "", 0);

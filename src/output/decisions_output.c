@@ -9,8 +9,9 @@ static cascade_status write_rows(FILE *file, const cascade_dataset *dataset,
                                  const cascade_decisions *decisions)
 {
     int labels = dataset->has_labels;
-    fputs(labels ? "index,stage,model,prediction,confidence,correct\n"
-                 : "index,stage,model,prediction,confidence\n", file);
+    fputs(labels ? "index,stage,model,prediction,confidence,correct"
+                 : "index,stage,model,prediction,confidence", file);
+    fputs(decisions->cost ? ",cost,quality\n" : "\n", file);
     for (size_t i = 0; i < decisions->samples; i++) {
         unsigned stage = decisions->stage[i];
         char confidence[32];
@@ -20,6 +21,12 @@ static cascade_status write_rows(FILE *file, const cascade_dataset *dataset,
         fprintf(file, "%" PRId32 ",%s", decisions->prediction[i], confidence);
         if (labels)
             fprintf(file, ",%u", (unsigned)decisions->correct[i]);
+        if (decisions->cost) {
+            char cost[32], quality[32];
+            cascade_format_double(decisions->cost[i], cost);
+            cascade_format_double(decisions->quality[i], quality);
+            fprintf(file, ",%s,%s", cost, quality);
+        }
         if (fputc('\n', file) == EOF)
             return CASCADE_ERR_IO;
     }

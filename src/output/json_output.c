@@ -36,7 +36,7 @@ cascade_status cascade_write_models_json(FILE *file, const cascade_dataset *data
                         cascade_json_exact_number((double)r->correct_count / (double)r->samples))
                   : cJSON_AddNullToObject(object, "accuracy") != NULL) &&
              (dataset->score == CASCADE_SCORE_ACCURACY ||
-              (dataset->has_labels
+              (dataset->has_labels || r->quality /* a graded quality needs no labels */
                    ? cJSON_AddItemToObject(object, cascade_score_name(dataset->score),
                                            cascade_json_exact_number(cascade_model_score(dataset, m)))
                    : cJSON_AddNullToObject(object, cascade_score_name(dataset->score)) != NULL)) &&

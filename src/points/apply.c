@@ -1,6 +1,7 @@
 /* Applying a chosen cascade: per-sample decisions plus the summary. */
 #include "cascade/apply.h"
 #include "cascade/ensemble.h"
+#include "points/per_sample.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@ void cascade_decisions_free(cascade_decisions *decisions)
     free(decisions->prediction);
     free(decisions->confidence);
     free(decisions->correct);
+    free(decisions->cost);
+    free(decisions->quality);
     memset(decisions, 0, sizeof *decisions);
 }
 
@@ -49,7 +52,12 @@ static cascade_status apply_records(const cascade_dataset *dataset, unsigned sta
         d.prediction = malloc((n ? n : 1) * sizeof *d.prediction);
         d.confidence = malloc((n ? n : 1) * sizeof *d.confidence);
         d.correct = malloc(n ? n : 1);
-        if (!d.stage || !d.prediction || !d.confidence || !d.correct) {
+        if (cascade_dataset_per_sample(dataset)) {
+            d.cost = malloc((n ? n : 1) * sizeof *d.cost);
+            d.quality = malloc((n ? n : 1) * sizeof *d.quality);
+        }
+        if (!d.stage || !d.prediction || !d.confidence || !d.correct ||
+            (cascade_dataset_per_sample(dataset) && (!d.cost || !d.quality))) {
             cascade_decisions_free(&d);
             return cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1,
                 "out of memory for %zu decisions", n);
@@ -57,7 +65,8 @@ static cascade_status apply_records(const cascade_dataset *dataset, unsigned sta
     }
     /* Another score than accuracy, as cascade_evaluate() computes it. */
     cascade_confusion counts = {0};
-    if (summary && dataset->score != CASCADE_SCORE_ACCURACY && dataset->has_labels &&
+    if (summary && dataset->score != CASCADE_SCORE_ACCURACY &&
+        dataset->score != CASCADE_SCORE_QUALITY && dataset->has_labels &&
         cascade_confusion_init(&counts, dataset->classes) != CASCADE_OK) {
         cascade_decisions_free(&d);
         return cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
@@ -65,10 +74,15 @@ static cascade_status apply_records(const cascade_dataset *dataset, unsigned sta
     size_t reached[CASCADE_MAX_STAGES] = {0};
     size_t answered[CASCADE_MAX_STAGES] = {0};
     size_t correct = 0;
+    double paid_total = 0.0;
+    int per_sample = cascade_dataset_per_sample(dataset);
     for (size_t i = 0; i < n; i++) {
+        double paid = 0.0;
         for (unsigned s = 0; s < stages; s++) {
             const cascade_records *r = records[s];
             reached[s]++;
+            if (per_sample)
+                paid += per_sample_cost(&dataset->models[models[s]], i);
             /* The same test as cascade_evaluate(): ties exit. */
             if (s + 1 == stages || r->confidence[i] >= thresholds[s]) {
                 answered[s]++;
@@ -80,10 +94,15 @@ static cascade_status apply_records(const cascade_dataset *dataset, unsigned sta
                     d.prediction[i] = r->prediction[i];
                     d.confidence[i] = r->confidence[i];
                     d.correct[i] = r->correct[i];
+                    if (d.cost) {
+                        d.cost[i] = paid;
+                        d.quality[i] = per_sample_quality(&dataset->models[models[s]], i);
+                    }
                 }
                 break;
             }
         }
+        paid_total += paid;
     }
     if (summary) {
         memset(summary, 0, sizeof *summary);
@@ -96,7 +115,10 @@ static cascade_status apply_records(const cascade_dataset *dataset, unsigned sta
         }
         summary->accuracy = counts.truth ? cascade_confusion_score(&counts, dataset->score)
                                          : (double)correct / (double)n;
-        summary->cost = cascade_chain_cost(dataset, stages, models, reached);
+        /* per-sample: cascade_apply() replaces both from cascade_evaluate()
+         * where it can score; without labels this mean cost stands */
+        summary->cost = per_sample ? paid_total / (double)n
+                                   : cascade_chain_cost(dataset, stages, models, reached);
     }
     cascade_confusion_free(&counts);
     if (decisions)
@@ -115,8 +137,15 @@ cascade_status cascade_apply(const cascade_dataset *dataset, unsigned stages,
     const cascade_records *records[CASCADE_MAX_STAGES] = {NULL};
     for (unsigned s = 0; s < stages; s++)
         records[s] = &dataset->models[models[s]].records;
-    return apply_records(dataset, stages, models, records, thresholds, decisions, summary,
-                         error);
+    status = apply_records(dataset, stages, models, records, thresholds, decisions, summary,
+                           error);
+    if (status == CASCADE_OK && summary && cascade_dataset_per_sample(dataset) &&
+        (dataset->has_labels || dataset->score == CASCADE_SCORE_QUALITY)) {
+        status = cascade_evaluate(dataset, stages, models, thresholds, summary, error);
+        if (status != CASCADE_OK && decisions)
+            cascade_decisions_free(decisions);
+    }
+    return status;
 }
 
 cascade_status cascade_apply_ensemble(const cascade_dataset *dataset, unsigned stages,
@@ -127,6 +156,10 @@ cascade_status cascade_apply_ensemble(const cascade_dataset *dataset, unsigned s
     cascade_status status = check_chain(dataset, stages, models, error);
     if (status != CASCADE_OK)
         return status;
+    if (cascade_dataset_per_sample(dataset))
+        return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
+            "an ensembled cascade over per-sample costs or a graded quality is not applied "
+            "(expected a config without \"+ensemble\")");
     cascade_records stage[CASCADE_MAX_STAGES]; /* [stages] */
     status = cascade_ensemble_records(dataset, models, stages, stage, error);
     if (status != CASCADE_OK)

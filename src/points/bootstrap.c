@@ -174,6 +174,8 @@ cascade_status cascade_bootstrap(const cascade_dataset *dataset, const cascade_p
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
             "bootstrap intervals of %s (expected accuracy: the resampling counts right answers)",
             cascade_score_name(dataset->score));
+    if (cascade_dataset_per_sample(dataset)) /* it resamples counts at constant costs */
+        return cascade_dataset_refuse_per_sample(dataset, "the bootstrap (--bootstrap)", error);
     for (size_t p = 0; p < count; p++)
         out[p] = (cascade_interval){NAN, NAN, NAN, NAN};
     size_t scored = 0;

@@ -479,6 +479,8 @@ cascade_status cascade_sweep_ensemble(const cascade_dataset *dataset,
     if (options->all_points)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
             "every candidate point was asked for (expected the front only with ensembling)");
+    if (cascade_dataset_per_sample(dataset))
+        return cascade_dataset_refuse_per_sample(dataset, "an ensembled sweep (--ensemble)", error);
     if (dataset->score != CASCADE_SCORE_ACCURACY)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
             "--score %s with --ensemble (expected --score accuracy: ensembles are scored by "

@@ -120,6 +120,8 @@ cascade_status cascade_guarantee_pick(const cascade_dataset *calibration,
                                       int *certified, cascade_error *error)
 {
     *certified = 0;
+    if (cascade_dataset_per_sample(calibration)) /* its risks are 0/1 losses at constant costs */
+        return cascade_dataset_refuse_per_sample(calibration, "a guaranteed pick (--risk)", error);
     cascade_guarantee_method method = options->method;
     if (!cascade_guarantee_method_name(method))
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,

@@ -82,6 +82,9 @@ cascade_status cascade_evaluate_points_by_pair(const cascade_dataset *dataset,
                                                const cascade_point *points, size_t count,
                                                cascade_point *out, cascade_error *error)
 {
+    /* The counts below are of right answers at constant costs. */
+    if (cascade_dataset_per_sample(dataset))
+        return cascade_evaluate_points(dataset, points, count, out, error);
     sorted_pair *pairs = NULL;
     size_t pair_count = 0, k = dataset->samples;
     cascade_status status = CASCADE_OK;

@@ -780,6 +780,9 @@ cascade_status cascade_per_class_sweep(const cascade_dataset *dataset,
                                        cascade_per_class_front *out, cascade_error *error)
 {
     memset(out, 0, sizeof *out);
+    if (cascade_dataset_per_sample(dataset)) /* its knapsack counts right answers */
+        return cascade_dataset_refuse_per_sample(dataset, "a per-class sweep (--per-class)",
+                                                 error);
     if (!dataset->has_labels)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
             "a per-class sweep needs labels (expected a manifest with \"labels\")");
@@ -955,6 +958,8 @@ cascade_status cascade_per_class_apply(const cascade_dataset *dataset, unsigned 
                                        uint32_t *answered_by, cascade_error *error)
 {
     size_t models = dataset->model_count;
+    if (cascade_dataset_per_sample(dataset))
+        return cascade_dataset_refuse_per_sample(dataset, "a per-class policy", error);
     if (first >= models || dataset->models[first].table_only)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
             "the first model of a per-class policy needs per-sample scores");

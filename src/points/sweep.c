@@ -133,17 +133,20 @@ static int next_batch(sweep_shared *sh, unsigned *length, size_t *start, size_t 
 /* A chain of 3+ stages over the grid, by the dataset's score. */
 static cascade_status grid_chain(worker *w, const uint16_t *chain, unsigned n)
 {
-    return w->shared->dataset->score == CASCADE_SCORE_ACCURACY
-               ? sweep_grid_chain(w, chain, n)
-               : sweep_score_grid_chain(w, chain, n);
+    const cascade_dataset *d = w->shared->dataset;
+    return w->shared->per_sample                ? sweep_per_sample_grid_chain(w, chain, n)
+           : d->score == CASCADE_SCORE_ACCURACY ? sweep_grid_chain(w, chain, n)
+                                                : sweep_score_grid_chain(w, chain, n);
 }
 
 static void *worker_main(void *arg)
 {
     worker *w = arg;
     sweep_shared *sh = w->shared;
-    /* The bounds count right answers: they hold for accuracy only. */
-    int by_accuracy = sh->dataset->score == CASCADE_SCORE_ACCURACY;
+    /* The bounds count right answers at constant costs: they hold for
+     * accuracy only, without per-sample inputs. */
+    int per_sample = sh->per_sample;
+    int by_accuracy = sh->dataset->score == CASCADE_SCORE_ACCURACY && !per_sample;
     int skip = !sh->options->no_skip && !sh->options->all_points && by_accuracy;
     unsigned length;
     size_t start, count;
@@ -165,8 +168,9 @@ static void *worker_main(void *arg)
             if (length >= 3)
                 w->status = grid_chain(w, chain, length);
             else
-                w->status = by_accuracy ? sweep_pair(w, chain[0], chain[1])
-                                        : sweep_score_pair(w, chain[0], chain[1]);
+                w->status = per_sample    ? sweep_per_sample_pair(w, chain[0], chain[1])
+                            : by_accuracy ? sweep_pair(w, chain[0], chain[1])
+                                          : sweep_score_pair(w, chain[0], chain[1]);
             w->stats.chains_swept++;
         }
         pthread_mutex_lock(&sh->lock);
@@ -187,6 +191,8 @@ cascade_status cascade_sweep_chain(const cascade_dataset *dataset, const unsigne
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
             "a chain of %u stages (expected 2 to %d)", stages, CASCADE_MAX_STAGES);
     cascade_status checked = sweep_check_score(dataset, stages, error);
+    if (checked == CASCADE_OK)
+        checked = sweep_check_per_sample(dataset, stages, error);
     if (checked != CASCADE_OK)
         return checked;
     uint16_t chain[CASCADE_MAX_STAGES];
@@ -201,6 +207,7 @@ cascade_status cascade_sweep_chain(const cascade_dataset *dataset, const unsigne
     memset(&sh, 0, sizeof sh);
     sh.dataset = dataset;
     sh.options = &options;
+    sh.per_sample = cascade_dataset_per_sample(dataset);
     sh.prep = calloc(dataset->model_count, sizeof *sh.prep);
     worker w;
     memset(&w, 0, sizeof w);
@@ -217,7 +224,10 @@ cascade_status cascade_sweep_chain(const cascade_dataset *dataset, const unsigne
             status = sweep_prepare_model(&dataset->models[chain[s]].records,
                                    stages >= 3 ? (grid ? grid : DEFAULT_GRID) : 0,
                                    &sh.prep[chain[s]], NULL);
-    if (status == CASCADE_OK && dataset->score != CASCADE_SCORE_ACCURACY)
+    if (status == CASCADE_OK && sh.per_sample)
+        status = stages == 2 ? sweep_per_sample_pair(&w, chain[0], chain[1])
+                             : sweep_per_sample_grid_chain(&w, chain, stages);
+    else if (status == CASCADE_OK && dataset->score != CASCADE_SCORE_ACCURACY)
         status = stages == 2 ? sweep_score_pair(&w, chain[0], chain[1])
                              : sweep_score_grid_chain(&w, chain, stages);
     else if (status == CASCADE_OK)
@@ -484,7 +494,8 @@ static cascade_status run_workers(sweep_shared *sh, cascade_front *front,
 cascade_status sweep_check_score(const cascade_dataset *dataset, unsigned stages,
                                  cascade_error *error)
 {
-    if (dataset->score == CASCADE_SCORE_ACCURACY || stages < 3 || dataset->classes == 2)
+    if (dataset->score == CASCADE_SCORE_ACCURACY || dataset->score == CASCADE_SCORE_QUALITY ||
+        stages < 3 || dataset->classes == 2)
         return CASCADE_OK;
     return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
         "--score %s over chains of 3 or more stages needs two classes, and these scores have "
@@ -520,15 +531,17 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
     cascade_status checked = sweep_check_limits(options, error);
     if (checked == CASCADE_OK)
         checked = sweep_check_score(dataset, max_stages, error);
+    if (checked == CASCADE_OK)
+        checked = sweep_check_per_sample(dataset, max_stages, error);
     if (checked != CASCADE_OK)
         return checked;
     if (options->all_points && (options->shard_count >= 2 || options->seed))
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
             "every candidate point cannot be sharded or seeded (expected the front only)");
-    size_t scored = 0; /* models with per-sample records: only they form chains */
+    size_t ungraded = 0; /* scored models that need labels: only they form chains */
     for (size_t i = 0; i < dataset->model_count; i++)
-        scored += !dataset->models[i].table_only;
-    if (!dataset->has_labels && scored > 0)
+        ungraded += !dataset->models[i].table_only && !dataset->models[i].records.quality;
+    if (!dataset->has_labels && ungraded > 0)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, dataset->manifest->path,
             -1, -1, "no labels (expected \"labels\" in the manifest to sweep)");
     if (dataset->model_count > 65535)
@@ -541,6 +554,7 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
     memset(&sh, 0, sizeof sh);
     sh.dataset = dataset;
     sh.options = options;
+    sh.per_sample = cascade_dataset_per_sample(dataset);
     sh.max_stages = max_stages;
     sh.status = CASCADE_OK;
     sh.list_index = 2;
@@ -633,6 +647,7 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
          * the rows, and costs about as much as sweeping the pairs. */
         if (status == CASCADE_OK && max_stages >= 3 && !options->no_skip &&
             !options->all_points && dataset->score == CASCADE_SCORE_ACCURACY &&
+            !sh.per_sample &&
             sweep_gain_table(&sh, ids, n) != CASCADE_OK)
             status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
         if (status == CASCADE_OK) {

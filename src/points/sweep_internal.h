@@ -55,6 +55,9 @@ typedef struct chain_list {
 typedef struct sweep_shared {
     const cascade_dataset *dataset;
     const cascade_sweep_options *options;
+    /* cascade_dataset_per_sample(dataset), asked once: it loops over the
+     * models, and a chain's dispatch must not */
+    int per_sample;
     model_prep *prep;     /* [model_count] */
     double *joint;        /* [model_count][model_count] samples correct for both, upper part */
     /* For chains of 3+ stages, fraction[r] = r / samples: a grid point's
@@ -128,8 +131,22 @@ typedef struct worker {
     cascade_confusion confusion;
     struct score_point *score_points;
     size_t score_points_capacity;
+    /* sweep_per_sample.c's scratch: [samples + 1] first-stage quality prefix */
+    double *quality_prefix;
+    size_t quality_prefix_capacity;
+    /* sweep_per_sample_grid.c's [cells][channels] sums of costs and qualities */
+    double *sums;
+    size_t sums_capacity;
     cascade_status status;
 } worker;
+
+/* A grid combination scored by other means than counts of right answers
+ * (sweep_score.c, sweep_per_sample_grid.c). */
+typedef struct score_point {
+    double cost;
+    double score;
+    uint32_t index;       /* the threshold combination, mixed radix */
+} score_point;
 
 typedef struct grid_point {
     double cost;
@@ -273,8 +290,30 @@ cascade_status sweep_score_pair(worker *w, unsigned a, unsigned b);
 /* Two-class scores only (sweep_check_score refuses the rest first). */
 cascade_status sweep_score_grid_chain(worker *w, const uint16_t *chain, unsigned n);
 void sweep_free_score_scratch(worker *w);
+/* W's score_points holding at least COUNT; 0 when out of memory. */
+int sweep_grow_score_points(worker *w, size_t count);
+/* Adds to W's front the points of W->score_points[0..COUNT) that beat every
+ * cheaper one of them (all with --points all), each decoded from its index
+ * with TABLE, the prefix-summed [cells][CHANNELS] counts whose channel 0 is
+ * the sample count (sweep_grid_decode). */
+cascade_status sweep_add_scored_combos(worker *w, const uint16_t *chain, unsigned n,
+                                       const grid_shape *shape, const uint32_t *table,
+                                       unsigned channels, size_t count);
 /* A pair point with the top N_EXIT samples of a's order O exiting at a. */
 cascade_status sweep_add_pair_point(worker *w, const model_prep *o, unsigned a, unsigned b,
                                     size_t n_exit, double cost, double score);
+
+/* sweep_per_sample.c: exact pairs with per-sample costs and graded quality
+ * (cascade_dataset_per_sample()); no bound skips a chain. */
+cascade_status sweep_per_sample_pair(worker *w, unsigned a, unsigned b);
+/* sweep_per_sample_grid.c: chains of 3+ stages over the grid, the same way. */
+cascade_status sweep_per_sample_grid_chain(worker *w, const uint16_t *chain, unsigned n);
+void sweep_free_per_sample_scratch(worker *w);
+/* CASCADE_ERR_ARGUMENT naming what a sweep of DATASET with per-sample
+ * inputs cannot do (scores other than accuracy and quality); CASCADE_OK
+ * otherwise, and always for datasets without them. STAGES: the longest
+ * chain asked for. */
+cascade_status sweep_check_per_sample(const cascade_dataset *dataset, unsigned stages,
+                                      cascade_error *error);
 
 #endif

@@ -18,12 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct score_point {
-    double cost;
-    double score;
-    uint32_t index;       /* the threshold combination, mixed radix */
-} score_point;
-
 /* How far macro_f1's running estimate may be from the exact value before
  * it is trusted to rule a point out: far above its rounding (see
  * cascade_confusion_macro_f1_estimate), far below a score's resolution. */
@@ -154,13 +148,8 @@ cascade_status sweep_score_grid_chain(worker *w, const uint16_t *chain, unsigned
     status = fill_tables(w, chain, n, &shape, &last);
     if (status != CASCADE_OK)
         return status;
-    if (shape.combos > w->score_points_capacity) {
-        score_point *grown = realloc(w->score_points, shape.combos * sizeof *grown);
-        if (!grown)
-            return CASCADE_ERR_NOMEM;
-        w->score_points = grown;
-        w->score_points_capacity = shape.combos;
-    }
+    if (!sweep_grow_score_points(w, shape.combos))
+        return CASCADE_ERR_NOMEM;
     const uint32_t *table = w->table;
     int64_t positives = 0;
     for (size_t i = 0; i < d->samples; i++)
@@ -195,18 +184,37 @@ cascade_status sweep_score_grid_chain(worker *w, const uint16_t *chain, unsigned
         sweep_grid_next(prep, chain, dims, j);
     }
     w->stats.candidates += shape.combos;
+    return sweep_add_scored_combos(w, chain, n, &shape, table, channels, shape.combos);
+}
+
+int sweep_grow_score_points(worker *w, size_t count)
+{
+    if (count <= w->score_points_capacity)
+        return 1;
+    score_point *grown = realloc(w->score_points, count * sizeof *grown);
+    if (!grown)
+        return 0;
+    w->score_points = grown;
+    w->score_points_capacity = count;
+    return 1;
+}
+
+cascade_status sweep_add_scored_combos(worker *w, const uint16_t *chain, unsigned n,
+                                       const grid_shape *shape, const uint32_t *table,
+                                       unsigned channels, size_t count)
+{
     int keep_all = w->shared->options->all_points != NULL;
     if (!keep_all)
-        qsort(w->score_points, shape.combos, sizeof *w->score_points, by_cost_then_score);
+        qsort(w->score_points, count, sizeof *w->score_points, by_cost_then_score);
     double best = -INFINITY;
-    for (size_t c = 0; c < shape.combos; c++) {
+    for (size_t c = 0; c < count; c++) {
         const score_point *sp = &w->score_points[c];
         if (sp->score <= best && !keep_all)
             continue;
         if (sp->score > best)
             best = sp->score;
         cascade_point p;
-        sweep_grid_decode(w, chain, n, &shape, table, channels, sp->index, &p);
+        sweep_grid_decode(w, chain, n, shape, table, channels, sp->index, &p);
         p.accuracy = sp->score;
         p.cost = sp->cost;
         if (sweep_worker_add(w, &p) != CASCADE_OK)

@@ -200,13 +200,16 @@ static int pair_point_at(const cascade_dataset *d, unsigned a, unsigned b, doubl
 cascade_status sweep_add_seed(const cascade_dataset *d, const cascade_sweep_options *o,
                               cascade_front *front, cascade_sweep_stats *stats)
 {
+    /* With per-sample inputs no chain is skipped, so a seed has no use. */
+    int per_sample = o->seed && cascade_dataset_per_sample(d);
     for (size_t i = 0; o->seed && i < o->seed->count; i++) {
         const cascade_point *given = &o->seed->points[i];
         unsigned a = given->model[0], b = given->model[1];
         /* Singles are in every front already; longer chains' grid points
          * are not known to be among the sweep's own, so they could skip a
          * chain whose grid points would be on the front. */
-        int searched = given->stages == 2 && a < d->model_count && b < d->model_count &&
+        int searched = given->stages == 2 && !per_sample &&
+                       a < d->model_count && b < d->model_count &&
                        !d->models[a].table_only && !d->models[b].table_only &&
                        d->models[a].cost < d->models[b].cost &&
                        (!o->candidates || (o->candidates[a] && o->candidates[b]));

@@ -291,4 +291,5 @@ void sweep_worker_free(worker *w)
     sweep_free_prep(&w->own_prep);
     sweep_free_scratch(&w->own_scratch);
     sweep_free_score_scratch(w);
+    sweep_free_per_sample_scratch(w);
 }

@@ -272,10 +272,7 @@ static void average_sample_costs(cascade_model *model)
     const cascade_records *r = &model->records;
     if (!r->sample_cost || !r->samples)
         return;
-    double total = 0.0;
-    for (size_t i = 0; i < r->samples; i++)
-        total += r->sample_cost[i];
-    model->cost = total / (double)r->samples;
+    model->cost = cascade_records_mean(r->sample_cost, r->samples);
 }
 
 /* Charges OVERHEAD at every call of the model: a sample that reaches a
@@ -635,9 +632,31 @@ static cascade_status check_given_temperatures(const cascade_dataset_options *op
 
 /* A score other than accuracy needs a confusion matrix: one label per
  * sample, and a prediction from every model. */
-static cascade_status check_score(const cascade_dataset *d, const char *manifest_path,
+static cascade_status check_score(cascade_dataset *d, const char *manifest_path,
                                   cascade_error *error)
 {
+    /* A graded quality replaces prediction == label as the score: it sets
+     * the score rather than being chosen, and no other score is defined
+     * over it. */
+    for (size_t m = 0; m < d->model_count; m++) {
+        if (!d->models[m].records.quality)
+            continue;
+        if (d->score != CASCADE_SCORE_ACCURACY && d->score != CASCADE_SCORE_QUALITY)
+            return cascade_error_set(error, CASCADE_ERR_ARGUMENT, manifest_path, -1, -1,
+                "model \"%s\" gives a graded quality, which replaces the score, so no %s "
+                "(expected --score accuracy, which then means the mean quality)",
+                d->models[m].name, cascade_score_name(d->score));
+        d->score = CASCADE_SCORE_QUALITY;
+    }
+    if (d->score == CASCADE_SCORE_QUALITY) {
+        for (size_t m = 0; m < d->model_count; m++)
+            if (!d->models[m].table_only && !d->models[m].records.quality && !d->has_labels)
+                return cascade_error_set(error, CASCADE_ERR_ARGUMENT, manifest_path, -1, -1,
+                    "model \"%s\" has no \"quality\" column and there are no labels to "
+                    "grade it by (expected a quality column in every prediction table, or "
+                    "\"labels\")", d->models[m].name);
+        return CASCADE_OK;
+    }
     if (d->score == CASCADE_SCORE_ACCURACY)
         return CASCADE_OK;
     if ((unsigned)d->score >= CASCADE_SCORE_COUNT)
@@ -658,14 +677,25 @@ static cascade_status check_score(const cascade_dataset *d, const char *manifest
     return CASCADE_OK;
 }
 
+/* Whether every model names a "quality" column, which replaces labels. */
+static int every_model_graded(const cascade_manifest *manifest)
+{
+    for (size_t m = 0; m < manifest->model_count; m++)
+        if (!manifest->models[m].quality_column)
+            return 0;
+    return manifest->model_count > 0;
+}
+
 double cascade_model_score(const cascade_dataset *dataset, size_t m)
 {
     const cascade_model *model = &dataset->models[m];
     if (model->table_only)
         return model->accuracy;
+    if (model->records.quality) /* summed in sample order, as the sweeps' singles */
+        return cascade_records_mean(model->records.quality, model->records.samples);
     if (!dataset->has_labels)
         return NAN;
-    if (dataset->score == CASCADE_SCORE_ACCURACY)
+    if (dataset->score == CASCADE_SCORE_ACCURACY || dataset->score == CASCADE_SCORE_QUALITY)
         return (double)model->records.correct_count / (double)dataset->samples;
     cascade_confusion counts;
     if (cascade_confusion_init(&counts, dataset->classes) != CASCADE_OK)
@@ -777,7 +807,7 @@ cascade_status cascade_dataset_load(const char *manifest_path,
                 "no calibration rows (expected at least one row to fit temperatures on)");
             goto fail;
         }
-    } else if (options->require_labels || fitting) {
+    } else if ((options->require_labels && !every_model_graded(d->manifest)) || fitting) {
         status = cascade_error_set(error, CASCADE_ERR_FORMAT, manifest_path, -1, -1,
             "no \"labels\" (expected \"labels\": \"FILE\" to %s)",
             fitting ? "fit temperatures" : "measure accuracy");
@@ -888,6 +918,14 @@ void cascade_metric_label(const cascade_dataset *dataset, int ensemble, char *bu
     snprintf(buf, 64, "%s%s%s%s", cascade_metric_name(dataset->metric),
              dataset->confidence_given ? "+given" : "",
              dataset->calibrated ? "+temperature" : "", ensemble ? "+ensemble" : "");
+}
+
+int cascade_dataset_per_sample(const cascade_dataset *dataset)
+{
+    for (size_t m = 0; m < dataset->model_count; m++)
+        if (dataset->models[m].records.sample_cost || dataset->models[m].records.quality)
+            return 1;
+    return 0;
 }
 
 cascade_status cascade_dataset_refuse_per_sample(const cascade_dataset *dataset,

@@ -61,6 +61,13 @@ uint64_t cascade_dataset_fingerprint(const cascade_dataset *d)
             h = mix_bytes(h, r->prediction, r->samples * sizeof *r->prediction);
         h = mix_bytes(h, r->confidence, r->samples * sizeof *r->confidence);
         h = mix_bytes(h, r->correct, r->samples * sizeof *r->correct);
+        /* Only when present, so that constant-cost, 0/1 datasets keep the
+         * fingerprints their saved shards were made with; the tags keep a
+         * cost column apart from a quality column of the same bytes. */
+        if (r->sample_cost)
+            h = mix_bytes(mix(h, 0x636f7374ull), r->sample_cost, r->samples * sizeof *r->sample_cost);
+        if (r->quality)
+            h = mix_bytes(mix(h, 0x7175616cull), r->quality, r->samples * sizeof *r->quality);
     }
     return h;
 }

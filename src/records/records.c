@@ -377,3 +377,11 @@ void cascade_records_free(cascade_records *records)
     free(records->quality);
     memset(records, 0, sizeof *records);
 }
+
+double cascade_records_mean(const double *values, size_t count)
+{
+    double total = 0.0;
+    for (size_t i = 0; i < count; i++)
+        total += values[i];
+    return count ? total / (double)count : 0.0;
+}

@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const score_names[CASCADE_SCORE_COUNT] = {"accuracy", "mcc", "f1", "macro_f1"};
+static const char *const score_names[CASCADE_SCORE_COUNT] = {"accuracy", "mcc", "f1", "macro_f1",
+                                                              "quality"};
 
 const char *cascade_score_name(cascade_score score)
 {
@@ -20,7 +21,7 @@ cascade_status cascade_score_parse(const char *name, cascade_score *out, cascade
             return CASCADE_OK;
         }
     return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
-                             "no score named \"%s\" (expected accuracy, mcc, f1 or macro_f1)", name);
+                             "no score named \"%s\" (expected accuracy, mcc, f1, macro_f1 or quality)", name);
 }
 
 double cascade_score_lowest(cascade_score score)
@@ -31,7 +32,7 @@ double cascade_score_lowest(cascade_score score)
 cascade_status cascade_score_check(cascade_score score, size_t classes, int multi_label,
                                    cascade_error *error)
 {
-    if (score == CASCADE_SCORE_ACCURACY)
+    if (score == CASCADE_SCORE_ACCURACY || score == CASCADE_SCORE_QUALITY)
         return CASCADE_OK;
     if (multi_label)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,

@@ -249,8 +249,12 @@ cascade_status cascade_dataset_subset(const cascade_dataset *dataset, const size
         to->accuracy = from->accuracy;
         to->calibration = from->calibration;
         view->model_count = m + 1;
+        to->overhead = from->overhead;
         if (!from->table_only)
             status = cascade_records_subset(&from->records, index, count, &to->records);
+        /* A view's mean cost is over its own samples when they differ. */
+        if (status == CASCADE_OK && to->records.sample_cost)
+            to->cost = cascade_records_mean(to->records.sample_cost, count);
     }
     if (status != CASCADE_OK) {
         cascade_dataset_free(view);

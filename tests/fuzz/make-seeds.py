@@ -180,6 +180,9 @@ put("prediction_table", "cost-quality.csv",
     "id,prediction,confidence,cost,quality\nc,2,0.9,3.5,1\na,0,0.8,0,0.25\nb,1,0.7,120,0\n")
 put("prediction_table", "bad-cost-quality.csv",
     "id,prediction,confidence,cost,quality\nc,2,0.9,-1,1.5\na,0,0.8,,nan\nb,1,0.7,inf,\n")
+# a graded table needs no prediction column: its predictions are all 0
+put("prediction_table", "quality-without-prediction.csv",
+    "id,confidence,cost,quality\nc,0.9,3.5,1\na,0.8,0,0.25\nb,0.7,120,0\n")
 put("keyed_labels", "small.csv", "id,label\nd,1\nb,1\na,0\nc,2\n")
 put("keyed_labels", "val-names.csv",
     "id,label\nILSVRC2012_val_00000002.JPEG,0\nILSVRC2012_val_00000001.JPEG,999\n")
