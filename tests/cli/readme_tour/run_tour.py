@@ -1,19 +1,23 @@
-"""Runs every `$ ` line of the README's tour, in order, in the current folder,
-and checks that each succeeds and prints what the README shows after it.
+"""Runs every `$ ` line of the README's walk-throughs, in order, in the
+current folder, and checks that each succeeds and prints what the README
+shows after it.
 
-The tour is the part of README.md between "## A five-minute tour" and the
-next "## " heading. Inside its ``` blocks, a line starting with "$ " is a
-command; the lines up to the next command or the block's end are its
-expected output (stdout and stderr together), compared line by line.
+The walk-throughs are the parts of README.md under the headings in SECTIONS,
+each up to the next "## " heading. Inside their ``` blocks, a line starting
+with "$ " is a command; the lines up to the next command or the block's end
+are its expected output (stdout and stderr together), compared line by line.
 """
 import subprocess
 import sys
 
 readme, = sys.argv[1:]
 text = open(readme, encoding="utf-8").read()
-start = text.index("## A five-minute tour")
-end = text.index("\n## ", start + 1)
-tour = text[start:end].split("\n")
+SECTIONS = ["## A five-minute tour", "## Language-model cascades"]
+tour = []
+for heading in SECTIONS:
+    start = text.index(heading)
+    end = text.index("\n## ", start + 1)
+    tour += text[start:end].split("\n")
 
 steps = []  # (command, expected output lines)
 in_block = False
@@ -30,8 +34,8 @@ for line in tour:
         steps.append(current)
     elif current is not None:
         current[1].append(line)
-if len(steps) < 5:
-    sys.exit(f"the tour shows {len(steps)} commands (expected at least 5)")
+if len(steps) < 9:
+    sys.exit(f"the walk-throughs show {len(steps)} commands (expected at least 9)")
 
 failed = 0
 for command, expected in steps:
