@@ -1,0 +1,365 @@
+/* Refinement of chains of 3+ stages, against an exhaustive search written
+ * here: every 3-stage chain at every pair of distinct thresholds, walked
+ * sample by sample without tables or grids. */
+#include "check.h"
+#include "test_data.h"
+
+#include "cascade/array.h"
+#include "cascade/front.h"
+#include "cascade/sweep.h"
+
+/* ---- the exhaustive 3-stage front: (cost, right answers) pairs ---- */
+
+typedef struct exact_point {
+    double cost;
+    size_t right;
+} exact_point;
+
+typedef struct exact_list {
+    exact_point *p;
+    size_t n, cap;
+} exact_list;
+
+static int by_cost_then_more_right(const void *pa, const void *pb)
+{
+    const exact_point *a = pa, *b = pb;
+    if (a->cost != b->cost)
+        return a->cost < b->cost ? -1 : 1;
+    return (a->right < b->right) - (a->right > b->right);
+}
+
+/* Keeps the points no other point beats (cost <=, right >=, one strict). */
+static void exact_reduce(exact_list *l)
+{
+    qsort(l->p, l->n, sizeof *l->p, by_cost_then_more_right);
+    size_t kept = 0;
+    for (size_t i = 0; i < l->n; i++)
+        if (kept == 0 || l->p[i].right > l->p[kept - 1].right)
+            l->p[kept++] = l->p[i];
+    l->n = kept;
+}
+
+static void exact_push(exact_list *l, double cost, size_t right)
+{
+    if (l->n == l->cap) {
+        if (l->n >= 1 << 20) {
+            exact_reduce(l); /* the front of what came so far is all that matters */
+            if (l->n * 2 > l->cap)
+                l->cap *= 2;
+        } else {
+            l->cap = l->cap ? 2 * l->cap : 1024;
+        }
+        l->p = realloc(l->p, l->cap * sizeof *l->p);
+    }
+    l->p[l->n].cost = cost;
+    l->p[l->n].right = right;
+    l->n++;
+}
+
+static const double *sort_confidence; /* qsort has no context */
+static int by_confidence_descending(const void *pa, const void *pb)
+{
+    double a = sort_confidence[*(const size_t *)pa], b = sort_confidence[*(const size_t *)pb];
+    return (a < b) - (a > b);
+}
+
+static size_t *descending_order(const cascade_records *r)
+{
+    size_t *order = malloc(r->samples * sizeof *order);
+    for (size_t i = 0; i < r->samples; i++)
+        order[i] = i;
+    sort_confidence = r->confidence;
+    qsort(order, r->samples, sizeof *order, by_confidence_descending);
+    return order;
+}
+
+/* Every (t_a, t_b) of the chain a > b > c, each either above every
+ * confidence (nothing exits) or one of the stage's distinct confidences:
+ * the top samples of a's order exit at a, a whole run of equal confidence at
+ * a time; for each, b's order is walked over the samples still there. */
+static void exhaustive_chain(const cascade_dataset *d, unsigned a, unsigned b, unsigned c,
+                             exact_list *out)
+{
+    size_t k = d->samples;
+    const cascade_records *ra = &d->models[a].records, *rb = &d->models[b].records,
+                          *rc = &d->models[c].records;
+    double ca = d->models[a].cost, cb = d->models[b].cost, cc = d->models[c].cost;
+    size_t *oa = descending_order(ra), *ob = descending_order(rb);
+    unsigned char *gone = calloc(k, 1); /* answered by a */
+    size_t right_a = 0, right_c_left = 0, exited_a = 0;
+    for (size_t i = 0; i < k; i++)
+        right_c_left += rc->correct[i];
+    for (size_t pos = 0;;) {
+        /* exited_a samples answer at a; walk b's thresholds on the rest */
+        size_t at_b = 0, right_b = 0, right_c_at_b = 0;
+        exact_push(out, (ca * (double)k + (cb + cc) * (double)(k - exited_a)) / (double)k,
+                   right_a + right_c_left);
+        for (size_t q = 0; q < k;) {
+            double level = rb->confidence[ob[q]];
+            for (; q < k && rb->confidence[ob[q]] == level; q++) {
+                size_t i = ob[q];
+                if (gone[i])
+                    continue;
+                at_b++;
+                right_b += rb->correct[i];
+                right_c_at_b += rc->correct[i];
+            }
+            double cost = (ca * (double)k + cb * (double)(k - exited_a) +
+                           cc * (double)(k - exited_a - at_b)) / (double)k;
+            exact_push(out, cost, right_a + right_b + right_c_left - right_c_at_b);
+        }
+        if (pos == k)
+            break;
+        double level = ra->confidence[oa[pos]];
+        for (; pos < k && ra->confidence[oa[pos]] == level; pos++) {
+            size_t i = oa[pos];
+            gone[i] = 1;
+            exited_a++;
+            right_a += ra->correct[i];
+            right_c_left -= rc->correct[i];
+        }
+    }
+    free(gone);
+    free(oa);
+    free(ob);
+}
+
+static exact_list exhaustive_front(const cascade_dataset *d)
+{
+    exact_list l = {0};
+    unsigned m = (unsigned)d->model_count;
+    size_t chains = 0;
+    for (unsigned a = 0; a < m; a++)
+        for (unsigned b = 0; b < m; b++)
+            for (unsigned c = 0; c < m; c++)
+                if (d->models[a].cost < d->models[b].cost &&
+                    d->models[b].cost < d->models[c].cost) {
+                    exhaustive_chain(d, a, b, c, &l);
+                    chains++;
+                }
+    exact_reduce(&l);
+    printf("exhaustive search: %zu chains of 3 stages, %zu front points\n", chains, l.n);
+    return l;
+}
+
+/* The most right answers FRONT (reduced) reaches at a cost <= COST. */
+static double best_right_within(const cascade_front *front, double cost, size_t samples)
+{
+    double best = -1;
+    for (size_t i = 0; i < front->count; i++)
+        if (front->points[i].cost <= cost * (1 + 1e-12) && front->points[i].accuracy > best)
+            best = front->points[i].accuracy;
+    return best * (double)samples;
+}
+
+/* The most right answers by which FRONT falls short of an exhaustive point
+ * at equal or lower cost. */
+static double largest_shortfall(const cascade_front *front, const exact_list *exact,
+                                size_t samples, const char *what)
+{
+    double worst = 0, worst_cost = 0;
+    for (size_t i = 0; i < exact->n; i++) {
+        double shortfall = (double)exact->p[i].right -
+                           best_right_within(front, exact->p[i].cost, samples);
+        if (shortfall > worst) {
+            worst = shortfall;
+            worst_cost = exact->p[i].cost;
+        }
+    }
+    printf("%s: largest shortfall against the exhaustive front %.0f samples (at cost %.6g), "
+           "%zu front points\n", what, worst, worst_cost, front->count);
+    return worst;
+}
+
+static void sweep_front(const cascade_dataset *d, int refine, unsigned threads,
+                        cascade_front *front, cascade_sweep_stats *stats)
+{
+    cascade_sweep_options options = {.max_stages = 3, .no_refine = !refine, .threads = threads};
+    cascade_front_init(front);
+    REQUIRE(cascade_sweep(d, &options, front, stats, NULL) == CASCADE_OK);
+}
+
+/* Random two-class data with about a thousand distinct confidences per
+ * model, many of them shared by several samples. */
+static cascade_dataset *random_with_ties(size_t models, size_t samples, uint64_t seed)
+{
+    cascade_dataset *d = test_dataset_new(models, samples);
+    uint64_t state = seed;
+    for (size_t m = 0; m < models; m++) {
+        double skill = 0.55 + 0.35 * (double)(m + 1) / (double)models;
+        cascade_records *r = &d->models[m].records;
+        d->models[m].cost = (double)(m + 1) * (double)(m + 1) * (1 + 0.2 * test_uniform(&state));
+        for (size_t i = 0; i < samples; i++) {
+            double signal = test_uniform(&state);
+            r->correct[i] = signal < skill;
+            double c = r->correct[i] ? 0.35 + 0.65 * test_uniform(&state)
+                                     : 0.8 * test_uniform(&state);
+            r->confidence[i] = 0.5 + 0.5 * floor(c * 1000) / 1000;
+        }
+    }
+    test_dataset_finish(d);
+    return d;
+}
+
+static cascade_dataset *load_cifar10(void)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/cifar10/manifest.json", shared_data_dir());
+    cascade_dataset *d = NULL;
+    cascade_error error;
+    cascade_dataset_options options = {.require_labels = 1};
+    REQUIRE(cascade_dataset_load(path, &options, &d, &error) == CASCADE_OK);
+    return d;
+}
+
+static void check_refined_reaches_exhaustive(cascade_dataset *d, const char *name)
+{
+    exact_list exact = exhaustive_front(d);
+    cascade_front refined;
+    cascade_sweep_stats stats;
+    sweep_front(d, 1, 0, &refined, &stats);
+    printf("%s: %zu refinement rounds added %zu front points\n", name, stats.refine_rounds,
+           stats.refine_added);
+    CHECK(largest_shortfall(&refined, &exact, d->samples, name) <= 2);
+    cascade_front_free(&refined);
+    free(exact.p);
+}
+
+TEST_CASE(refined_front_should_reach_the_exhaustive_front_within_two_samples_on_three_models)
+{
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+        cascade_dataset *d = random_with_ties(3, 3000, seed);
+        check_refined_reaches_exhaustive(d, "3 models x 3000 samples");
+        cascade_dataset_free(d);
+    }
+}
+
+TEST_CASE(refined_front_should_reach_the_exhaustive_front_within_two_samples_on_four_models)
+{
+    for (uint64_t seed = 11; seed <= 12; seed++) {
+        cascade_dataset *d = random_with_ties(4, 4000, seed);
+        check_refined_reaches_exhaustive(d, "4 models x 4000 samples");
+        cascade_dataset_free(d);
+    }
+}
+
+TEST_CASE(refined_front_should_reach_the_exhaustive_front_within_two_samples_on_cifar10)
+{
+    cascade_dataset *d = load_cifar10();
+    check_refined_reaches_exhaustive(d, "cifar10, 3 models x 10000 samples");
+    cascade_dataset_free(d);
+}
+
+/* The check above can fail: the grid alone misses exhaustive points by
+ * more than two samples on the same kind of data. */
+TEST_CASE(unrefined_grid_front_should_fall_short_of_the_exhaustive_front)
+{
+    cascade_dataset *d = random_with_ties(4, 4000, 11);
+    exact_list exact = exhaustive_front(d);
+    cascade_front grid;
+    sweep_front(d, 0, 0, &grid, NULL);
+    CHECK(largest_shortfall(&grid, &exact, d->samples, "grid alone") > 2);
+    cascade_front_free(&grid);
+    free(exact.p);
+    cascade_dataset_free(d);
+}
+
+TEST_CASE(refined_front_should_weakly_dominate_the_grid_front_and_reevaluate_exactly)
+{
+    cascade_dataset *d = random_with_ties(4, 4000, 12);
+    cascade_front grid, refined;
+    sweep_front(d, 0, 0, &grid, NULL);
+    sweep_front(d, 1, 0, &refined, NULL);
+    double worst_drop = 0;
+    for (size_t i = 0; i < grid.count; i++) {
+        double drop = grid.points[i].accuracy -
+                      best_right_within(&refined, grid.points[i].cost, 1);
+        worst_drop = drop > worst_drop ? drop : worst_drop;
+    }
+    printf("refined below the grid front by at most %.3g (of %zu grid points)\n", worst_drop,
+           grid.count);
+    CHECK(worst_drop <= 0);
+    size_t longer = 0, mismatches = 0;
+    double worst_accuracy = 0, worst_cost = 0, worst_answered = 0;
+    for (size_t i = 0; i < refined.count; i++) {
+        const cascade_point *p = &refined.points[i];
+        cascade_point again;
+        REQUIRE(cascade_evaluate(d, p->stages, p->model, p->threshold, &again, NULL) ==
+                CASCADE_OK);
+        longer += p->stages >= 3;
+        double da = fabs(again.accuracy - p->accuracy), dc = fabs(again.cost - p->cost);
+        worst_accuracy = da > worst_accuracy ? da : worst_accuracy;
+        worst_cost = dc > worst_cost ? dc : worst_cost;
+        for (unsigned s = 0; s < p->stages; s++) {
+            double dn = fabs(again.answered[s] - p->answered[s]);
+            worst_answered = dn > worst_answered ? dn : worst_answered;
+        }
+        mismatches += da != 0 || dc != 0;
+    }
+    printf("%zu refined points (%zu of 3+ stages) evaluated again: largest differences "
+           "accuracy %.3g, cost %.3g, answered %.3g\n", refined.count, longer, worst_accuracy,
+           worst_cost, worst_answered);
+    CHECK(longer > 0);
+    CHECK_EQ_INT(mismatches, 0);
+    CHECK(worst_answered == 0);
+    cascade_front_free(&grid);
+    cascade_front_free(&refined);
+    cascade_dataset_free(d);
+}
+
+static size_t differing_points(const cascade_front *a, const cascade_front *b)
+{
+    size_t differ = a->count > b->count ? a->count - b->count : b->count - a->count;
+    for (size_t i = 0; i < a->count && i < b->count; i++)
+        differ += cascade_point_compare(&a->points[i], &b->points[i]) != 0;
+    return differ;
+}
+
+/* Threads, skipping and sharding change the work, never the refined front:
+ * shards do not refine, and refining their merged front gives it too. */
+TEST_CASE(refined_front_should_not_depend_on_threads_skipping_or_shards)
+{
+    cascade_dataset *d = random_with_ties(5, 3000, 21);
+    cascade_front one, other;
+    sweep_front(d, 1, 1, &one, NULL);
+    size_t differ = 0;
+    for (unsigned threads = 2; threads <= 3; threads++) {
+        sweep_front(d, 1, threads, &other, NULL);
+        differ += differing_points(&one, &other);
+        cascade_front_free(&other);
+    }
+    cascade_sweep_options options = {.max_stages = 3, .no_skip = 1};
+    cascade_front_init(&other);
+    REQUIRE(cascade_sweep(d, &options, &other, NULL, NULL) == CASCADE_OK);
+    differ += differing_points(&one, &other);
+    cascade_front_free(&other);
+    cascade_front merged;
+    cascade_front_init(&merged);
+    for (unsigned shard = 0; shard < 3; shard++) {
+        cascade_sweep_options sharded = {.max_stages = 3, .shard_index = shard, .shard_count = 3};
+        cascade_front part;
+        cascade_front_init(&part);
+        REQUIRE(cascade_sweep(d, &sharded, &part, NULL, NULL) == CASCADE_OK);
+        for (size_t i = 0; i < part.count; i++)
+            REQUIRE(cascade_front_add(&merged, &part.points[i]) == CASCADE_OK);
+        cascade_front_free(&part);
+    }
+    cascade_front_reduce(&merged);
+    cascade_sweep_stats stats = {0};
+    REQUIRE(cascade_sweep_refine(d, NULL, &merged, &stats, NULL) == CASCADE_OK);
+    differ += differing_points(&one, &merged);
+    printf("%zu front points; %zu differ across threads, --no-skip and 3 shards refined after "
+           "the merge (which added %zu)\n", one.count, differ, stats.refine_added);
+    CHECK(stats.refine_added > 0);
+    CHECK_EQ_INT(differ, 0);
+    cascade_front_free(&merged);
+    cascade_front_free(&one);
+    cascade_dataset_free(d);
+}
+
+RUN_TESTS(CASE(refined_front_should_reach_the_exhaustive_front_within_two_samples_on_three_models),
+          CASE(refined_front_should_reach_the_exhaustive_front_within_two_samples_on_four_models),
+          CASE(refined_front_should_reach_the_exhaustive_front_within_two_samples_on_cifar10),
+          CASE(unrefined_grid_front_should_fall_short_of_the_exhaustive_front),
+          CASE(refined_front_should_weakly_dominate_the_grid_front_and_reevaluate_exactly),
+          CASE(refined_front_should_not_depend_on_threads_skipping_or_shards))
