@@ -9,9 +9,11 @@
  * within a window of exits around the point's, all of them when they are
  * few, else evenly spaced ones. The windows start as wide as the grid's
  * spacing, so that they reach the neighbouring grid thresholds, and narrow
- * by REFINE_NARROWING a round around the points that the round before put
- * on the front, down to the width where every group end in them is taken;
- * it stops when a round adds no new point.
+ * by REFINE_NARROWING a round, each round around every point of 3+ stages,
+ * down to the width where every group end in them is taken; then rounds
+ * go on around the points that the round before added, until one adds
+ * none. The first round also extends the front's pairs into the 3-stage
+ * chains of the front that hold them (pair_targets).
  *
  * Every combination is evaluated by the grid's own machinery
  * (sweep_grid_chain_scored over per-stage lists given as a model_prep), so
@@ -26,11 +28,12 @@
 #include <string.h>
 
 enum {
-    REFINE_COMBOS = 1024,        /* threshold combinations around one point, at most */
-    REFINE_MAX_COMBOS = 1 << 20, /* one evaluation of a chain's union of windows */
+    REFINE_COMBOS = 225,         /* threshold combinations around one point, at most */
+    REFINE_MAX_COMBOS = 1 << 16, /* one evaluation of a union of windows, unless of one point */
     REFINE_MAX_ROUNDS = 32,
     REFINE_NARROWING = 8,
-    REFINE_FINEST = 15,          /* half-width in exits: 31 values take every group end */
+    REFINE_FINEST = 7,           /* half-width in exits where 3 stages' 15 values take
+                                    every group end */
     REFINE_MAX_THREADS = 64
 };
 
@@ -139,7 +142,6 @@ typedef struct refine_thread {
     refine_round *round;  /* the round being run */
 } refine_thread;
 
-
 static int grow_lists(refine_thread *t, size_t need)
 {
     if (need <= t->capacity)
@@ -183,20 +185,19 @@ static cascade_status evaluate_windows(refine_thread *t, const refine_round *rou
                 t->exits[s][kept++] = t->exits[s][i];
         length[s] = kept;
     }
-    /* Too many combinations for the union: point by point instead. */
-    size_t combos = 1, cells = 1;
+    /* Windows far apart make a union mostly of combinations near no
+     * point: then each half of the targets (neighbours, as they are
+     * sorted) on its own. */
+    size_t combos = 1, longest = 0;
     for (unsigned s = 0; s < dims; s++) {
         combos = combos > REFINE_MAX_COMBOS ? combos : combos * length[s];
-        cells = cells > MAX_TABLE_CELLS ? cells : cells * (length[s] + 2);
+        longest = length[s] > longest ? length[s] : longest;
     }
-    if (count > 1 && (combos > REFINE_MAX_COMBOS || cells > MAX_TABLE_CELLS ||
-                      combos > UINT32_MAX)) {
-        for (size_t i = 0; i < count; i++) {
-            cascade_status status = evaluate_windows(t, round, targets + i, 1);
-            if (status != CASCADE_OK)
-                return status;
-        }
-        return CASCADE_OK;
+    if (count > 1 && (combos > REFINE_MAX_COMBOS || longest > UINT16_MAX - 1)) {
+        cascade_status status = evaluate_windows(t, round, targets, count / 2);
+        return status == CASCADE_OK
+                   ? evaluate_windows(t, round, targets + count / 2, count - count / 2)
+                   : status;
     }
     uint16_t chain[CASCADE_MAX_STAGES];
     memcpy(chain, targets[0].model, n * sizeof *chain);
@@ -463,7 +464,7 @@ cascade_status sweep_refine_front(const sweep_shared *base, cascade_front *front
         int every_point = r == 0 || half * REFINE_NARROWING > REFINE_FINEST;
         status = new_targets(base, every_point ? &empty : &before, front, &targets, &round.count,
                              &added);
-        if (status == CASCADE_OK && every_point)
+        if (status == CASCADE_OK && r == 0)
             status = pair_targets(base, front, &targets, &round.count);
         if (status == CASCADE_OK)
             qsort(targets, round.count, sizeof *targets, by_chain_then_exits);

@@ -4,7 +4,6 @@
 #include "check.h"
 #include "test_data.h"
 
-#include "cascade/array.h"
 #include "cascade/front.h"
 #include "cascade/sweep.h"
 
@@ -201,17 +200,6 @@ static cascade_dataset *random_with_ties(size_t models, size_t samples, uint64_t
     return d;
 }
 
-static cascade_dataset *load_cifar10(void)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/cifar10/manifest.json", shared_data_dir());
-    cascade_dataset *d = NULL;
-    cascade_error error;
-    cascade_dataset_options options = {.require_labels = 1};
-    REQUIRE(cascade_dataset_load(path, &options, &d, &error) == CASCADE_OK);
-    return d;
-}
-
 static void check_refined_reaches_exhaustive(cascade_dataset *d, const char *name)
 {
     exact_list exact = exhaustive_front(d);
@@ -245,7 +233,7 @@ TEST_CASE(refined_front_should_reach_the_exhaustive_front_within_two_samples_on_
 
 TEST_CASE(refined_front_should_reach_the_exhaustive_front_within_two_samples_on_cifar10)
 {
-    cascade_dataset *d = load_cifar10();
+    cascade_dataset *d = test_load_cifar10();
     check_refined_reaches_exhaustive(d, "cifar10, 3 models x 10000 samples");
     cascade_dataset_free(d);
 }
