@@ -26,7 +26,7 @@
 static const cli_option_doc sweep_options[] = {
     {"-o, --output FILE", "Write the front to FILE (atomically) instead of standard output."},
     {"--cost FIELD", "Per-sample cost: the numeric manifest field FIELD of each model (default gmacs)."},
-    {"--stages N", "Search cascades of up to N stages (1 to 8; default 2). Pairs are exact; longer chains use a threshold grid."},
+    {"--stages N", "Search cascades of up to N stages (1 to 8; default 2). Pairs are exact; longer chains use a threshold grid, refined around the front's points (unless --no-refine)."},
     {"--grid G", "Thresholds per stage for chains of 3 or more stages, at quantiles of the stage's confidences (default 100)."},
     {"--models A,B,C", "Use only the named models."},
     {"--front-only", "Chains of 3 or more stages use only the models on the single-model front (pairs still use all)."},
@@ -245,7 +245,10 @@ const cli_command cli_commands[] = {
      "once, and writes the front the unsharded sweep writes, byte for byte.\n\n"
      "A missing, repeated, truncated or damaged part, or a part of another sweep,\n"
      "is refused with a one-line error naming the file and status 1; nothing is\n"
-     "written then. See docs/cluster.md for Slurm and GNU parallel recipes.",
+     "written then. The parts of a sweep of 3 or more stages that refines (the\n"
+     "default) are refused too: refining the merged front needs the data, so\n"
+     "merge them with 'cascade sweep MANIFEST [the shards' options] --merge PARTIAL...'.\n"
+     "See docs/cluster.md for Slurm and GNU parallel recipes.",
      merge_options},
     {"models", cmd_models, "print each model's accuracy, confidence and cost (CSV or JSON)",
      "cascade models MANIFEST [-o FILE] [--cost FIELD] [--format csv|json] [--metric NAME] [--calibrate temperature] [--expect-accuracy TABLE.csv [--tolerance PP] [--require-all]]",
