@@ -433,8 +433,11 @@ cascade_status sweep_refine_front(const sweep_shared *base, cascade_front *front
     round.base = base;
     cascade_status status = threads ? CASCADE_OK : CASCADE_ERR_NOMEM;
     cascade_front_reduce(front);
-    for (size_t i = 0; i < front->count && status == CASCADE_OK; i++)
+    unsigned longest = 0; /* refinement keeps chain lengths: bins for these stages only */
+    for (size_t i = 0; i < front->count && status == CASCADE_OK; i++) {
         status = cascade_front_add(&grid_front, &front->points[i]);
+        longest = front->points[i].stages > longest ? front->points[i].stages : longest;
+    }
     for (unsigned i = 0; i < count && status == CASCADE_OK; i++) {
         refine_thread *t = &threads[i];
         /* what the grid's evaluation reads of the sweep; prep is the windows' */
@@ -449,7 +452,7 @@ cascade_status sweep_refine_front(const sweep_shared *base, cascade_front *front
         cascade_front_init(&t->w.front);
         if (!t->view.prep)
             status = CASCADE_ERR_NOMEM;
-        for (unsigned s = 0; s + 1 < CASCADE_MAX_STAGES && status == CASCADE_OK; s++)
+        for (unsigned s = 0; s + 1 < longest && status == CASCADE_OK; s++)
             if (!(t->bins[s] = malloc(d->samples * sizeof *t->bins[s])))
                 status = CASCADE_ERR_NOMEM;
     }
