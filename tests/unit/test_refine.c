@@ -14,45 +14,53 @@ typedef struct exact_point {
     size_t right;
 } exact_point;
 
+/* The cheapest cost seen for each count of right answers; the front is
+ * read from it at the end (exact_reduce). */
 typedef struct exact_list {
-    exact_point *p;
-    size_t n, cap;
+    exact_point *p;      /* [n] the front, after exact_reduce */
+    size_t n;
+    double *cheapest;    /* [samples + 1] */
+    size_t samples;
 } exact_list;
 
-static int by_cost_then_more_right(const void *pa, const void *pb)
+static exact_list exact_new(size_t samples)
 {
-    const exact_point *a = pa, *b = pb;
-    if (a->cost != b->cost)
-        return a->cost < b->cost ? -1 : 1;
-    return (a->right < b->right) - (a->right > b->right);
-}
-
-/* Keeps the points no other point beats (cost <=, right >=, one strict). */
-static void exact_reduce(exact_list *l)
-{
-    qsort(l->p, l->n, sizeof *l->p, by_cost_then_more_right);
-    size_t kept = 0;
-    for (size_t i = 0; i < l->n; i++)
-        if (kept == 0 || l->p[i].right > l->p[kept - 1].right)
-            l->p[kept++] = l->p[i];
-    l->n = kept;
+    exact_list l = {NULL, 0, malloc((samples + 1) * sizeof *l.cheapest), samples};
+    for (size_t r = 0; r <= samples; r++)
+        l.cheapest[r] = INFINITY;
+    return l;
 }
 
 static void exact_push(exact_list *l, double cost, size_t right)
 {
-    if (l->n == l->cap) {
-        if (l->n >= 1 << 20) {
-            exact_reduce(l); /* the front of what came so far is all that matters */
-            if (l->n * 2 > l->cap)
-                l->cap *= 2;
-        } else {
-            l->cap = l->cap ? 2 * l->cap : 1024;
+    if (cost < l->cheapest[right])
+        l->cheapest[right] = cost;
+}
+
+/* The points no other beats (cost <=, right >=, one strict), cost ascending. */
+static void exact_reduce(exact_list *l)
+{
+    l->p = malloc((l->samples + 1) * sizeof *l->p);
+    l->n = 0;
+    double below = INFINITY; /* the cheapest cost of more right answers */
+    for (size_t r = l->samples + 1; r-- > 0;)
+        if (l->cheapest[r] < below) {
+            below = l->cheapest[r];
+            l->p[l->n].cost = below;
+            l->p[l->n].right = r;
+            l->n++;
         }
-        l->p = realloc(l->p, l->cap * sizeof *l->p);
+    for (size_t i = 0; i < l->n / 2; i++) {
+        exact_point swap = l->p[i];
+        l->p[i] = l->p[l->n - 1 - i];
+        l->p[l->n - 1 - i] = swap;
     }
-    l->p[l->n].cost = cost;
-    l->p[l->n].right = right;
-    l->n++;
+}
+
+static void exact_free(exact_list *l)
+{
+    free(l->p);
+    free(l->cheapest);
 }
 
 static const double *sort_confidence; /* qsort has no context */
@@ -84,24 +92,36 @@ static void exhaustive_chain(const cascade_dataset *d, unsigned a, unsigned b, u
                           *rc = &d->models[c].records;
     double ca = d->models[a].cost, cb = d->models[b].cost, cc = d->models[c].cost;
     size_t *oa = descending_order(ra), *ob = descending_order(rb);
-    unsigned char *gone = calloc(k, 1); /* answered by a */
+    /* b's order with what the walk reads of each sample, so that it runs
+     * through memory in order: its level, its place in a's order (it has
+     * exited at a when that is below the count exited), its right answers */
+    size_t *rank_a = malloc(k * sizeof *rank_a), *a_place = malloc(k * sizeof *a_place);
+    double *level_b = malloc(k * sizeof *level_b);
+    unsigned char *right_b_at = malloc(k), *right_c_at = malloc(k);
+    for (size_t pos = 0; pos < k; pos++)
+        rank_a[oa[pos]] = pos;
+    for (size_t q = 0; q < k; q++) {
+        a_place[q] = rank_a[ob[q]];
+        level_b[q] = rb->confidence[ob[q]];
+        right_b_at[q] = rb->correct[ob[q]];
+        right_c_at[q] = rc->correct[ob[q]];
+    }
     size_t right_a = 0, right_c_left = 0, exited_a = 0;
     for (size_t i = 0; i < k; i++)
         right_c_left += rc->correct[i];
     for (size_t pos = 0;;) {
-        /* exited_a samples answer at a; walk b's thresholds on the rest */
+        /* the top exited_a of a's order answer at a; walk b's thresholds on the rest */
         size_t at_b = 0, right_b = 0, right_c_at_b = 0;
         exact_push(out, (ca * (double)k + (cb + cc) * (double)(k - exited_a)) / (double)k,
                    right_a + right_c_left);
         for (size_t q = 0; q < k;) {
-            double level = rb->confidence[ob[q]];
-            for (; q < k && rb->confidence[ob[q]] == level; q++) {
-                size_t i = ob[q];
-                if (gone[i])
+            double level = level_b[q];
+            for (; q < k && level_b[q] == level; q++) {
+                if (a_place[q] < exited_a)
                     continue;
                 at_b++;
-                right_b += rb->correct[i];
-                right_c_at_b += rc->correct[i];
+                right_b += right_b_at[q];
+                right_c_at_b += right_c_at[q];
             }
             double cost = (ca * (double)k + cb * (double)(k - exited_a) +
                            cc * (double)(k - exited_a - at_b)) / (double)k;
@@ -112,20 +132,23 @@ static void exhaustive_chain(const cascade_dataset *d, unsigned a, unsigned b, u
         double level = ra->confidence[oa[pos]];
         for (; pos < k && ra->confidence[oa[pos]] == level; pos++) {
             size_t i = oa[pos];
-            gone[i] = 1;
             exited_a++;
             right_a += ra->correct[i];
             right_c_left -= rc->correct[i];
         }
     }
-    free(gone);
+    free(rank_a);
+    free(a_place);
+    free(level_b);
+    free(right_b_at);
+    free(right_c_at);
     free(oa);
     free(ob);
 }
 
 static exact_list exhaustive_front(const cascade_dataset *d)
 {
-    exact_list l = {0};
+    exact_list l = exact_new(d->samples);
     unsigned m = (unsigned)d->model_count;
     size_t chains = 0;
     for (unsigned a = 0; a < m; a++)
@@ -210,7 +233,7 @@ static void check_refined_reaches_exhaustive(cascade_dataset *d, const char *nam
            stats.refine_added);
     CHECK(largest_shortfall(&refined, &exact, d->samples, name) <= 2);
     cascade_front_free(&refined);
-    free(exact.p);
+    exact_free(&exact);
 }
 
 TEST_CASE(refined_front_should_reach_the_exhaustive_front_within_two_samples_on_three_models)
@@ -248,7 +271,7 @@ TEST_CASE(unrefined_grid_front_should_fall_short_of_the_exhaustive_front)
     sweep_front(d, 0, 0, &grid, NULL);
     CHECK(largest_shortfall(&grid, &exact, d->samples, "grid alone") > 2);
     cascade_front_free(&grid);
-    free(exact.p);
+    exact_free(&exact);
     cascade_dataset_free(d);
 }
 
