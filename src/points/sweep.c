@@ -393,7 +393,6 @@ static void *prepare_main(void *arg)
     }
 }
 
-
 static cascade_status prepare_models(sweep_shared *sh, const uint16_t *ids, size_t count,
                                      unsigned grid)
 {
@@ -531,48 +530,6 @@ static cascade_status refine(const sweep_shared *sh, cascade_front *front,
     }
     free(grid_points);
     return status;
-}
-
-cascade_status cascade_sweep_refine(const cascade_dataset *dataset,
-                                    const cascade_sweep_options *options, cascade_front *front,
-                                    cascade_sweep_stats *stats, cascade_error *error)
-{
-    cascade_sweep_options defaults = {0};
-    cascade_sweep_stats local = {0};
-    if (!options)
-        options = &defaults;
-    if (!stats)
-        stats = &local;
-    sweep_shared sh;
-    memset(&sh, 0, sizeof sh);
-    sh.dataset = dataset;
-    sh.options = options;
-    sh.prep = calloc(dataset->model_count ? dataset->model_count : 1, sizeof *sh.prep);
-    cascade_status status = sh.prep ? sweep_grid_prepare(&sh) : CASCADE_ERR_NOMEM;
-    /* the orders of the models of the front's longer chains */
-    for (size_t i = 0; i < front->count && status == CASCADE_OK; i++) {
-        const cascade_point *p = &front->points[i];
-        for (unsigned s = 0; p->stages >= 3 && s + 1 < p->stages && status == CASCADE_OK; s++) {
-            if (p->model[s] >= dataset->model_count || dataset->models[p->model[s]].table_only)
-                status = CASCADE_ERR_ARGUMENT;
-            else if (!sh.prep[p->model[s]].order)
-                status = sweep_prepare_model(&dataset->models[p->model[s]].records, 0,
-                                             &sh.prep[p->model[s]], NULL);
-        }
-    }
-    if (status == CASCADE_OK)
-        status = sweep_refine_front(&sh, front, stats);
-    for (size_t i = 0; sh.prep && i < dataset->model_count; i++)
-        sweep_free_prep(&sh.prep[i]);
-    free(sh.prep);
-    sweep_grid_free(&sh);
-    if (status == CASCADE_ERR_ARGUMENT)
-        return cascade_error_set(error, status, NULL, -1, -1,
-            "a point of the front to refine names a model without per-sample scores (expected "
-            "the front of a sweep of this data)");
-    if (status != CASCADE_OK)
-        return cascade_error_set(error, status, NULL, -1, -1, "out of memory");
-    return CASCADE_OK;
 }
 
 cascade_status cascade_sweep(const cascade_dataset *dataset,
