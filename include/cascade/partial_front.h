@@ -62,6 +62,9 @@ typedef struct cascade_merged_front {
     char *columns;          /* the header row, without its newline */
     size_t count;
     char **rows;            /* [count] CSV rows without their newline, cost ascending */
+    cascade_point *points;  /* [count] the rows' points: stages, models, thresholds,
+                               accuracy and cost (answered left 0) */
+    const char *sweep;      /* the parts' sweep line */
     unsigned shard_count;
     size_t chains;          /* summed over the parts */
     double work_max;        /* the largest part's estimated work */

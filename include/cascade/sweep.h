@@ -63,6 +63,13 @@ typedef struct cascade_sweep_options {
      * result is the same as without SEED; other points (3+ stages, models
      * that are not candidates) are left out. NULL: none. */
     const cascade_front *seed;
+    /* After the grid pass, chains of 3+ stages on the front are searched
+     * again on finer thresholds around each of their points, until the
+     * front stops moving (cascade_sweep_refine()); NO_REFINE turns that off.
+     * A shard (SHARD_COUNT >= 2) never refines: its front is not the whole
+     * front, so refine the merged one. Data with per-sample costs or graded
+     * qualities (cascade_dataset_per_sample()) keeps its grid front. */
+    int no_refine;
 } cascade_sweep_options;
 
 typedef struct cascade_sweep_stats {
@@ -76,6 +83,10 @@ typedef struct cascade_sweep_stats {
     double work_assigned;      /* of it, this shard's */
     size_t seed_used;          /* seed points re-evaluated and used for skipping */
     size_t seed_ignored;       /* seed points left out (see OPTIONS->seed) */
+    size_t refine_rounds;      /* rounds of refinement run */
+    size_t refine_evaluations; /* chains evaluated on refined thresholds */
+    size_t refine_candidates;  /* threshold combinations they covered */
+    size_t refine_added;       /* points of the front that refinement found */
 } cascade_sweep_stats;
 
 /* Sweeps DATASET (which must have labels, unless every scored model has a
@@ -101,6 +112,24 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
                              const cascade_sweep_options *options,
                              cascade_front *front, cascade_sweep_stats *stats,
                              cascade_error *error);
+
+/* Refines FRONT, the front of a sweep of DATASET with OPTIONS (as
+ * cascade_sweep() leaves it without refinement, or as the merge of its
+ * shards gives it; only its points are used): around each point of 3+
+ * stages, every stage but the last gets the group ends (the exits of a
+ * threshold between two distinct confidences) within a window as wide as
+ * the grid's spacing on either side, all of them when few, else evenly
+ * spaced ones, and all their combinations are evaluated as the grid's are.
+ * The new points join FRONT; the next round searches around the points it
+ * gained, in windows REFINE_NARROWING (8) times narrower, down to the width
+ * where every group end in them is searched, until a round gains none. The
+ * result depends only on FRONT and DATASET (not on OPTIONS->threads, which
+ * it uses, nor on the order of the work). STATS (may be NULL) receives the
+ * refine_* counts; its other fields are left alone. With per-sample costs or
+ * graded qualities it returns CASCADE_OK and leaves FRONT as it is. */
+cascade_status cascade_sweep_refine(const cascade_dataset *dataset,
+                                    const cascade_sweep_options *options, cascade_front *front,
+                                    cascade_sweep_stats *stats, cascade_error *error);
 
 /* Sweeps exactly one chain, MODELS[0..STAGES-1] of DATASET in that order
  * (2 <= STAGES <= CASCADE_MAX_STAGES; the order is taken as given, costs

@@ -74,7 +74,8 @@ int cli_parse_calibrate(const char *command, const char *text, cascade_dataset_o
 int cli_parse_score(const char *command, const char *text, cascade_dataset_options *load);
 
 /* The sweep options that sweep, summary and compare share: --stages (s),
- * --grid (g), --threads (t), --models (m), --front-only (f), --no-skip (n).
+ * --grid (g), --threads (t), --models (m), --front-only (f), --no-skip (n),
+ * --no-refine (CLI_OPT_NO_REFINE).
  * Returns 1 when OPTION is one of them, with *CODE EXIT_USAGE for a bad
  * value (already reported), else EXIT_OK; 0 otherwise. */
 int cli_sweep_option(int option, const char *arg, cascade_sweep_options *sweep,
@@ -132,8 +133,9 @@ enum {
     CLI_OPT_COSTS = 0x100, CLI_OPT_STRIP_TAG, CLI_OPT_IMG_SIZE, CLI_OPT_SPLIT, CLI_OPT_SEED,
     CLI_OPT_FIT_INDEX, CLI_OPT_EVAL_INDEX, CLI_OPT_BOOTSTRAP, CLI_OPT_ACCURACY, CLI_OPT_RANGE,
     CLI_OPT_SCORE, CLI_OPT_PER_CLASS, CLI_OPT_MIN_CLASS_SAMPLES, CLI_OPT_SHARD, CLI_OPT_SEED_FRONT,
-    CLI_OPT_BUDGET
+    CLI_OPT_BUDGET, CLI_OPT_NO_REFINE, CLI_OPT_MERGE
 };
+#define CLI_NO_REFINE_LONG_OPTION {"no-refine", no_argument, NULL, CLI_OPT_NO_REFINE}
 #define CLI_COST_TABLE_LONG_OPTIONS \
     {"costs", required_argument, NULL, CLI_OPT_COSTS}, \
     {"strip-tag", no_argument, NULL, CLI_OPT_STRIP_TAG}, \
@@ -231,6 +233,17 @@ char *cli_sweep_identity(const cascade_dataset *dataset, const cli_held_out *hel
  * SEED (initialised by the caller). Prints the error and returns its exit
  * code. */
 int cli_load_seed_front(const char *path, const cascade_dataset *dataset, cascade_front *seed);
+/* sweep --merge: the front of the parts PATHS[0..COUNT) of a sharded sweep
+ * whose sweep line is IDENTITY (this run's own), each point evaluated again
+ * on FIT, then refined as the unsharded sweep refines (when IDENTITY says
+ * so), into FRONT (initialised by the caller). Fills ERROR and returns its
+ * status. */
+cascade_status cli_merge_and_refine(const char *const *paths, size_t count, const char *identity,
+                                    const cascade_dataset *fit,
+                                    const cascade_sweep_options *sweep, cascade_front *front,
+                                    cascade_sweep_stats *stats, cascade_error *error);
+/* True when a sweep line says its merged front is still to be refined. */
+int cli_identity_refines(const char *identity);
 
 int cmd_merge(int argc, char **argv);
 int cmd_merge_records(int argc, char **argv);

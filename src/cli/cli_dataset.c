@@ -178,6 +178,7 @@ int cli_sweep_option(int option, const char *arg, cascade_sweep_options *sweep,
     case 'm': *model_list = arg; return 1;
     case 'f': sweep->front_only = 1; return 1;
     case 'n': sweep->no_skip = 1; return 1;
+    case CLI_OPT_NO_REFINE: sweep->no_refine = 1; return 1;
     default: return 0;
     }
 }

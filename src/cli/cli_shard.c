@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "cascade/front_csv.h"
+#include "cascade/partial_front.h"
+#include "cascade/sweep.h"
 
 int cli_parse_shard(const char *command, const char *text, unsigned *index, unsigned *count)
 {
@@ -79,6 +81,10 @@ char *cli_sweep_identity(const cascade_dataset *dataset, const cli_held_out *hel
            load->calibrate == CASCADE_CALIBRATE_TEMPERATURE ? "temperature" : "none",
            load->precise, load->cost_field ? load->cost_field : "gmacs", eval->split,
            eval->seed, eval->bootstrap);
+    /* Shards never refine (cascade_sweep_options.no_refine): refine=1 says
+     * that the merged front is still to be refined, on the data. */
+    append(&text, &len, ";refine=%d",
+           (sweep->max_stages ? sweep->max_stages : 2) >= 3 && !sweep->no_refine);
     /* one line: a cost field name could hold anything */
     for (char *c = text; c && *c; c++)
         if ((unsigned char)*c < 0x20 || *c == 0x7f)
@@ -116,4 +122,58 @@ int cli_load_seed_front(const char *path, const cascade_dataset *dataset, cascad
     }
     cascade_front_table_free(table);
     return code;
+}
+
+int cli_identity_refines(const char *identity)
+{
+    return identity && strstr(identity, ";refine=1") != NULL;
+}
+
+/* The first ';'-separated field of A that B lacks, into OUT. */
+static void first_other_field(const char *a, const char *b, char *out, size_t n)
+{
+    size_t at = 0;
+    while (a[at] && a[at] == b[at])
+        at++;
+    size_t start = at;
+    while (start > 0 && a[start - 1] != ';')
+        start--;
+    size_t end = at;
+    while (a[end] && a[end] != ';')
+        end++;
+    snprintf(out, n, "%.*s", (int)(end - start), a + start);
+}
+
+cascade_status cli_merge_and_refine(const char *const *paths, size_t count, const char *identity,
+                                    const cascade_dataset *fit,
+                                    const cascade_sweep_options *sweep, cascade_front *front,
+                                    cascade_sweep_stats *stats, cascade_error *error)
+{
+    cascade_merged_front *merged = NULL;
+    cascade_status status = cascade_partial_merge(paths, count, &merged, error);
+    if (status != CASCADE_OK)
+        return status;
+    if (strcmp(merged->sweep, identity) != 0) {
+        char theirs[256], ours[256];
+        first_other_field(merged->sweep, identity, theirs, sizeof theirs);
+        first_other_field(identity, merged->sweep, ours, sizeof ours);
+        status = cascade_error_set(error, CASCADE_ERR_VALUE, paths[0], -1, -1,
+            "a part of another sweep than this one (expected the parts of this MANIFEST with "
+            "these options; the part has %s, this sweep %s)", theirs, ours);
+    }
+    /* The rows of the unsharded sweep come from its points: each is
+     * evaluated again here, which gives the same figures bit for bit. */
+    for (size_t i = 0; i < merged->count && status == CASCADE_OK; i++) {
+        const cascade_point *p = &merged->points[i];
+        cascade_point again;
+        status = cascade_evaluate(fit, p->stages, p->model, p->threshold, &again, error);
+        if (status == CASCADE_OK && cascade_front_add(front, &again) != CASCADE_OK)
+            status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
+    }
+    cascade_merged_front_free(merged);
+    if (status == CASCADE_OK)
+        cascade_front_reduce(front);
+    if (status == CASCADE_OK && cli_identity_refines(identity))
+        status = cascade_sweep_refine(fit, sweep, front, stats, error);
+    return status;
 }

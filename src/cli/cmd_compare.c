@@ -72,6 +72,7 @@ int cmd_compare(int argc, char **argv)
         {"grid", required_argument, NULL, 'g'},
         {"models", required_argument, NULL, 'm'},
         {"front-only", no_argument, NULL, 'f'},
+        CLI_NO_REFINE_LONG_OPTION,
         {"threads", required_argument, NULL, 't'},
         {"calibrate", required_argument, NULL, 'C'},
         {"score", required_argument, NULL, CLI_OPT_SCORE},

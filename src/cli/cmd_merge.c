@@ -49,6 +49,13 @@ int cmd_merge(int argc, char **argv)
     cascade_error_clear(&error);
     cascade_status status = cascade_partial_merge((const char *const *)argv + optind,
                                                   (size_t)(argc - optind), &merged, &error);
+    /* Refinement searches around the whole front's points, on the data:
+     * the parts hold neither. */
+    if (status == CASCADE_OK && cli_identity_refines(merged->sweep))
+        status = cascade_error_set(&error, CASCADE_ERR_VALUE, argv[optind], -1, -1,
+            "a part of a sweep whose merged front is still to be refined, which needs the data "
+            "(expected 'cascade sweep MANIFEST [the shards' options] --merge PARTS...', or "
+            "shards swept with --no-refine)");
     if (status == CASCADE_OK) {
         cascade_output output;
         status = cascade_output_open(output_path, &output, &error);

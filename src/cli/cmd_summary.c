@@ -592,6 +592,7 @@ int cmd_summary(int argc, char **argv)
         {"front-only", no_argument, NULL, 'f'},
         CLI_MAX_SECONDS_LONG_OPTION,
         {"no-skip", no_argument, NULL, 'n'},
+        CLI_NO_REFINE_LONG_OPTION,
         {"threads", required_argument, NULL, 't'},
         {"score", required_argument, NULL, CLI_OPT_SCORE},
         CLI_COST_TABLE_LONG_OPTIONS,

@@ -105,6 +105,7 @@ int cmd_sweep(int argc, char **argv)
         {"front-only", no_argument, NULL, 'f'},
         CLI_MAX_SECONDS_LONG_OPTION,
         {"no-skip", no_argument, NULL, 'n'},
+        CLI_NO_REFINE_LONG_OPTION,
         {"threads", required_argument, NULL, 't'},
         {"points", required_argument, NULL, 'p'},
         CLI_COST_TABLE_LONG_OPTIONS,
@@ -119,6 +120,7 @@ int cmd_sweep(int argc, char **argv)
         {"shard", required_argument, NULL, CLI_OPT_SHARD},
         {"seed-front", required_argument, NULL, CLI_OPT_SEED_FRONT},
         {"budget", required_argument, NULL, CLI_OPT_BUDGET},
+        {"merge", no_argument, NULL, CLI_OPT_MERGE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *output_path = NULL;
@@ -126,7 +128,7 @@ int cmd_sweep(int argc, char **argv)
     cascade_sweep_options sweep = {.max_stages = 2};
     int quiet = 0, verbose = 0, all_points = 0, ensemble = 0, option;
     const char *model_list = NULL, *seed_path = NULL;
-    int sharded = 0;
+    int sharded = 0, merge = 0;
     double budget = NAN;
     cli_eval_options eval = {0};
     cascade_per_class_options per_class = {0};
@@ -173,6 +175,7 @@ int cmd_sweep(int argc, char **argv)
             if (!cli_parse_double("--budget", optarg, 0, INFINITY, &budget))
                 return EXIT_USAGE;
             break;
+        case CLI_OPT_MERGE: merge = 1; break;
         case 'q': quiet = 1; break;
         case 'v': verbose = 1; break;
         case 'h':
@@ -205,10 +208,18 @@ int cmd_sweep(int argc, char **argv)
         return cli_usage_error("sweep", "--points all writes fit figures only; drop it to get "
                                         "held-out or bootstrap columns");
     cli_eval_load_options(&eval, &load);
-    if (optind != argc - 1)
+    if (merge && optind + 2 > argc)
+        return cli_usage_error("sweep", "--merge needs the MANIFEST, then the partial fronts of "
+                                        "every shard");
+    if (!merge && optind != argc - 1)
         return cli_usage_error("sweep", optind >= argc ? "needs a MANIFEST"
                                                         : "takes one MANIFEST, got %d arguments",
                                argc - optind);
+    if (merge && (sharded || seed_path || all_points || ensemble || per_class.mode))
+        return cli_usage_error("sweep", "--merge is not available with %s",
+                               sharded ? "--shard" : seed_path ? "--seed-front"
+                               : all_points ? "--points all" : ensemble ? "--ensemble"
+                               : "--per-class");
     if (load.score != CASCADE_SCORE_ACCURACY && (ensemble || eval.bootstrap))
         return cli_usage_error("sweep", "--score %s is not available with %s (expected --score "
                                "accuracy)", cascade_score_name(load.score),
@@ -225,10 +236,10 @@ int cmd_sweep(int argc, char **argv)
         return cli_usage_error("sweep", "--split, --fit-index, --eval-index and --bootstrap are "
                                         "not available with --ensemble");
     /* An accuracy sweep reads confidences and correctness only; a shard
-     * keeps predictions, as they are part of the data's fingerprint that
-     * cascade merge compares. */
+     * and a merge keep predictions, as they are part of the data's
+     * fingerprint that the merge compares with the parts'. */
     load.drop_predictions = load.score == CASCADE_SCORE_ACCURACY && !per_class.mode &&
-                            !ensemble && !sharded;
+                            !ensemble && !sharded && !merge;
     cascade_dataset *dataset = NULL;
     code = load_for_sweep(argv[optind], &load, &eval, quiet, verbose, &dataset);
     if (code != EXIT_OK)
@@ -284,9 +295,18 @@ int cmd_sweep(int argc, char **argv)
     cascade_sweep_stats stats;
     cascade_error error;
     cascade_error_clear(&error);
-    cascade_status status = ensemble
-                                ? cascade_sweep_ensemble(dataset, &sweep, &front, &stats, &error)
-                                : cascade_sweep(held_out.fit, &sweep, &front, &stats, &error);
+    char *own_identity = merge ? cli_sweep_identity(dataset, &held_out, &sweep, &load, &eval)
+                               : NULL;
+    memset(&stats, 0, sizeof stats);
+    cascade_status status =
+        merge && !own_identity
+            ? cascade_error_set(&error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory")
+        : merge ? cli_merge_and_refine((const char *const *)argv + optind + 1,
+                                       (size_t)(argc - optind - 1), own_identity, held_out.fit,
+                                       &sweep, &front, &stats, &error)
+        : ensemble ? cascade_sweep_ensemble(dataset, &sweep, &front, &stats, &error)
+                   : cascade_sweep(held_out.fit, &sweep, &front, &stats, &error);
+    free(own_identity);
     cli_progress_end(&progress);
     cascade_extra_columns extra = {0};
     double *extra_values = NULL;
@@ -301,7 +321,12 @@ int cmd_sweep(int argc, char **argv)
             cli_error("swept %zu chains, skipped %zu whose bound could not reach the front; "
                       "%zu candidate points, %zu on the front",
                       stats.chains_swept, stats.chains_skipped, stats.candidates, front.count);
-        if (verbose && !quiet && !ensemble)
+        if (verbose && !quiet && stats.refine_rounds)
+            cli_error("refined the chains of 3+ stages on the front in %zu rounds: %zu "
+                      "evaluations, %zu candidate points, %zu new points on the front",
+                      stats.refine_rounds, stats.refine_evaluations, stats.refine_candidates,
+                      stats.refine_added);
+        if (verbose && !quiet && !ensemble && !merge)
             cli_error("shard %u/%u: %zu of %zu chains, estimated work %.4g of %.4g core-seconds",
                       sharded ? sweep.shard_index + 1 : 1, sharded ? sweep.shard_count : 1,
                       stats.chains_assigned, stats.chains_total, 1e-9 * stats.work_assigned,

@@ -26,11 +26,12 @@
 static const cli_option_doc sweep_options[] = {
     {"-o, --output FILE", "Write the front to FILE (atomically) instead of standard output."},
     {"--cost FIELD", "Per-sample cost: the numeric manifest field FIELD of each model (default gmacs)."},
-    {"--stages N", "Search cascades of up to N stages (1 to 8; default 2). Pairs are exact; longer chains use a threshold grid."},
+    {"--stages N", "Search cascades of up to N stages (1 to 8; default 2). Pairs are exact; longer chains use a threshold grid, refined around the front's points (unless --no-refine)."},
     {"--grid G", "Thresholds per stage for chains of 3 or more stages, at quantiles of the stage's confidences (default 100)."},
     {"--models A,B,C", "Use only the named models."},
     {"--front-only", "Chains of 3 or more stages use only the models on the single-model front (pairs still use all)."},
     {"--no-skip", "Sweep every chain, even one whose oracle bound cannot reach the front (for checking)."},
+    {"--no-refine", "Keep the grid's points of chains of 3 or more stages as they are: without it, finer thresholds are searched around each of them until the front stops moving (see docs/how-the-sweep-works.md)."},
     {"--max-seconds S", "Before the chains of each length of 3 or more stages, a few are timed and the estimate is printed (unless --quiet); stop with exit 1 and no output when it exceeds S seconds."},
     {"--threads N", "Worker threads (default: one per online CPU)."},
     {"--points all", "Write every candidate point, not only the front, with an on_front column (for plotting the cloud); with per-sample costs or qualities (or --budget), also cost_p50, cost_p95 and cost_p99, the nearest-rank percentiles of each point's per-sample cost."},
@@ -46,7 +47,8 @@ static const cli_option_doc sweep_options[] = {
     {"--bootstrap B", "Add accuracy_lo, accuracy_hi, cost_lo and cost_hi: 95% percentile intervals from B resamples of the samples (of eval with a split)."},
     {"--precise", "Compute confidences of float16/float32 logits in double precision with libm's exp (slower; the default vectorised exp is within about 3e-7 relative, which can reorder samples whose confidences differ by less)."},
     PER_CLASS_DOCS,
-    {"--shard I/N", "Sweep only shard I (1 to N) of N: a deterministic share of the chains, balanced by estimated work, written as a partial front for cascade merge. Not with --points all or --ensemble."},
+    {"--shard I/N", "Sweep only shard I (1 to N) of N: a deterministic share of the chains, balanced by estimated work, written as a partial front for cascade merge. Not with --points all or --ensemble. A shard does not refine: with 3 or more stages, merge its parts with --merge (unless --no-refine)."},
+    {"--merge PART...", "Instead of sweeping, merge the partial fronts PART... that 'sweep --shard' wrote with the same MANIFEST and options, and refine the merged front as the unsharded sweep does: the front written is the unsharded one, byte for byte. Parts of another sweep or other data are refused."},
     {"--seed-front FILE", "Start skipping chains from the points of FILE, a front CSV (such as the front of a first pass with --stages 2): its pairs are re-evaluated on this data and used to skip chains; the front written is the same as without it."},
     {"-h, --help", "Show this help."},
     {NULL, NULL}};
@@ -137,6 +139,7 @@ static const cli_option_doc compare_options[] = {
     {"--grid G", "Thresholds per stage for chains of 3 or more stages (default 100)."},
     {"--models A,B,C", "Use only the named models."},
     {"--front-only", "Chains of 3 or more stages use only the models on the single-model front."},
+    {"--no-refine", "Keep the grid's points of chains of 3 or more stages as they are: without it, finer thresholds are searched around each of them until the front stops moving (see docs/how-the-sweep-works.md)."},
     {"--calibrate temperature", "Temperature-scale every model first, in every variant."},
     {"--score NAME", "Score the fronts by mcc, f1 or macro_f1 instead of accuracy: the reference columns are named after it (best_mcc_at_reference_cost, ...) and the ensemble variants are left out (ensembles are scored by accuracy only)."},
     {"--threads N", "Worker threads (default: one per online CPU)."},
@@ -184,7 +187,7 @@ static const cli_option_doc summary_options[] = {
     {"--format json|csv", "json (default), or csv: one row per range (section, range, lo, hi, top, levels, the reductions and the best point)."},
     {"--expect KEY=VALUE[:TOL]", "Exit 1 when the figure KEY is further than TOL from VALUE (TOL absolute, or TOL% of VALUE; default 1e-9 of VALUE); repeatable. KEY is a path in the JSON (fit.ranges[1].mean_reduction, front_points); shortcuts: mean_reduction is the first range's, range[1].mean_reduction the second's, eval.mean_reduction the first eval range's."},
     {"--cost NAME", "Per-sample cost: a manifest field, or with --costs gmacs, time or a column (default gmacs)."},
-    {"--stages N, --grid G, --models A,B, --front-only, --no-skip, --max-seconds S, --threads N", "As for 'cascade sweep'."},
+    {"--stages N, --grid G, --models A,B, --front-only, --no-skip, --no-refine, --max-seconds S, --threads N", "As for 'cascade sweep'."},
     {"--score NAME", "The reduction at equal score: as for 'cascade sweep'. The levels, ranges and point figures are then in that score (mcc ranges may start at -1); without --range, one range from the cheapest model's score to 1."},
     COST_TABLE_DOCS,
     HELD_OUT_DOCS,
@@ -244,7 +247,10 @@ const cli_command cli_commands[] = {
      "once, and writes the front the unsharded sweep writes, byte for byte.\n\n"
      "A missing, repeated, truncated or damaged part, or a part of another sweep,\n"
      "is refused with a one-line error naming the file and status 1; nothing is\n"
-     "written then. See docs/cluster.md for Slurm and GNU parallel recipes.",
+     "written then. The parts of a sweep of 3 or more stages that refines (the\n"
+     "default) are refused too: refining the merged front needs the data, so\n"
+     "merge them with 'cascade sweep MANIFEST [the shards' options] --merge PARTIAL...'.\n"
+     "See docs/cluster.md for Slurm and GNU parallel recipes.",
      merge_options},
     {"models", cmd_models, "print each model's accuracy, confidence and cost (CSV or JSON)",
      "cascade models MANIFEST [-o FILE] [--cost FIELD] [--format csv|json] [--metric NAME] [--calibrate temperature] [--expect-accuracy TABLE.csv [--tolerance PP] [--require-all]]",

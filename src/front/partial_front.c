@@ -283,6 +283,7 @@ void cascade_merged_front_free(cascade_merged_front *merged)
         free(in);
     }
     free(merged->rows);
+    free(merged->points);
     free(merged);
 }
 
@@ -331,13 +332,17 @@ cascade_status cascade_partial_merge(const char *const *paths, size_t count,
     if (status == CASCADE_OK) {
         cascade_front_reduce(&front);
         m->rows = malloc((front.count ? front.count : 1) * sizeof *m->rows);
-        if (!m->rows)
+        m->points = malloc((front.count ? front.count : 1) * sizeof *m->points);
+        if (!m->rows || !m->points)
             status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
     }
-    for (size_t i = 0; i < front.count && status == CASCADE_OK; i++)
+    for (size_t i = 0; i < front.count && status == CASCADE_OK; i++) {
+        m->points[m->count] = front.points[i];
         m->rows[m->count++] = (char *)find_point(points, n, &front.points[i])->row;
+    }
     if (status == CASCADE_OK) {
         m->columns = (char *)parts[0].columns;
+        m->sweep = parts[0].sweep;
         m->shard_count = parts[0].shard_count;
         for (size_t i = 0; i < count; i++) {
             m->chains += parts[i].chains;

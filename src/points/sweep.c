@@ -130,8 +130,7 @@ static int next_batch(sweep_shared *sh, unsigned *length, size_t *start, size_t 
     return found;
 }
 
-/* A chain of 3+ stages over the grid, by the dataset's score. */
-static cascade_status grid_chain(worker *w, const uint16_t *chain, unsigned n)
+cascade_status sweep_grid_chain_scored(worker *w, const uint16_t *chain, unsigned n)
 {
     const cascade_dataset *d = w->shared->dataset;
     return w->shared->per_sample                ? sweep_per_sample_grid_chain(w, chain, n)
@@ -166,7 +165,7 @@ static void *worker_main(void *arg)
                 }
             }
             if (length >= 3)
-                w->status = grid_chain(w, chain, length);
+                w->status = sweep_grid_chain_scored(w, chain, length);
             else
                 w->status = per_sample    ? sweep_per_sample_pair(w, chain[0], chain[1])
                             : by_accuracy ? sweep_pair(w, chain[0], chain[1])
@@ -314,12 +313,12 @@ static cascade_status estimate_seconds(sweep_shared *sh, const chain_list *list,
         const uint16_t *chain = list->models + c * n;
         w.prefix_length = 0; /* the first chain of a run fills the table */
         double start = seconds_now();
-        status = grid_chain(&w, chain, n);
+        status = sweep_grid_chain_scored(&w, chain, n);
         first[timed_first++] = seconds_now() - start;
         if (status == CASCADE_OK && c + 1 < list->count &&
             memcmp(chain, chain + n, (n - 1) * sizeof *chain) == 0) {
             start = seconds_now();
-            status = grid_chain(&w, chain + n, n);
+            status = sweep_grid_chain_scored(&w, chain + n, n);
             next[timed_next++] = seconds_now() - start;
         }
         /* back to FRONT alone: it is the reduced part, [0, reduced) */
@@ -406,14 +405,12 @@ static void *prepare_main(void *arg)
     }
 }
 
-static unsigned thread_count(const cascade_sweep_options *o);
-
 static cascade_status prepare_models(sweep_shared *sh, const uint16_t *ids, size_t count,
                                      unsigned grid)
 {
     enum { MAX_THREADS = 64 };
     prepare_job job = {sh, ids, count, grid, 1, 0, CASCADE_OK};
-    unsigned threads = thread_count(sh->options);
+    unsigned threads = sweep_thread_count(sh->options);
     if (threads > MAX_THREADS)
         threads = MAX_THREADS;
     pthread_t helpers[MAX_THREADS];
@@ -429,7 +426,7 @@ static cascade_status prepare_models(sweep_shared *sh, const uint16_t *ids, size
     return job.status;
 }
 
-static unsigned thread_count(const cascade_sweep_options *o)
+unsigned sweep_thread_count(const cascade_sweep_options *o)
 {
     if (o->all_points)
         return 1;
@@ -442,7 +439,7 @@ static unsigned thread_count(const cascade_sweep_options *o)
 static cascade_status run_workers(sweep_shared *sh, cascade_front *front,
                                   cascade_sweep_stats *stats)
 {
-    unsigned threads = thread_count(sh->options);
+    unsigned threads = sweep_thread_count(sh->options);
     worker *workers = calloc(threads, sizeof *workers);
     pthread_t *ids = calloc(threads, sizeof *ids);
     if (!workers || !ids) {
@@ -516,6 +513,36 @@ cascade_status sweep_check_limits(const cascade_sweep_options *options, cascade_
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, NULL, -1, -1,
             "a grid of %u thresholds (expected at most 65534)", options->grid);
     return CASCADE_OK;
+}
+
+/* Refines the grid's front; with every candidate point asked for, the
+ * cloud gains the refined points that reach the front (the windows' other
+ * combinations are not kept: they would repeat grid points). */
+static cascade_status refine(const sweep_shared *sh, cascade_front *front,
+                             cascade_sweep_stats *stats)
+{
+    cascade_front *all = sh->options->all_points;
+    size_t grid_count = front->count;
+    cascade_point *grid_points = NULL;
+    if (all) {
+        cascade_front_reduce(front);
+        grid_count = front->count;
+        grid_points = malloc((grid_count ? grid_count : 1) * sizeof *grid_points);
+        if (!grid_points)
+            return CASCADE_ERR_NOMEM;
+        memcpy(grid_points, front->points, grid_count * sizeof *grid_points);
+    }
+    cascade_status status = sweep_refine_front(sh, front, stats);
+    for (size_t i = 0; all && i < front->count && status == CASCADE_OK; i++) {
+        const cascade_point *p = &front->points[i];
+        int known = 0;
+        for (size_t j = 0; j < grid_count && !known; j++)
+            known = cascade_point_compare(&grid_points[j], p) == 0;
+        if (!known)
+            status = cascade_front_add(all, p);
+    }
+    free(grid_points);
+    return status;
 }
 
 cascade_status cascade_sweep(const cascade_dataset *dataset,
@@ -660,7 +687,7 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
                     (options->estimate || options->max_seconds > 0)) {
                     double seconds = 0;
                     status = estimate_seconds(&sh, &sh.lists[length], front,
-                                              thread_count(options), &seconds);
+                                              sweep_thread_count(options), &seconds);
                     if (status != CASCADE_OK)
                         break;
                     if (options->estimate)
@@ -687,6 +714,9 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
                 if (options->all_points)
                     sweep_finish_pair_thresholds(options->all_points);
             }
+            if (status == CASCADE_OK && max_stages >= 3 && !options->no_refine &&
+                options->shard_count < 2 && !sh.per_sample)
+                status = refine(&sh, front, &local);
             if (status == CASCADE_ERR_STOPPED)
                 front->count = 0;
             else if (status == CASCADE_ERR_ARGUMENT)

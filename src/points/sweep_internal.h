@@ -169,6 +169,12 @@ void sweep_free_scratch(sort_scratch *s);
 cascade_status sweep_prepare_model(const cascade_records *r, unsigned grid, model_prep *out,
                                    sort_scratch *scratch);
 void sweep_free_prep(model_prep *p);
+/* The first group whose end (samples exiting) is >= TARGET; p->groups when none. */
+size_t sweep_group_at_or_after(const model_prep *p, double target);
+/* The group end nearest to TARGET (the lower one on a tie); p->groups > 0. */
+uint32_t sweep_nearest_group_end(const model_prep *p, double target);
+/* Fills p->bin[0..k) from p->order and the grid's exits (ascending). */
+void sweep_grid_bins(model_prep *p, size_t k);
 /* The threshold that lets exactly N samples (N at a group end) exit. */
 double sweep_threshold_for_exits(const cascade_records *r, const model_prep *p, size_t n);
 
@@ -231,6 +237,19 @@ void sweep_finish_pair_thresholds(cascade_front *front);
  * first stages to be prepared as their pairs come up) the worker's own,
  * made now. NULL when out of memory. */
 const model_prep *sweep_prep_of(worker *w, unsigned a);
+
+/* sweep.c */
+/* A chain of 3+ stages over the grids of SHARED->prep, by the dataset's score. */
+cascade_status sweep_grid_chain_scored(worker *w, const uint16_t *chain, unsigned n);
+unsigned sweep_thread_count(const cascade_sweep_options *o);
+
+/* refine.c */
+/* Refines FRONT (reduced, pair thresholds final) around its chains of 3+
+ * stages, with the orders of BASE->prep ([model_count], groups and order
+ * filled for every model of such a chain) and BASE's fraction and rare
+ * outcomes; BASE->options gives the grid and the threads. */
+cascade_status sweep_refine_front(const sweep_shared *base, cascade_front *front,
+                                  cascade_sweep_stats *stats);
 
 /* sweep_shard.c */
 /* Estimated work of a group of CHAINS chains of LENGTH stages that share

@@ -199,37 +199,51 @@ cascade_status sweep_prepare_model(const cascade_records *r, unsigned grid,
         return CASCADE_ERR_NOMEM;
     out->grid_size = 0;
     for (unsigned g = 1; g <= grid; g++) {
-        double target = (double)g * (double)k / (double)(grid + 1);
-        size_t lo = 0, hi = out->groups; /* first group end >= target */
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (out->group_end[mid] < target)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        size_t pick = lo;
-        if (pick == out->groups ||
-            (pick > 0 && target - out->group_end[pick - 1] < out->group_end[pick] - target))
-            pick = pick > 0 ? pick - 1 : 0;
-        uint32_t n = out->group_end[pick];
+        uint32_t n = sweep_nearest_group_end(out, (double)g * (double)k / (double)(grid + 1));
         if (out->grid_size > 0 && out->grid_exit[out->grid_size - 1] >= n)
             continue;
         out->grid_exit[out->grid_size] = n;
         out->grid[out->grid_size] = sweep_threshold_for_exits(r, out, n);
         out->grid_size++;
     }
+    sweep_grid_bins(out, k);
+    return CASCADE_OK;
+}
+
+size_t sweep_group_at_or_after(const model_prep *p, double target)
+{
+    size_t lo = 0, hi = p->groups;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->group_end[mid] < target)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+uint32_t sweep_nearest_group_end(const model_prep *p, double target)
+{
+    size_t pick = sweep_group_at_or_after(p, target);
+    if (pick == p->groups ||
+        (pick > 0 && target - p->group_end[pick - 1] < p->group_end[pick] - target))
+        pick = pick > 0 ? pick - 1 : 0;
+    return p->group_end[pick];
+}
+
+void sweep_grid_bins(model_prep *p, size_t k)
+{
     /* A sample at sorted position pos reaches grid threshold g iff pos < exit_g. */
-    unsigned reached = out->grid_size;
+    unsigned reached = p->grid_size;
     unsigned g = 0;
     for (size_t pos = 0; pos < k; pos++) {
-        while (g < out->grid_size && out->grid_exit[g] <= pos) {
+        while (g < p->grid_size && p->grid_exit[g] <= pos) {
             g++;
-            reached = out->grid_size - g;
+            reached = p->grid_size - g;
         }
-        out->bin[out->order[pos]] = (uint16_t)reached;
+        p->bin[p->order[pos]] = (uint16_t)reached;
     }
-    return CASCADE_OK;
 }
 
 void sweep_free_prep(model_prep *p)

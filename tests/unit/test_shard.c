@@ -20,8 +20,8 @@ static size_t differing_points(cascade_front *a, cascade_front *b)
 }
 
 /* The union of the fronts of SHARDS shards of OPTIONS' sweep of D, into
- * OUT; the chains swept and the largest and mean estimated work go to the
- * other outputs. */
+ * OUT, refined as the unsharded sweep refines (shards of 2+ do not); the chains
+ * swept and the largest and mean estimated work go to the other outputs. */
 static void sweep_in_shards(const cascade_dataset *d, cascade_sweep_options options,
                             unsigned shards, cascade_front *out, size_t *swept,
                             double *work_max, double *work_mean)
@@ -47,6 +47,9 @@ static void sweep_in_shards(const cascade_dataset *d, cascade_sweep_options opti
         cascade_front_free(&part);
     }
     CHECK_EQ_INT(assigned, total); /* every chain in exactly one shard (with the next check) */
+    cascade_front_reduce(out);
+    if (shards >= 2 && options.max_stages >= 3 && !options.no_refine) /* one refines itself */
+        REQUIRE(cascade_sweep_refine(d, &options, out, NULL, NULL) == CASCADE_OK);
 }
 
 TEST_CASE(shards_should_cover_every_chain_once_and_merge_into_the_unsharded_front)
