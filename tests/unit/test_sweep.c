@@ -331,6 +331,52 @@ TEST_CASE(three_stage_points_should_equal_brute_force_over_the_same_grid_on_cifa
     cascade_dataset_free(d);
 }
 
+TEST_CASE(three_stage_walks_should_equal_brute_force_over_the_same_grid)
+{
+    /* 21 thresholds: rows of combinations that are not whole blocks of
+     * eight; the weakest model is mostly wrong and the others mostly right,
+     * so the last stage counts its right answers in some chains and its
+     * wrong ones in others. */
+    enum { GRID = 21, MODELS = 6 };
+    cascade_dataset *d = test_dataset_random(MODELS, 3000, 5);
+    CHECK(d->models[0].records.correct_count < d->samples / 2);
+    CHECK(d->models[MODELS - 1].records.correct_count > d->samples / 2);
+    ref_list ref = {0};
+    ref_singles_and_pairs(d, &ref);
+    for (unsigned a = 0; a < MODELS; a++)
+        for (unsigned b = a + 1; b < MODELS; b++)
+            for (unsigned c = b + 1; c < MODELS; c++) {
+                double ta[GRID], tb[GRID];
+                unsigned na, nb, models[3] = {a, b, c};
+                REQUIRE(cascade_grid_thresholds(&d->models[a].records, GRID, ta, &na) == CASCADE_OK);
+                REQUIRE(cascade_grid_thresholds(&d->models[b].records, GRID, tb, &nb) == CASCADE_OK);
+                for (unsigned i = 0; i < na; i++)
+                    for (unsigned j = 0; j < nb; j++) {
+                        double t[2] = {ta[i], tb[j]};
+                        ref_push(&ref, ref_evaluate(d, 3, models, t));
+                    }
+            }
+    ref_front(&ref);
+    size_t three_stage = 0;
+    for (size_t i = 0; i < ref.n; i++)
+        three_stage += ref.p[i].stages == 3;
+    printf("brute force: %zu front points, %zu of them 3-stage\n", ref.n, three_stage);
+    CHECK(three_stage > 0);
+    for (int plain = 0; plain <= 1; plain++) {
+        printf("%s walk: ", plain ? "plain" : "fastest");
+        sweep_grid_plain_walk(plain);
+        cascade_sweep_options options = {.max_stages = 3, .grid = GRID};
+        cascade_front front;
+        cascade_front_init(&front);
+        REQUIRE(cascade_sweep(d, &options, &front, NULL, NULL) == CASCADE_OK);
+        compare_fronts(d, &front, &ref);
+        cascade_front_free(&front);
+    }
+    sweep_grid_plain_walk(0);
+    free(ref.p);
+    cascade_dataset_free(d);
+}
+
 /* Reads the CSV back and re-applies every row's thresholds. */
 TEST_CASE(every_csv_row_should_reevaluate_to_its_accuracy_and_cost_on_cifar10)
 {
@@ -696,6 +742,7 @@ RUN_TESTS(CASE(joint_correct_counts_should_equal_counting_every_pair_sample_by_s
           CASE(thresholds_should_fall_strictly_inside_the_gap_between_confidences),
           CASE(sweep_should_match_brute_force_on_cifar10),
           CASE(three_stage_points_should_equal_brute_force_over_the_same_grid_on_cifar10),
+          CASE(three_stage_walks_should_equal_brute_force_over_the_same_grid),
           CASE(every_csv_row_should_reevaluate_to_its_accuracy_and_cost_on_cifar10),
           CASE(a_three_stage_cascade_should_strictly_beat_every_single_model_and_pair),
           CASE(skipping_should_never_remove_a_point_of_the_front),
