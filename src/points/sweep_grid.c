@@ -654,10 +654,11 @@ cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
     }
     uint32_t *table = w->table, *last = w->table + cells * channels;
 #define T(cell, c) table[(cell) * channels + (c)]
-    /* The last stage's right answers over the prefix's cells, prefix-summed:
-     * from its rarer outcome only (a model right on 80% of the samples adds
-     * a fifth of them), and when those are its wrong answers, the cell
-     * counts (channel 0, prefix-summed alike) minus them. */
+    /* The last stage's rarer outcome counted by cell (a model right on 80%
+     * of the samples adds a fifth of them). The walk over every combination
+     * wants its right answers prefix-summed: the counts summed, and when
+     * they are its wrong answers, the cell counts (channel 0, prefix-summed
+     * alike) minus them; the three-stage walk does both its own way. */
     const sweep_shared *sh = w->shared;
     unsigned final = chain[n - 1];
     memset(last, 0, (cells + ROW_PADDING) * sizeof *last);
@@ -666,8 +667,7 @@ cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
     const double *fraction = sh->fraction;
     int keep_all = sh->options->all_points != NULL;
     /* --no-skip and --points all walk every combination as before: the
-     * first is then a check on the three-stage walk, which sums LAST its
-     * own way. */
+     * first is then a check on the three-stage walk. */
     int three_stages = dims == 2 && !keep_all && !sh->options->no_skip;
     if (!three_stages) {
         sweep_prefix_sums(last, 1, dims, extent, stride, cells);
