@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,8 +26,10 @@ static double seconds_now(void)
 void cli_print_estimate(void *context, unsigned length, size_t chains, double seconds)
 {
     (void)context;
-    cli_error("%zu chains of %u stages: at most about %.*f s (less where the bounds skip chains)",
-              chains, length, seconds < 10 ? 1 : 0, seconds);
+    /* one significant digit below a second, tenths below ten */
+    cli_error("%zu chains of %u stages: about %.*f s, timed on a sample of them", chains, length,
+              seconds >= 10 ? 0 : seconds >= 0.1 ? 1 : seconds > 0 ? -(int)floor(log10(seconds)) : 1,
+              seconds);
 }
 
 void cli_progress_show(void *context, size_t done, size_t total, const char *what)

@@ -259,30 +259,60 @@ static double seconds_now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static void sort_seconds(double *t, size_t n)
+/* Chains timed: those that fill a count table, and those that reuse it. */
+typedef struct chain_times {
+    double first, next;       /* seconds */
+    size_t firsts, nexts;     /* chains */
+} chain_times;
+
+/* Times a few runs of LIST spread over it with W: the first chain of each
+ * on its own (it fills the count table), then up to NEXT_TIMED more of the
+ * run together, added to TIMES. KEEP: W keeps the chains' points, and
+ * reduces its front after; else W goes back to its reduced front after
+ * each run. */
+static cascade_status time_runs(worker *w, const chain_list *list, int keep, chain_times *times)
 {
-    for (size_t i = 1; i < n; i++)
-        for (size_t j = i; j > 0 && t[j - 1] > t[j]; j--) {
-            double v = t[j];
-            t[j] = t[j - 1];
-            t[j - 1] = v;
-        }
+    enum { SAMPLES = 15, NEXT_TIMED = 31 };
+    unsigned n = list->length;
+    size_t samples = list->count < SAMPLES ? list->count : SAMPLES;
+    cascade_status status = CASCADE_OK;
+    for (size_t s = 0; s < samples && status == CASCADE_OK; s++) {
+        size_t c = s * list->count / samples;
+        const uint16_t *chain = list->models + c * n;
+        w->prefix_length = 0; /* the first chain of a run fills the table */
+        double start = seconds_now();
+        status = sweep_grid_chain_scored(w, chain, n);
+        times->first += seconds_now() - start;
+        times->firsts++;
+        size_t more = 0;
+        start = seconds_now();
+        while (status == CASCADE_OK && more < NEXT_TIMED && c + more + 1 < list->count &&
+               memcmp(chain, chain + (more + 1) * n, (n - 1) * sizeof *chain) == 0)
+            status = sweep_grid_chain_scored(w, chain + ++more * n, n);
+        times->next += seconds_now() - start;
+        times->nexts += more;
+        if (!keep) /* back to the reduced front, [0, reduced) */
+            w->front.count = w->reduced;
+    }
+    return status == CASCADE_OK && keep ? sweep_worker_reduce(w) : status;
 }
 
 /* Seconds that the chains of LIST would take on THREADS threads, none
- * skipped. Chains with the same first N - 1 stages come together and share
- * one count table: the first of each run fills it (O(k)), the others add
- * their last stage. A few runs spread over the list are timed both ways by
- * a scratch worker that keeps nothing, and the medians are scaled by how
- * many runs and chains there are. The worker starts from FRONT, the front
- * of the shorter chains, as the sweep's workers do: a chain's points beaten
- * by it are dropped early, which is most of them. */
+ * skipped: an estimate, not a bound. Chains with the same first N - 1
+ * stages come together and share one count table: the first of each run
+ * fills it (O(k)), the others add their last stage. A scratch worker that
+ * keeps nothing times a few runs (time_runs), and the mean times are scaled
+ * by how many runs and chains there are. It starts from FRONT, the front of
+ * the shorter chains, as the sweep's workers do, but their fronts then take
+ * in the points of the chains they sweep, and a chain's time depends on
+ * how many of its points pass the front: so the scratch worker sweeps the
+ * runs once to take in their points before it times them: timed from
+ * FRONT alone, set (iii)'s triples kept many more points than the sweep's
+ * do on average, and the estimate came out several times too long. */
 static cascade_status estimate_seconds(sweep_shared *sh, const chain_list *list,
                                        const cascade_front *front, unsigned threads,
                                        double *seconds)
 {
-    enum { SAMPLES = 15 };
-    unsigned n = list->length;
     /* The same tables, but with --points all the scratch worker's points go
      * to a front of its own, dropped after: none may reach the output. */
     cascade_front scratch_points;
@@ -292,6 +322,7 @@ static cascade_status estimate_seconds(sweep_shared *sh, const chain_list *list,
         scratch_options.all_points = &scratch_points;
     sweep_shared scratch = *sh;
     scratch.options = &scratch_options;
+    unsigned n = list->length;
     size_t runs = 0;
     for (size_t c = 0; c < list->count; c++)
         runs += c == 0 || memcmp(list->models + c * n, list->models + (c - 1) * n,
@@ -305,29 +336,13 @@ static cascade_status estimate_seconds(sweep_shared *sh, const chain_list *list,
         status = cascade_front_add(&w.front, &front->points[i]);
     if (status == CASCADE_OK)
         status = sweep_worker_reduce(&w);
-    double first[SAMPLES], next[SAMPLES];
-    size_t timed_first = 0, timed_next = 0;
-    size_t samples = list->count < SAMPLES ? list->count : SAMPLES;
-    for (size_t s = 0; s < samples && status == CASCADE_OK; s++) {
-        size_t c = s * list->count / samples;
-        const uint16_t *chain = list->models + c * n;
-        w.prefix_length = 0; /* the first chain of a run fills the table */
-        double start = seconds_now();
-        status = sweep_grid_chain_scored(&w, chain, n);
-        first[timed_first++] = seconds_now() - start;
-        if (status == CASCADE_OK && c + 1 < list->count &&
-            memcmp(chain, chain + n, (n - 1) * sizeof *chain) == 0) {
-            start = seconds_now();
-            status = sweep_grid_chain_scored(&w, chain + n, n);
-            next[timed_next++] = seconds_now() - start;
-        }
-        /* back to FRONT alone: it is the reduced part, [0, reduced) */
-        w.front.count = w.reduced;
-    }
-    sort_seconds(first, timed_first);
-    sort_seconds(next, timed_next);
-    double per_first = timed_first ? first[timed_first / 2] : 0;
-    double per_next = timed_next ? next[timed_next / 2] : per_first;
+    chain_times warm = {0}, times = {0};
+    if (status == CASCADE_OK)
+        status = time_runs(&w, list, 1, &warm);
+    if (status == CASCADE_OK)
+        status = time_runs(&w, list, 0, &times);
+    double per_first = times.firsts ? times.first / (double)times.firsts : 0;
+    double per_next = times.nexts ? times.next / (double)times.nexts : per_first;
     *seconds = ((double)runs * per_first + (double)(list->count - runs) * per_next) /
                (double)threads;
     sweep_worker_free(&w);

@@ -106,6 +106,10 @@ typedef struct worker {
     double *cheap;
     size_t cheap_count, cheap_capacity;
     uint64_t cheap_first;
+    /* cheap_right[i + 1]: the right answers (of sh->samples) below which
+     * cheap[i] beats a point, for the same test in integers, and
+     * cheap_right[0] = 0; unset without sh->fraction (pairs alone) */
+    uint32_t *cheap_right;
     /* first-stage scratch, [columns] each */
     int32_t *suffix, *best;
     uint8_t *pending;
@@ -127,6 +131,16 @@ typedef struct worker {
     unsigned prefix_length; /* 0: none */
     struct grid_point *points;
     size_t points_capacity;
+    /* what a three-stage prefix gives every combination, whatever the last
+     * stage (see three_stage_rows() in sweep_grid.c) */
+    struct three_stage_rows {
+        uint32_t *right;   /* [cells] right by the first two stages */
+        uint32_t *reached; /* [cells] samples reaching the last stage */
+        double *reached_fraction; /* [cells] the same / samples */
+        double *cost;      /* [extent[0]] the first two stages' cost */
+        uint32_t *column;  /* [extent[0]] scratch of the AVX2 walk */
+        size_t capacity, row_capacity; /* cells, and extent[0]; padding apart */
+    } rows;
     /* sweep_score.c's scratch */
     cascade_confusion confusion;
     struct score_point *score_points;
@@ -266,6 +280,9 @@ cascade_status sweep_add_seed(const cascade_dataset *d, const cascade_sweep_opti
 
 /* sweep_grid.c */
 cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n);
+/* For tests: three-stage chains take the plain walk even where the CPU has
+ * AVX2 (PLAIN nonzero), or the fastest one there is (0, the default). */
+void sweep_grid_plain_walk(int plain);
 /* Fills sh->fraction and the rare outcomes; freed by sweep_grid_free(). */
 cascade_status sweep_grid_prepare(sweep_shared *sh);
 void sweep_grid_free(sweep_shared *sh);

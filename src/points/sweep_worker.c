@@ -5,6 +5,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* cheap_right[i + 1] = #{r : r / samples < cheap[i]}: a point of r right
+ * is beaten by cheap[i] iff r < cheap_right[i + 1], and cheap_right[0] = 0
+ * stands for the keys below the first bucket. The front's accuracies need not
+ * be multiples of 1 / samples (table-only models), so this counts on the
+ * same quotients as the points' accuracies (sh->fraction); both rise with
+ * i, so one walk finds them all. */
+static cascade_status build_cheap_right(worker *w)
+{
+    const double *fraction = w->shared->fraction;
+    if (!fraction)
+        return CASCADE_OK;
+    size_t samples = w->shared->dataset->samples, r = 0;
+    w->cheap_right[0] = 0;
+    for (size_t i = 0; i < w->cheap_count; i++) {
+        while (r <= samples && fraction[r] < w->cheap[i])
+            r++;
+        w->cheap_right[i + 1] = (uint32_t)r;
+    }
+    return CASCADE_OK;
+}
+
 /* A positive cost's bucket: its exponent and top 8 mantissa bits, which
  * order like the cost (1/256 of an octave a bucket). 0 for costs <= 0. */
 /* cheap[] over the keys from the front's cheapest point to its costliest
@@ -25,6 +46,10 @@ static cascade_status build_cheap_test(worker *w)
         if (!grown)
             return CASCADE_ERR_NOMEM;
         w->cheap = grown;
+        uint32_t *right = realloc(w->cheap_right, (count + 1) * sizeof *right);
+        if (!right)
+            return CASCADE_ERR_NOMEM;
+        w->cheap_right = right;
         w->cheap_capacity = count;
     }
     /* cheap[i]: the accuracy of the last front point whose key is below
@@ -38,7 +63,7 @@ static cascade_status build_cheap_test(worker *w)
     }
     w->cheap_first = first;
     w->cheap_count = count;
-    return CASCADE_OK;
+    return build_cheap_right(w);
 }
 
 cascade_status sweep_worker_reduce(worker *w)
@@ -283,6 +308,12 @@ void sweep_worker_free(worker *w)
     free(w->reduced_cost);
     free(w->reduced_accuracy);
     free(w->cheap);
+    free(w->cheap_right);
+    free(w->rows.right);
+    free(w->rows.reached);
+    free(w->rows.reached_fraction);
+    free(w->rows.cost);
+    free(w->rows.column);
     free(w->suffix);
     free(w->best);
     free(w->pending);

@@ -292,42 +292,85 @@ TEST_CASE(sweep_should_match_brute_force_on_cifar10)
     cascade_dataset_free(d);
 }
 
-TEST_CASE(three_stage_points_should_equal_brute_force_over_the_same_grid_on_cifar10)
+/* The front of singles, pairs and every triple in increasing cost over
+ * the grid of GRID thresholds a stage (at most 64), evaluated directly;
+ * returns the fewest thresholds a stage got. */
+static unsigned ref_front_over_grid(const cascade_dataset *d, unsigned grid, ref_list *ref)
 {
-    enum { GRID = 40 };
-    cascade_dataset *d = load_cifar10();
-    ref_list ref = {0};
-    ref_singles_and_pairs(d, &ref);
+    enum { MAX_GRID = 64 };
+    REQUIRE(grid <= MAX_GRID);
+    unsigned fewest = grid;
+    ref_singles_and_pairs(d, ref);
     for (unsigned a = 0; a < d->model_count; a++)
         for (unsigned b = 0; b < d->model_count; b++)
             for (unsigned c = 0; c < d->model_count; c++) {
                 if (!(d->models[a].cost < d->models[b].cost && d->models[b].cost < d->models[c].cost))
                     continue;
-                double ta[GRID], tb[GRID];
+                double ta[MAX_GRID], tb[MAX_GRID];
                 unsigned na, nb;
-                REQUIRE(cascade_grid_thresholds(&d->models[a].records, GRID, ta, &na) == CASCADE_OK);
-                REQUIRE(cascade_grid_thresholds(&d->models[b].records, GRID, tb, &nb) == CASCADE_OK);
-                CHECK(na > GRID / 2 && nb > GRID / 2);
+                REQUIRE(cascade_grid_thresholds(&d->models[a].records, grid, ta, &na) == CASCADE_OK);
+                REQUIRE(cascade_grid_thresholds(&d->models[b].records, grid, tb, &nb) == CASCADE_OK);
+                fewest = na < fewest ? na : fewest;
+                fewest = nb < fewest ? nb : fewest;
                 unsigned models[3] = {a, b, c};
                 for (unsigned i = 0; i < na; i++)
                     for (unsigned j = 0; j < nb; j++) {
                         double t[2] = {ta[i], tb[j]};
-                        ref_push(&ref, ref_evaluate(d, 3, models, t));
+                        ref_push(ref, ref_evaluate(d, 3, models, t));
                     }
             }
-    ref_front(&ref);
+    ref_front(ref);
     size_t three_stage = 0;
-    for (size_t i = 0; i < ref.n; i++)
-        three_stage += ref.p[i].stages == 3;
-    printf("brute force: %zu front points, %zu of them 3-stage\n", ref.n, three_stage);
+    for (size_t i = 0; i < ref->n; i++)
+        three_stage += ref->p[i].stages == 3;
+    printf("brute force: %zu front points, %zu of them 3-stage\n", ref->n, three_stage);
     CHECK(three_stage > 0);
+    return fewest;
+}
+
+/* The library's front of chains of up to three stages over GRID against
+ * REF (ref_front_over_grid). */
+static void three_stage_sweep_should_match(const cascade_dataset *d, unsigned grid,
+                                           const ref_list *ref)
+{
     /* the grid alone: refinement adds points off it */
-    cascade_sweep_options options = {.max_stages = 3, .grid = GRID, .no_refine = 1};
+    cascade_sweep_options options = {.max_stages = 3, .grid = grid, .no_refine = 1};
     cascade_front front;
     cascade_front_init(&front);
     REQUIRE(cascade_sweep(d, &options, &front, NULL, NULL) == CASCADE_OK);
-    compare_fronts(d, &front, &ref);
+    compare_fronts(d, &front, ref);
     cascade_front_free(&front);
+}
+
+TEST_CASE(three_stage_points_should_equal_brute_force_over_the_same_grid_on_cifar10)
+{
+    enum { GRID = 40 };
+    cascade_dataset *d = load_cifar10();
+    ref_list ref = {0};
+    CHECK(ref_front_over_grid(d, GRID, &ref) > GRID / 2);
+    three_stage_sweep_should_match(d, GRID, &ref);
+    free(ref.p);
+    cascade_dataset_free(d);
+}
+
+TEST_CASE(three_stage_walks_should_equal_brute_force_over_the_same_grid)
+{
+    /* 21 thresholds: rows of combinations that are not whole blocks of
+     * eight; the weakest model is mostly wrong and the others mostly right,
+     * so the last stage counts its right answers in some chains and its
+     * wrong ones in others. */
+    enum { GRID = 21, MODELS = 6 };
+    cascade_dataset *d = test_dataset_random(MODELS, 3000, 5);
+    CHECK(d->models[0].records.correct_count < d->samples / 2);
+    CHECK(d->models[MODELS - 1].records.correct_count > d->samples / 2);
+    ref_list ref = {0};
+    ref_front_over_grid(d, GRID, &ref);
+    for (int plain = 0; plain <= 1; plain++) {
+        printf("%s walk: ", plain ? "plain" : "fastest");
+        sweep_grid_plain_walk(plain);
+        three_stage_sweep_should_match(d, GRID, &ref);
+    }
+    sweep_grid_plain_walk(0);
     free(ref.p);
     cascade_dataset_free(d);
 }
@@ -697,6 +740,7 @@ RUN_TESTS(CASE(joint_correct_counts_should_equal_counting_every_pair_sample_by_s
           CASE(thresholds_should_fall_strictly_inside_the_gap_between_confidences),
           CASE(sweep_should_match_brute_force_on_cifar10),
           CASE(three_stage_points_should_equal_brute_force_over_the_same_grid_on_cifar10),
+          CASE(three_stage_walks_should_equal_brute_force_over_the_same_grid),
           CASE(every_csv_row_should_reevaluate_to_its_accuracy_and_cost_on_cifar10),
           CASE(a_three_stage_cascade_should_strictly_beat_every_single_model_and_pair),
           CASE(skipping_should_never_remove_a_point_of_the_front),
