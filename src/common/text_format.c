@@ -1,6 +1,7 @@
 /* Numbers written exactly and CSV fields quoted only when they must be:
  * the shared bottom of every writer (cascade/write.h). */
 #include "cascade/write.h"
+#include "common/decimal.h"
 
 #include <csv.h>
 #include <float.h>
@@ -9,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* strtod() of what "%.15g" wrote, exactly, without strtod's multiple
- * precision where that is not needed (Clinger's fast path): a decimal of at
- * most 15 significant digits is an integer below 2^53, a power of ten up to
- * 10^22 is a double exactly, and one IEEE multiplication or division of the
- * two is correctly rounded, as strtod is. Other texts go to strtod. */
-static double read_back(const char *text)
+/* Without strtod's multiple precision where that is not needed (Clinger's
+ * fast path): a decimal of at most 15 significant digits is an integer
+ * below 2^53, a power of ten up to 10^22 is a double exactly, and one IEEE
+ * multiplication or division of the two is correctly rounded, as strtod
+ * is. Other texts go to strtod. */
+double cascade_read_decimal(const char *text)
 {
 #if FLT_EVAL_METHOD == 0
     static const double power[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
@@ -64,7 +65,7 @@ void cascade_format_double(double value, char *buf)
      * padded with zeros that %g drops. Otherwise 16 or 17 digits. */
     for (int digits = 15; digits <= 17; digits++) {
         snprintf(buf, 32, "%.*g", digits, value);
-        if ((digits == 15 ? read_back(buf) : strtod(buf, NULL)) == value)
+        if ((digits == 15 ? cascade_read_decimal(buf) : strtod(buf, NULL)) == value)
             break;
     }
     /* %g writes a whole number with fewer significant digits than its

@@ -2,6 +2,7 @@
  * runs of equal confidence, and the threshold grid of longer chains. */
 #include "points/sweep_internal.h"
 
+#include "common/decimal.h"
 #include "common/sort_keys.h"
 
 #include <math.h>
@@ -24,14 +25,14 @@ double cascade_threshold_between(double lower, double upper)
     while (lo < hi) {
         int digits = (lo + hi) / 2;
         snprintf(text, sizeof text, "%.*g", digits, mid);
-        double t = strtod(text, NULL);
+        double t = cascade_read_decimal(text);
         if (t > lower && t <= upper)
             hi = digits;
         else
             lo = digits + 1;
     }
     snprintf(text, sizeof text, "%.*g", lo, mid);
-    double t = strtod(text, NULL);
+    double t = cascade_read_decimal(text);
     return t > lower && t <= upper ? t : mid;
 }
 
