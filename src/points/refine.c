@@ -462,7 +462,12 @@ cascade_status sweep_refine_front(const sweep_shared *base, cascade_front *front
     refine_target *targets = NULL;
     cascade_front empty;
     cascade_front_init(&empty);
-    size_t added = 0, half = (d->samples + grid) / (grid + 1); /* the grid's spacing */
+    /* The first windows reach two grid spacings either side: one spacing
+     * left an exhaustive point 3 or 4 samples out of reach on 12 of 100
+     * random sets (tests/unit/test_refine.c), two on 4 (at most 3), at
+     * about the same cost, as they narrow to every cut point a round
+     * sooner. */
+    size_t added = 0, half = 2 * ((d->samples + grid) / (grid + 1));
     for (unsigned r = 0; status == CASCADE_OK && r < REFINE_MAX_ROUNDS; r++) {
         int every_point = r == 0 || half * REFINE_NARROWING > REFINE_FINEST;
         status = new_targets(base, every_point ? &empty : &before, front, &targets, &round.count,
