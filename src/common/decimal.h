@@ -7,4 +7,9 @@
  * 10^+-22, which the writers and thresholds try first. */
 double cascade_read_decimal(const char *text);
 
+/* strtod() of "%.*g" with DIGITS of VALUE, exactly: the double that VALUE
+ * rounded to DIGITS significant digits reads back as. Without printing for
+ * up to 15 digits where exact 128-bit integer arithmetic can round. */
+double cascade_round_digits(double value, int digits);
+
 #endif

@@ -20,19 +20,16 @@ double cascade_threshold_between(double lower, double upper)
     /* The gap is centred on mid, and the rounding of mid to d + 1 digits is
      * no farther from it than to d digits: so once d digits land inside, so
      * do more, and bisection finds the fewest. */
-    char text[64];
     int lo = 9, hi = 17;
     while (lo < hi) {
         int digits = (lo + hi) / 2;
-        snprintf(text, sizeof text, "%.*g", digits, mid);
-        double t = cascade_read_decimal(text);
+        double t = cascade_round_digits(mid, digits);
         if (t > lower && t <= upper)
             hi = digits;
         else
             lo = digits + 1;
     }
-    snprintf(text, sizeof text, "%.*g", lo, mid);
-    double t = cascade_read_decimal(text);
+    double t = cascade_round_digits(mid, lo);
     return t > lower && t <= upper ? t : mid;
 }
 

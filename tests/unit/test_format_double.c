@@ -2,6 +2,8 @@
 #include "check.h"
 
 #include "cascade/output.h"
+#include "cascade/sweep.h"
+#include "common/decimal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -84,5 +86,70 @@ TEST_CASE(format_double_should_write_what_strtod_would_choose_for_every_kind_of_
     CHECK_EQ_INT(differ, 0);
 }
 
+/* strtod of "%.*g": what cascade_round_digits must equal. */
+static double reference_round(double value, int digits)
+{
+    char text[64];
+    snprintf(text, sizeof text, "%.*g", digits, value);
+    return strtod(text, NULL);
+}
+
+/* The shortest decimal of at least 9 digits in (LOWER, UPPER], near their
+ * middle, by printing and reading back: cascade_threshold_between's
+ * definition, written plainly. */
+static double reference_threshold(double lower, double upper)
+{
+    if (!isfinite(lower))
+        return upper;
+    double mid = lower + (upper - lower) / 2;
+    if (!(mid > lower))
+        return upper;
+    for (int digits = 9; digits <= 17; digits++) {
+        double t = reference_round(mid, digits);
+        if (t > lower && t <= upper)
+            return t;
+    }
+    return mid;
+}
+
+/* Rounding without printing must give printf's digits exactly, ties (half
+ * way, which dyadic values hit) to even as printf rounds them, and every
+ * magnitude; and so thresholds between two confidences must be the same
+ * doubles as the plain definition gives. */
+TEST_CASE(rounding_to_digits_should_equal_printf_and_strtod_and_thresholds_their_definition)
+{
+    size_t differ = 0, tried = 0, thresholds_differ = 0;
+    unsigned long long state = 7;
+    for (int i = 0; i < 200000; i++) {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        unsigned long long r = state >> 11;
+        double values[5] = {
+            ldexp((double)r, (int)(state % 140) - 120),       /* any magnitude */
+            (double)(r % 100000) / 65536.0,                     /* dyadic: exact ties */
+            1.0 - (double)(r % 1000000) * 1e-9,                 /* confidences near 1 */
+            (double)(r % 50001) / 50000.0,
+            -ldexp((double)(r % 1000003), -(int)(state % 40))};
+        for (int v = 0; v < 5; v++) {
+            int digits = 1 + (int)((r >> (3 * v)) % 17);
+            double got = cascade_round_digits(values[v], digits);
+            double want = reference_round(values[v], digits);
+            tried++;
+            if (got != want) {
+                if (differ++ < 5)
+                    fprintf(stderr, "%.17g to %d digits: %.17g, printf and strtod give %.17g\n",
+                            values[v], digits, got, want);
+            }
+        }
+        double lower = values[2], upper = lower + ldexp(1.0, -(int)(state % 50) - 3);
+        thresholds_differ += cascade_threshold_between(lower, upper) !=
+                             reference_threshold(lower, upper);
+    }
+    fprintf(stderr, "%zu of %zu roundings differ, %zu of 200000 thresholds\n", differ, tried,
+            thresholds_differ);
+    CHECK_EQ_INT(differ, 0);
+    CHECK_EQ_INT(thresholds_differ, 0);
+}
+
 RUN_TESTS(CASE(format_double_should_round_trip_with_the_fewest_digits),
-          CASE(format_double_should_write_what_strtod_would_choose_for_every_kind_of_value))
+          CASE(format_double_should_write_what_strtod_would_choose_for_every_kind_of_value),
+          CASE(rounding_to_digits_should_equal_printf_and_strtod_and_thresholds_their_definition))
