@@ -50,7 +50,8 @@ double cascade_read_decimal(const char *text)
     }
     if (scale < -22 || scale > 22)
         return strtod(text, NULL);
-    double value = scale < 0 ? (double)digits / power_of_ten[-scale] : (double)digits * power_of_ten[scale];
+    double value = scale < 0 ? (double)digits / power_of_ten[-scale]
+                             : (double)digits * power_of_ten[scale];
     return negative ? -value : value;
 #else
     return strtod(text, NULL);

@@ -15,7 +15,7 @@ void cascade_format_double(double value, char *buf)
      * padded with zeros that %g drops. Otherwise 16 or 17 digits. */
     for (int digits = 15; digits <= 17; digits++) {
         snprintf(buf, 32, "%.*g", digits, value);
-        if ((digits == 15 ? cascade_read_decimal(buf) : strtod(buf, NULL)) == value)
+        if (cascade_read_decimal(buf) == value)
             break;
     }
     /* %g writes a whole number with fewer significant digits than its
