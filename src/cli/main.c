@@ -411,8 +411,19 @@ const cli_command cli_commands[] = {
      records_options},
     {NULL, NULL, NULL, NULL, NULL, NULL}};
 
+/* OpenBLAS's pthread build starts its worker threads as it is loaded, and
+ * each spins on sched_yield for about 2^28 cycles (~0.1 s) waiting for work
+ * that most commands never give it. On a 2-core machine that takes a core
+ * from the first tenth of a second of every run (perf: 6% of the CPU of a
+ * sweep of 16 x 50,000 x 1,000 logits). Stop them: OpenBLAS starts them
+ * again on its first threaded call (--bootstrap's sgemm). Weak, so that
+ * another BLAS, or a build of OpenBLAS without the symbol, still links. */
+int blas_thread_shutdown_(void) __attribute__((weak));
+
 int main(int argc, char **argv)
 {
+    if (blas_thread_shutdown_)
+        blas_thread_shutdown_();
     if (argc < 2) {
         cli_print_overview(stderr);
         return EXIT_USAGE;
