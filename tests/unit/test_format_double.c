@@ -82,6 +82,28 @@ TEST_CASE(format_double_should_write_what_strtod_would_choose_for_every_kind_of_
                         got, want);
         }
     }
+    /* Where the leading digit's place changes, and where 15 digits stop
+     * being enough: each power of ten, its neighbouring doubles, and the
+     * largest 15- and 16-digit numbers below it. */
+    for (int e = -6; e <= 17; e++) {
+        char text[32];
+        snprintf(text, sizeof text, "1e%d", e);
+        double power = strtod(text, NULL);
+        snprintf(text, sizeof text, "9.99999999999999e%d", e - 1);
+        double below15 = strtod(text, NULL);
+        snprintf(text, sizeof text, "9.999999999999999e%d", e - 1);
+        double below16 = strtod(text, NULL);
+        double values[7] = {power, nextafter(power, 0), nextafter(power, INFINITY),
+                            below15, below16, -power, nextafter(below15, INFINITY)};
+        for (int v = 0; v < 7; v++) {
+            cascade_format_double(values[v], got);
+            reference_format(values[v], want);
+            tried++;
+            if (strcmp(got, want) != 0 && differ++ < 5)
+                fprintf(stderr, "%.17g written as \"%s\", strtod's choice is \"%s\"\n",
+                        values[v], got, want);
+        }
+    }
     fprintf(stderr, "%zu of %zu values written differently\n", differ, tried);
     CHECK_EQ_INT(differ, 0);
 }
