@@ -110,6 +110,13 @@ typedef struct worker {
      * cheap[i] beats a point, for the same test in integers, and
      * cheap_right[0] = 0; unset without sh->fraction (pairs alone) */
     uint32_t *cheap_right;
+    /* above[key - above_first]: the best accuracy of the reduced front at
+     * costs whose fine key (sweep_fine_cost_key()) is at most that key; a
+     * point more accurate is on the front so far, no walk needed (see
+     * sweep_clearly_ahead()). above_count = 0: no table. */
+    double *above;
+    size_t above_count, above_capacity;
+    uint64_t above_first;
     /* first-stage scratch, [columns] each */
     int32_t *suffix, *best;
     uint8_t *pending;
@@ -211,6 +218,32 @@ static inline uint64_t sweep_cost_key(double cost)
     uint64_t bits;
     memcpy(&bits, &cost, sizeof bits);
     return (bits >> 44) + 1;
+}
+
+/* A cost's fine bucket: 1/4096 of an octave (the top bits of the double);
+ * 0 for costs <= 0. Orders like the cost. */
+static inline uint64_t sweep_fine_cost_key(double cost)
+{
+    if (!(cost > 0))
+        return 0;
+    uint64_t bits;
+    memcpy(&bits, &cost, sizeof bits);
+    return (bits >> 40) + 1;
+}
+
+/* True only when sweep_dominated() is false, in O(1), and missing some: no
+ * point of the reduced front in COST's fine bucket or a cheaper one is as
+ * accurate, so none that costs at most COST is. Most pair points the walks
+ * find are new to the front, and this spares their walk along it. */
+static inline int sweep_clearly_ahead(const worker *w, double cost, double accuracy)
+{
+    if (w->above_count == 0)
+        return 0;
+    uint64_t key = sweep_fine_cost_key(cost);
+    if (key < w->above_first)
+        return 1; /* every point of the front costs more */
+    size_t i = key - w->above_first;
+    return accuracy > w->above[i < w->above_count ? i : w->above_count - 1];
 }
 
 /* True only when sweep_dominated() is, but in O(1) and missing some: a point

@@ -65,11 +65,28 @@ static int walk_dominated(const worker *w, const front_walk *walk, double accura
 static void raise_floor(const worker *w, front_walk *walk, double cost, int at_most,
                         int32_t *floor_correct)
 {
-    walk_to(w, walk, cost);
-    size_t n = at_most ? walk->at_most : walk->below;
-    if (!n || *floor_correct == INT32_MAX)
+    if (*floor_correct == INT32_MAX)
         return;
-    double units = floor(w->reduced_accuracy[n - 1] * (double)w->shared->dataset->samples);
+    double reached;
+    if (w->above_count) {
+        /* The fine buckets wholly below COST's: a floor a little lower than
+         * the walk's at most, never higher, in O(1). The walks stay where
+         * they are; pair_candidate() moves them on when it needs them. */
+        uint64_t key = sweep_fine_cost_key(cost);
+        if (key <= w->above_first)
+            return;
+        size_t i = key - w->above_first - 1;
+        reached = w->above[i < w->above_count ? i : w->above_count - 1];
+        if (reached < 0)
+            return;
+    } else {
+        walk_to(w, walk, cost);
+        size_t n = at_most ? walk->at_most : walk->below;
+        if (!n)
+            return;
+        reached = w->reduced_accuracy[n - 1];
+    }
+    double units = floor(reached * (double)w->shared->dataset->samples);
     if (units > *floor_correct)
         *floor_correct = (int32_t)units;
 }
@@ -198,9 +215,11 @@ static int pair_candidate(worker *w, const model_prep *o, const uint16_t *pairs,
     /* = cascade_chain_cost with reached (k, k - n_exit), bit for bit */
     double cost = d->models[a].cost + d->models[b].cost * ((double)(k - n_exit) / (double)k);
     double accuracy = (double)correct / (double)k;
-    walk_to(w, &w->walks[j], cost);
-    if (walk_dominated(w, &w->walks[j], accuracy))
-        return 1;
+    if (!sweep_clearly_ahead(w, cost, accuracy)) {
+        walk_to(w, &w->walks[j], cost);
+        if (walk_dominated(w, &w->walks[j], accuracy))
+            return 1;
+    }
     return sweep_add_pair_point(w, o, a, b, n_exit, cost, accuracy) == CASCADE_OK;
 }
 

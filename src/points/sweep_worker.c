@@ -66,6 +66,40 @@ static cascade_status build_cheap_test(worker *w)
     return build_cheap_right(w);
 }
 
+/* above[] over the fine keys of the reduced front, from its cheapest point
+ * to its costliest: at most 2^17 buckets (32 octaves), else none. */
+static cascade_status build_above_test(worker *w)
+{
+    enum { MAX_BUCKETS = 1 << 17 };
+    w->above_count = 0;
+    if (w->reduced == 0)
+        return CASCADE_OK;
+    uint64_t first = sweep_fine_cost_key(w->reduced_cost[0]);
+    uint64_t last = sweep_fine_cost_key(w->reduced_cost[w->reduced - 1]);
+    if (last - first + 1 > MAX_BUCKETS)
+        return CASCADE_OK;
+    size_t count = (size_t)(last - first + 1);
+    if (count > w->above_capacity) {
+        double *grown = realloc(w->above, count * sizeof *grown);
+        if (!grown)
+            return CASCADE_ERR_NOMEM;
+        w->above = grown;
+        w->above_capacity = count;
+    }
+    /* above[i]: the accuracy of the last front point whose key is at most
+     * first + i (accuracy rises along the front) */
+    size_t p = 0;
+    double best = -1;
+    for (size_t i = 0; i < count; i++) {
+        while (p < w->reduced && sweep_fine_cost_key(w->reduced_cost[p]) <= first + i)
+            best = w->reduced_accuracy[p++];
+        w->above[i] = best;
+    }
+    w->above_first = first;
+    w->above_count = count;
+    return CASCADE_OK;
+}
+
 cascade_status sweep_worker_reduce(worker *w)
 {
     w->reductions++;
@@ -89,7 +123,8 @@ cascade_status sweep_worker_reduce(worker *w)
         w->reduced_cost[i] = w->front.points[i].cost;
         w->reduced_accuracy[i] = w->front.points[i].accuracy;
     }
-    return build_cheap_test(w);
+    cascade_status status = build_above_test(w);
+    return status == CASCADE_OK ? build_cheap_test(w) : status;
 }
 
 cascade_status sweep_worker_add(worker *w, const cascade_point *p)
@@ -309,6 +344,7 @@ void sweep_worker_free(worker *w)
     free(w->reduced_accuracy);
     free(w->cheap);
     free(w->cheap_right);
+    free(w->above);
     free(w->rows.right);
     free(w->rows.reached);
     free(w->rows.reached_fraction);
