@@ -262,6 +262,12 @@ static inline int sweep_cheaply_beaten(const worker *w, double cost, double accu
     return best > accuracy;
 }
 cascade_status sweep_joint_correct(const cascade_dataset *d, double *joint);
+/* The same in pieces, for threads: words per model of the correctness bits
+ * ([model_count][words]), model J's row of them, and joint's row A (b >= A)
+ * from all the bits. */
+size_t sweep_joint_words(const cascade_dataset *d);
+void sweep_joint_bits_row(const cascade_dataset *d, size_t j, uint64_t *bits);
+void sweep_joint_row(const cascade_dataset *d, size_t a, const uint64_t *bits, double *joint);
 double sweep_joint_at(const sweep_shared *sh, unsigned a, unsigned b);
 /* Upper bound on the samples any stage of CHAIN[0..n) gets right. */
 double sweep_oracle_bound(const sweep_shared *sh, const uint16_t *chain, unsigned n);

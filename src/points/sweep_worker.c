@@ -2,6 +2,7 @@
  * compact arrays for look-ups, and the bounds that let it skip chains. */
 #include "points/sweep_internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -186,12 +187,47 @@ __attribute__((target("popcnt"))) static double and_count_popcnt(const uint64_t 
     return (double)count;
 }
 
-static int have_popcnt(void)
+static int popcnt_present;
+
+static void detect_popcnt(void)
 {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("popcnt");
+    popcnt_present = __builtin_cpu_supports("popcnt");
 }
 #endif
+
+size_t sweep_joint_words(const cascade_dataset *d)
+{
+    return (d->samples + 63) / 64;
+}
+
+void sweep_joint_bits_row(const cascade_dataset *d, size_t j, uint64_t *bits)
+{
+    size_t k = d->samples, words = sweep_joint_words(d);
+    uint64_t *row = bits + j * words;
+    memset(row, 0, words * sizeof *row);
+    if (d->models[j].table_only)
+        return;
+    const uint8_t *correct = d->models[j].records.correct;
+    for (size_t i = 0; i < k; i++)
+        row[i >> 6] |= (uint64_t)(correct[i] != 0) << (i & 63);
+}
+
+void sweep_joint_row(const cascade_dataset *d, size_t a, const uint64_t *bits, double *joint)
+{
+    size_t m = d->model_count, words = sweep_joint_words(d);
+    double (*count)(const uint64_t *, const uint64_t *, size_t) = and_count;
+#if defined(__x86_64__) && defined(__GNUC__)
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, detect_popcnt);
+    if (popcnt_present)
+        count = and_count_popcnt;
+#endif
+    /* the upper part, a <= b, as the bounds read it (sweep_joint_at) */
+    memset(joint + a * m, 0, m * sizeof *joint);
+    for (size_t b = a; b < m; b++)
+        joint[a * m + b] = count(bits + a * words, bits + b * words, words);
+}
 
 cascade_status sweep_joint_correct(const cascade_dataset *d, double *joint)
 {
@@ -199,28 +235,16 @@ cascade_status sweep_joint_correct(const cascade_dataset *d, double *joint)
      * and pair: 200 models of 50,000 samples are 16 million words. The SYRK
      * over the same 0/1 matrix in doubles ran OpenBLAS's generic kernel here
      * (OPENBLAS_CORETYPE is pinned on these machines): a tenth of the sweep's
-     * CPU time on 200 models, by perf. The counts are the same integers. */
-    size_t m = d->model_count, k = d->samples, words = (k + 63) / 64;
-    size_t cells = m * words;
-    uint64_t *bits = calloc(cells ? cells : 1, sizeof *bits); /* [m][words] */
+     * CPU time on 200 models, by perf. The counts are the same integers.
+     * cascade_sweep() runs the same rows on its threads. */
+    size_t m = d->model_count, words = sweep_joint_words(d);
+    uint64_t *bits = malloc((m * words > 0 ? m * words : 1) * sizeof *bits); /* [m][words] */
     if (!bits)
         return CASCADE_ERR_NOMEM;
-    for (size_t j = 0; j < m; j++) {
-        const uint8_t *correct = d->models[j].records.correct;
-        uint64_t *row = bits + j * words;
-        for (size_t i = 0; !d->models[j].table_only && i < k; i++)
-            row[i >> 6] |= (uint64_t)(correct[i] != 0) << (i & 63);
-    }
-    double (*count)(const uint64_t *, const uint64_t *, size_t) = and_count;
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (have_popcnt())
-        count = and_count_popcnt;
-#endif
-    memset(joint, 0, m * m * sizeof *joint);
-    /* the upper part, a <= b, as the bounds read it (sweep_joint_at) */
+    for (size_t j = 0; j < m; j++)
+        sweep_joint_bits_row(d, j, bits);
     for (size_t a = 0; a < m; a++)
-        for (size_t b = a; b < m; b++)
-            joint[a * m + b] = count(bits + a * words, bits + b * words, words);
+        sweep_joint_row(d, a, bits, joint);
     free(bits);
     return CASCADE_OK;
 }
