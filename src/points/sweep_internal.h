@@ -115,6 +115,7 @@ typedef struct worker {
      * point more accurate is on the front so far, no walk needed (see
      * sweep_clearly_ahead()). above_count = 0: no table. */
     double *above;
+    int32_t *above_right; /* floor(above[i] * samples): right answers */
     size_t above_count, above_capacity;
     uint64_t above_first;
     /* first-stage scratch, [columns] each */

@@ -2,6 +2,7 @@
  * compact arrays for look-ups, and the bounds that let it skip chains. */
 #include "points/sweep_internal.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,10 @@ static cascade_status build_above_test(worker *w)
         if (!grown)
             return CASCADE_ERR_NOMEM;
         w->above = grown;
+        int32_t *right = realloc(w->above_right, count * sizeof *right);
+        if (!right)
+            return CASCADE_ERR_NOMEM;
+        w->above_right = right;
         w->above_capacity = count;
     }
     /* above[i]: the accuracy of the last front point whose key is at most
@@ -95,6 +100,9 @@ static cascade_status build_above_test(worker *w)
         while (p < w->reduced && sweep_fine_cost_key(w->reduced_cost[p]) <= first + i)
             best = w->reduced_accuracy[p++];
         w->above[i] = best;
+        /* as the floors count them; -1 where no point is (never a raise) */
+        double units = best < 0 ? -1 : floor(best * (double)w->shared->dataset->samples);
+        w->above_right[i] = units < INT32_MAX ? (int32_t)units : INT32_MAX - 1;
     }
     w->above_first = first;
     w->above_count = count;
@@ -369,6 +377,7 @@ void sweep_worker_free(worker *w)
     free(w->cheap);
     free(w->cheap_right);
     free(w->above);
+    free(w->above_right);
     free(w->rows.right);
     free(w->rows.reached);
     free(w->rows.reached_fraction);
