@@ -23,9 +23,10 @@ static void joined_numbers(FILE *file, const double *values, unsigned count, int
     char text[CASCADE_MAX_STAGES * 33] = "";
     size_t used = 0;
     for (unsigned i = 0; i < count; i++) {
-        char buf[32];
-        cascade_format_double(values[i], buf);
-        used += (size_t)snprintf(text + used, sizeof text - used, "%s%s", i ? ";" : "", buf);
+        if (i)
+            text[used++] = ';';
+        cascade_format_double(values[i], text + used); /* at most 31 characters and a NUL */
+        used += strlen(text + used);
     }
     cascade_csv_field(file, text, last);
 }

@@ -104,6 +104,19 @@ TEST_CASE(format_double_should_write_what_strtod_would_choose_for_every_kind_of_
                         values[v], got, want);
         }
     }
+    /* Exact powers of two, where the gap to the double below is half the
+     * gap above: a decimal a little below reads back as the double below. */
+    for (int e = -20; e <= 60; e++) {
+        double values[3] = {ldexp(1.0, e), ldexp(3.0, e - 1), -ldexp(1.0, e)};
+        for (int v = 0; v < 3; v++) {
+            cascade_format_double(values[v], got);
+            reference_format(values[v], want);
+            tried++;
+            if (strcmp(got, want) != 0 && differ++ < 5)
+                fprintf(stderr, "%.17g written as \"%s\", strtod's choice is \"%s\"\n",
+                        values[v], got, want);
+        }
+    }
     fprintf(stderr, "%zu of %zu values written differently\n", differ, tried);
     CHECK_EQ_INT(differ, 0);
 }
