@@ -125,6 +125,7 @@ typedef struct worker {
     struct front_walk *walks;
     size_t scratch_columns;
     size_t since_reduce;
+    int scouted;          /* the first walk of pairs was scouted (sweep_pairs.c) */
     cascade_sweep_stats stats;
     /* a first stage's preparation made by this worker (see sweep_prep_of) */
     model_prep own_prep;

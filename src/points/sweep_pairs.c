@@ -286,6 +286,54 @@ __attribute__((target("avx2"))) static inline size_t classify_avx2(
 }
 #endif
 
+/* A worker's first walk starts from the single models alone, and every
+ * pair's rising points looked new to it: the first walk of a sweep of 200
+ * models added 300,000 points, a tenth of all, nearly all beaten later.
+ * So it is first walked coarsely: every pair's point at SCOUT_LOOKS group
+ * ends spread over the samples goes into the front, which is reduced; the
+ * walk proper then starts from floors that already know those points.
+ * They are points of the sweep's own (a later walk finds them again), so
+ * the front comes out the same. PAIRS, COUNT and LO as in first_stage(). */
+static cascade_status scout(worker *w, const model_prep *o, const uint16_t *pairs, size_t count,
+                            size_t lo)
+{
+    enum { SCOUT_LOOKS = 64 };
+    const sweep_shared *sh = w->shared;
+    const cascade_dataset *d = sh->dataset;
+    unsigned a = pairs[0];
+    size_t k = d->samples, step = k / SCOUT_LOOKS ? k / SCOUT_LOOKS : 1;
+    int32_t *right_b = w->suffix, right_a = (int32_t)d->models[a].records.correct_count;
+    for (size_t j = 0; j < count; j++)
+        right_b[j] = 0;
+    size_t pos = k, next_look = k - step;
+    for (size_t g = o->groups; g-- > 0;) {
+        size_t n_exit = o->group_end[g];
+        for (; pos > n_exit; pos--) {
+            const uint8_t *row = sh->by_sample + (size_t)o->order[pos - 1] * sh->columns + lo;
+            right_a -= o->sorted_correct[pos - 1];
+            for (size_t j = 0; j < count; j++)
+                right_b[j] += row[j];
+        }
+        if (pos > next_look)
+            continue;
+        next_look = pos > step ? pos - step : 0;
+        for (size_t j = 0; j < count; j++) {
+            if (w->best[j] == INT32_MAX)
+                continue; /* skipped */
+            unsigned b = pairs[2 * j + 1];
+            /* = cascade_chain_cost with reached (k, k - n_exit), bit for bit */
+            double cost = d->models[a].cost + d->models[b].cost * ((double)(k - n_exit) / (double)k);
+            double accuracy = (double)(right_a + right_b[j]) / (double)k;
+            if (!sweep_dominated(w, cost, accuracy) &&
+                sweep_add_pair_point(w, o, a, b, n_exit, cost, accuracy) != CASCADE_OK)
+                return CASCADE_ERR_NOMEM;
+        }
+    }
+    for (size_t j = 0; j < count; j++)
+        right_b[j] = 0;
+    return sweep_worker_reduce(w);
+}
+
 /* All pairs (a, b) with one first stage a at once: the same walk as
  * sweep_pair, from the cheap end, but each step adds the row of the
  * sample-major correctness matrix to every b's count, and only the b whose
@@ -353,9 +401,16 @@ static inline __attribute__((always_inline)) int first_stage(
      * must beat best[j] (its own cheaper points and this floor), and the
      * floor rises along the walk: far fewer points get looked at. Floors
      * only raise best, so they only add slack. */
+    int32_t total_a = (int32_t)ra->correct_count, suffix_a = 0;
+    if (!w->scouted) {
+        w->scouted = 1;
+        if (scout(w, o, pairs, count, lo) != CASCADE_OK) {
+            w->status = CASCADE_ERR_NOMEM;
+            return 1;
+        }
+    }
     for (size_t j = 0; j < count; j++)
         raise_floor(w, &w->walks[j], cost_a, 1, &best[j]);
-    int32_t total_a = (int32_t)ra->correct_count, suffix_a = 0;
     size_t pos = k, since_floor = 0, since_flush = 0, n_hot = 0;
     /* samples walked, and at the last full look; the cold pairs' least
      * slack then (-1: look at every pair at the first group end) */
@@ -368,6 +423,13 @@ static inline __attribute__((always_inline)) int first_stage(
              * accurate than the best found strictly cheaper than now. */
             since_floor = 0;
             double deferred = (double)(k - n_exit) / (double)k;
+            /* A later point moves samples of the unwalked top pos from a to
+             * b: it gains at most those that a gets wrong and b right. Once
+             * no pair can pass its best that way, none has another
+             * candidate, and the rest of a's walk is skipped. */
+            int32_t right_a_left = total_a - suffix_a;
+            int32_t wrong_a_left = (int32_t)pos - right_a_left;
+            int alive = 0;
             for (size_t j = 0; j < count; j++) {
                 unsigned b = pairs[2 * j + 1];
                 double now = cost_a + d->models[b].cost * deferred;
@@ -375,7 +437,13 @@ static inline __attribute__((always_inline)) int first_stage(
                     best[j] = floor_from_table(w, now, best[j]);
                 else
                     raise_floor(w, &w->walks[j], now, 0, &best[j]);
+                int32_t right_b = suffix[j] + pending[j];
+                int32_t right_b_left = (int32_t)d->models[b].records.correct_count - right_b;
+                int32_t gain = wrong_a_left < right_b_left ? wrong_a_left : right_b_left;
+                alive |= (int64_t)right_a_left + right_b + gain > best[j];
             }
+            if (!alive)
+                break;
         }
         for (; pos > n_exit; pos--) {
             const uint8_t *row = sh->by_sample + (size_t)o->order[pos - 1] * n_columns + lo;
