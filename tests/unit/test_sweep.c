@@ -606,16 +606,21 @@ TEST_CASE(sweeping_one_chain_should_give_the_points_of_the_full_sweep)
     cascade_dataset_free(d);
 }
 
-TEST_CASE(pairs_swept_together_should_equal_pairs_swept_one_by_one)
+/* MODELS models of SAMPLES samples: a first stage's batch has up to
+ * MODELS - 1 second stages, enough for the batched walk to look at only some
+ * of them between full looks. Each pair swept on its own
+ * (cascade_sweep_chain) is the reference. LEVELS > 0 rounds confidences to
+ * that many levels (ties); 0 leaves every sample a group of its own, so
+ * that the walk raises its floors and may stop early many times. */
+static void check_batched_pairs_equal_pairs_one_by_one(size_t samples, unsigned levels,
+                                                       uint64_t seed)
 {
-    /* 64 models: a first stage's batch has up to 63 second stages, enough
-     * for the batched walk to look at only some of them between full looks.
-     * Each pair swept on its own (cascade_sweep_chain) is the reference. */
-    enum { MODELS = 64, SAMPLES = 3000 };
-    cascade_dataset *d = test_dataset_new(MODELS, SAMPLES);
-    uint64_t state = 77;
-    double difficulty[SAMPLES];
-    for (size_t i = 0; i < SAMPLES; i++)
+    enum { MODELS = 64 };
+    cascade_dataset *d = test_dataset_new(MODELS, samples);
+    uint64_t state = seed;
+    double *difficulty = malloc(samples * sizeof *difficulty);
+    REQUIRE(difficulty);
+    for (size_t i = 0; i < samples; i++)
         difficulty[i] = test_uniform(&state);
     for (size_t m = 0; m < MODELS; m++) {
         cascade_records *r = &d->models[m].records;
@@ -625,13 +630,14 @@ TEST_CASE(pairs_swept_together_should_equal_pairs_swept_one_by_one)
          * by difficulty, so along a's order a pair's count rises as fast
          * as it can (a wrong, b right on every sample) for long runs */
         double noise = 0.15 * (double)(m % 3);
-        for (size_t i = 0; i < SAMPLES; i++) {
+        for (size_t i = 0; i < samples; i++) {
             double hardness = (1 - noise) * difficulty[i] + noise * test_uniform(&state);
             r->correct[i] = hardness < skill;
             double c = 1 - hardness;
-            r->confidence[i] = (double)(int)(c * 500) / 500.0; /* ties */
+            r->confidence[i] = levels ? (double)(int)(c * levels) / levels : c;
         }
     }
+    free(difficulty);
     test_dataset_finish(d);
     cascade_front together, one_by_one;
     cascade_front_init(&together);
@@ -655,6 +661,16 @@ TEST_CASE(pairs_swept_together_should_equal_pairs_swept_one_by_one)
     cascade_front_free(&together);
     cascade_front_free(&one_by_one);
     cascade_dataset_free(d);
+}
+
+TEST_CASE(pairs_swept_together_should_equal_pairs_swept_one_by_one)
+{
+    check_batched_pairs_equal_pairs_one_by_one(3000, 500, 77);
+}
+
+TEST_CASE(pairs_swept_together_should_equal_pairs_swept_one_by_one_with_every_confidence_distinct)
+{
+    check_batched_pairs_equal_pairs_one_by_one(20000, 0, 78);
 }
 
 typedef struct estimates {
@@ -733,6 +749,7 @@ TEST_CASE(joint_correct_counts_should_equal_counting_every_pair_sample_by_sample
 RUN_TESTS(CASE(joint_correct_counts_should_equal_counting_every_pair_sample_by_sample),
           CASE(sweep_should_estimate_each_longer_chain_length_and_stop_past_its_limit),
           CASE(pairs_swept_together_should_equal_pairs_swept_one_by_one),
+          CASE(pairs_swept_together_should_equal_pairs_swept_one_by_one_with_every_confidence_distinct),
           CASE(sweeping_one_chain_should_give_the_points_of_the_full_sweep),
           CASE(pair_sweep_should_match_a_hand_computed_front),
           CASE(pair_sweep_should_match_brute_force_with_tied_zero_and_negative_zero_confidences),
