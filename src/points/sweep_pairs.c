@@ -57,11 +57,6 @@ static int walk_dominated(const worker *w, const front_walk *walk, double accura
            (walk->below && w->reduced_accuracy[walk->below - 1] >= accuracy);
 }
 
-/* Raises *FLOOR (in correct answers) to what a point found already reaches
- * at cost COST (<= COST when AT_MOST, else strictly below): later points of
- * the pair cost more than COST, so they are beaten unless they get more
- * right. floor() keeps it conservative when accuracies are not whole
- * multiples of 1/k (table-only models). */
 /* With the fine table (w->above_count > 0): RIGHT_FLOOR raised to the right
  * answers of the best point in the fine buckets wholly below COST's, a
  * little lower than the walk's floor at most, never higher, in O(1). The
@@ -77,6 +72,11 @@ static inline int32_t floor_from_table(const worker *w, double cost, int32_t rig
     return right > right_floor ? right : right_floor;
 }
 
+/* Raises *FLOOR_CORRECT (in correct answers) to what a point found already reaches
+ * at cost COST (<= COST when AT_MOST, else strictly below): later points of
+ * the pair cost more than COST, so they are beaten unless they get more
+ * right. floor() keeps it conservative when accuracies are not whole
+ * multiples of 1/k (table-only models). */
 static void raise_floor(const worker *w, front_walk *walk, double cost, int at_most,
                         int32_t *floor_correct)
 {
@@ -266,7 +266,8 @@ __attribute__((target("avx2"))) static inline size_t classify_avx2(
     __m256i least = none;
     size_t n_hot = 0, j = 0;
     for (; j + 8 <= count; j += 8) {
-        __m256i right = _mm256_add_epi32(right_base, _mm256_loadu_si256((const __m256i *)(suffix + j)));
+        __m256i right =
+            _mm256_add_epi32(right_base, _mm256_loadu_si256((const __m256i *)(suffix + j)));
         __m256i slack = _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)(best + j)), right);
         __m256i is_hot = _mm256_cmpgt_epi32(hot_at, slack);
         for (unsigned mask = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(is_hot)); mask;
@@ -322,7 +323,8 @@ static cascade_status scout(worker *w, const model_prep *o, const uint16_t *pair
                 continue; /* skipped */
             unsigned b = pairs[2 * j + 1];
             /* = cascade_chain_cost with reached (k, k - n_exit), bit for bit */
-            double cost = d->models[a].cost + d->models[b].cost * ((double)(k - n_exit) / (double)k);
+            double cost =
+                d->models[a].cost + d->models[b].cost * ((double)(k - n_exit) / (double)k);
             double accuracy = (double)(right_a + right_b[j]) / (double)k;
             if (!sweep_dominated(w, cost, accuracy) &&
                 sweep_add_pair_point(w, o, a, b, n_exit, cost, accuracy) != CASCADE_OK)
