@@ -169,6 +169,21 @@ size_t sweep_lower_bound(const double *cost, size_t n, double c, int strict)
  * at least COST with at most ACCURACY. */
 int sweep_dominated(const worker *w, double cost, double accuracy)
 {
+    if (w->above_count) {
+        /* The fine table settles most in O(1): a point in a fine bucket
+         * below COST's costs strictly less, and none at or below COST's
+         * bucket reaching ACCURACY means none that costs at most COST does.
+         * Refinement asked this of millions of window points (a tenth of
+         * its time went to the binary search). */
+        uint64_t key = sweep_fine_cost_key(cost);
+        if (key < w->above_first)
+            return 0;
+        size_t i = key - w->above_first, last = w->above_count - 1;
+        if (i > 0 && w->above[i - 1 < last ? i - 1 : last] >= accuracy)
+            return 1;
+        if (w->above[i < last ? i : last] < accuracy)
+            return 0;
+    }
     size_t at_most = sweep_lower_bound(w->reduced_cost, w->reduced, cost, 1), below = at_most;
     while (below && w->reduced_cost[below - 1] == cost)
         below--;
