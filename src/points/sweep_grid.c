@@ -688,11 +688,18 @@ cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n)
     w->stats.candidates += combos;
     combos = kept;
     if (!keep_all) {
+        /* Refinement's windows keep thousands of points a chain: their
+         * scratch from the heap (qsort only without it). */
         grid_point scratch[1024];
+        grid_point *big = combos > sizeof scratch / sizeof *scratch
+                              ? malloc(combos * sizeof *big) : NULL;
         if (combos <= sizeof scratch / sizeof *scratch)
             sort_grid_points(w->points, scratch, combos);
+        else if (big)
+            sort_grid_points(w->points, big, combos);
         else
             qsort(w->points, combos, sizeof *w->points, by_grid_cost);
+        free(big);
     }
     long long best = -1;
     for (size_t c = 0; c < combos; c++) {
