@@ -95,14 +95,17 @@ static cascade_status build_above_test(worker *w)
     /* above[i]: the accuracy of the last front point whose key is at most
      * first + i (accuracy rises along the front) */
     size_t p = 0;
-    double best = -1;
+    double best = -1, samples = (double)w->shared->dataset->samples;
+    int32_t right = -1; /* as the floors count them; -1 before any point (never a raise) */
     for (size_t i = 0; i < count; i++) {
-        while (p < w->reduced && sweep_fine_cost_key(w->reduced_cost[p]) <= first + i)
-            best = w->reduced_accuracy[p++];
+        if (p < w->reduced && sweep_fine_cost_key(w->reduced_cost[p]) <= first + i) {
+            while (p < w->reduced && sweep_fine_cost_key(w->reduced_cost[p]) <= first + i)
+                best = w->reduced_accuracy[p++];
+            double units = floor(best * samples);
+            right = units < INT32_MAX ? (int32_t)units : INT32_MAX - 1;
+        }
         w->above[i] = best;
-        /* as the floors count them; -1 where no point is (never a raise) */
-        double units = best < 0 ? -1 : floor(best * (double)w->shared->dataset->samples);
-        w->above_right[i] = units < INT32_MAX ? (int32_t)units : INT32_MAX - 1;
+        w->above_right[i] = right;
     }
     w->above_first = first;
     w->above_count = count;
