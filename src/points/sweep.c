@@ -723,7 +723,9 @@ cascade_status cascade_sweep(const cascade_dataset *dataset,
          * second stages are then one contiguous run of each row. */
         sh.columns = n;
         sh.column = calloc(m, sizeof *sh.column);
-        sh.by_sample = cascade_big_alloc(dataset->samples * n);
+        sh.by_sample = cascade_big_alloc(dataset->samples * n + SWEEP_ROW_PAD);
+        if (sh.by_sample) /* read by the pair walks' whole vectors, never used */
+            memset(sh.by_sample + dataset->samples * n, 0, SWEEP_ROW_PAD);
         if (status == CASCADE_OK && (!sh.column || !sh.by_sample))
             status = cascade_error_set(error, CASCADE_ERR_NOMEM, NULL, -1, -1, "out of memory");
         for (size_t c = 0; c < n && status == CASCADE_OK; c++)

@@ -20,7 +20,8 @@ enum {
     MAX_TABLE_CELLS = 1 << 24,     /* per channel, for chains of 3+ stages */
     REDUCE_EVERY = 1 << 14,        /* worker candidates between front reductions */
     PREFETCH_ROWS = 32,            /* rows of the correctness matrix fetched ahead */
-    FLOOR_EVERY = 256              /* groups between raising the pairs' floors */
+    FLOOR_EVERY = 256,             /* groups between raising the pairs' floors */
+    SWEEP_ROW_PAD = 32             /* bytes past the correctness matrix, read, never used */
 };
 
 /* The radix sort's working memory, kept by a thread from one model to the

@@ -368,10 +368,16 @@ static inline __attribute__((always_inline)) int first_stage(
     size_t lo = sh->column[pairs[1]], hi = sh->column[pairs[2 * (count - 1) + 1]] + 1;
     if (hi - lo != count || w->shared->options->all_points)
         return 0;
-    if (!grow_scratch(w, count)) {
+    /* Rows are added in whole vectors of 32 bytes, the lanes past COUNT
+     * ignored: the scalar tail of up to 31 bytes a row had been a tenth of
+     * the walk's instructions. The matrix has the padding its last row
+     * needs (SWEEP_ROW_PAD). */
+    size_t lanes = (count + SWEEP_ROW_PAD - 1) & ~(size_t)(SWEEP_ROW_PAD - 1);
+    if (!grow_scratch(w, lanes)) {
         w->status = CASCADE_ERR_NOMEM;
         return 1;
     }
+    memset(w->pending, 0, lanes);
     const model_prep *o = sweep_prep_of(w, a);
     if (!o) {
         w->status = CASCADE_ERR_NOMEM;
@@ -459,7 +465,7 @@ static inline __attribute__((always_inline)) int first_stage(
                     __builtin_prefetch((const void *)line);
             }
             suffix_a += o->sorted_correct[pos - 1];
-            for (size_t j = 0; j < count; j++)
+            for (size_t j = 0; j < lanes; j++)
                 pending[j] += row[j];
             walked++;
             if (++since_flush == FLUSH_EVERY) {
