@@ -351,7 +351,21 @@ cascade_status cascade_records_compute_stream(const cascade_array_reader *scores
         cascade_records_free(out);
         return status;
     }
-    for (size_t i = 0; labels && i < samples; i++) {
+    /* Single labels in a loop the compiler vectorises: the range check
+     * as a flag, the first bad row found again only when there is one. */
+    int out_of_range = 0;
+    if (labels && !labels->offsets) {
+        size_t count = 0;
+        for (size_t i = 0; i < samples; i++) {
+            int32_t label = labels->label[i];
+            out_of_range |= (uint32_t)label >= classes;
+            uint8_t right = label == out->prediction[i];
+            out->correct[i] = right;
+            count += right;
+        }
+        out->correct_count = count;
+    }
+    for (size_t i = 0; labels && (labels->offsets || out_of_range) && i < samples; i++) {
         int32_t label = labels->label[i];
         if ((size_t)label >= classes) {
             cascade_records_free(out);

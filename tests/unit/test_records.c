@@ -36,6 +36,20 @@ TEST_CASE(max_softmax_should_equal_a_hand_computed_value)
     cascade_records_free(&r);
 }
 
+TEST_CASE(a_label_out_of_the_models_range_should_be_named_by_its_first_row)
+{
+    double z[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    cascade_array a = array_f64(z, 4, 2);
+    cascade_labels labels = {.count = 4, .label = (int32_t[]){1, 0, 2, -1}, .max_label = 2};
+    cascade_records r;
+    cascade_error error;
+    CHECK(cascade_records_compute(&a, CASCADE_SCORES_LOGITS, &labels, "m", "m.npy", &r, &error) ==
+          CASCADE_ERR_VALUE);
+    CHECK_EQ_INT(error.row, 2);
+    CHECK_STR_CONTAINS(error.message,
+                       "label 2 at row 2 is out of range for model \"m\" (expected 0..1)");
+}
+
 TEST_CASE(probabilities_should_be_renormalised_as_log_p_logits)
 {
     double p[3] = {0.2, 0.3, 0.4}; /* sums to 0.9: confidence 0.4 / 0.9 */
@@ -311,6 +325,7 @@ RUN_TESTS(CASE(vectorised_softmax_should_agree_with_double_precision_to_3e_7),
           CASE(vectorised_softmax_should_keep_the_digits_of_one_minus_a_confident_confidence),
           CASE(vectorised_softmax_should_still_name_the_row_and_column_of_a_nan),
           CASE(max_softmax_should_equal_a_hand_computed_value),
+          CASE(a_label_out_of_the_models_range_should_be_named_by_its_first_row),
           CASE(probabilities_should_be_renormalised_as_log_p_logits),
           CASE(nan_logits_should_name_the_model_row_and_column),
           CASE(negative_probabilities_should_be_refused_with_a_hint_about_logits),
