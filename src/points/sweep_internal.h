@@ -212,26 +212,28 @@ size_t sweep_lower_bound(const double *cost, size_t n, double c, int strict);
 /* True when a point found so far is strictly better than anything costing
  * at least COST with at most ACCURACY. */
 int sweep_dominated(const worker *w, double cost, double accuracy);
-/* A cost's bucket: costs within 1/256 of an octave share one (the top bits
- * of the double); 0 for a cost of 0. */
-static inline uint64_t sweep_cost_key(double cost)
+/* A positive cost's bucket: the top bits of the double, all but the lowest
+ * DROP, plus 1 (52 - DROP mantissa bits: 2^(52 - DROP) buckets an octave);
+ * 0 for costs <= 0. Orders like the cost. */
+static inline uint64_t sweep_cost_bucket(double cost, unsigned drop)
 {
     if (!(cost > 0))
         return 0;
     uint64_t bits;
     memcpy(&bits, &cost, sizeof bits);
-    return (bits >> 44) + 1;
+    return (bits >> drop) + 1;
 }
 
-/* A cost's fine bucket: 1/4096 of an octave (the top bits of the double);
- * 0 for costs <= 0. Orders like the cost. */
+/* A cost's bucket: costs within 1/256 of an octave share one. */
+static inline uint64_t sweep_cost_key(double cost)
+{
+    return sweep_cost_bucket(cost, 44);
+}
+
+/* A cost's fine bucket: 1/4096 of an octave. */
 static inline uint64_t sweep_fine_cost_key(double cost)
 {
-    if (!(cost > 0))
-        return 0;
-    uint64_t bits;
-    memcpy(&bits, &cost, sizeof bits);
-    return (bits >> 40) + 1;
+    return sweep_cost_bucket(cost, 40);
 }
 
 /* True only when sweep_dominated() is false, in O(1), and missing some: no

@@ -52,6 +52,19 @@ static void reference_format(double value, char *buf)
         snprintf(buf, 32, "%.0f", value);
 }
 
+/* Counts VALUE in *TRIED, and in *DIFFER when the writer's text is not the
+ * plain definition's (the first five printed). */
+static void compare_with_definition(double value, size_t *tried, size_t *differ)
+{
+    char got[32], want[32];
+    cascade_format_double(value, got);
+    reference_format(value, want);
+    (*tried)++;
+    if (strcmp(got, want) != 0 && (*differ)++ < 5)
+        fprintf(stderr, "%.17g written as \"%s\", strtod's choice is \"%s\"\n", value, got,
+                want);
+}
+
 /* The writer reads its 15-digit attempts back without strtod where it can;
  * the text must still be strtod's choice exactly, for the values fronts
  * hold (fractions of a sample count, sums of costs, short decimals) and
@@ -61,7 +74,6 @@ TEST_CASE(format_double_should_write_what_strtod_would_choose_for_every_kind_of_
 {
     size_t differ = 0, tried = 0;
     unsigned long long state = 99;
-    char got[32], want[32];
     for (int i = 0; i < 300000; i++) {
         state = state * 6364136223846793005ULL + 1442695040888963407ULL;
         unsigned long long r = state >> 11;
@@ -72,15 +84,8 @@ TEST_CASE(format_double_should_write_what_strtod_would_choose_for_every_kind_of_
             round((double)(r % 100000000) / 1e3) / 1e5,          /* 8 digits */
             ldexp(1.0, (int)(state % 200) - 100) * (i % 2 ? 1 + 0x1p-52 : 1 - 0x1p-53),
             -(double)(r % 997) / (double)(1 + r % 1009)};
-        for (int v = 0; v < 6; v++) {
-            cascade_format_double(values[v], got);
-            reference_format(values[v], want);
-            differ += strcmp(got, want) != 0;
-            tried++;
-            if (strcmp(got, want) != 0 && differ < 5)
-                fprintf(stderr, "%.17g written as \"%s\", strtod's choice is \"%s\"\n", values[v],
-                        got, want);
-        }
+        for (int v = 0; v < 6; v++)
+            compare_with_definition(values[v], &tried, &differ);
     }
     /* Where the leading digit's place changes, and where 15 digits stop
      * being enough: each power of ten, its neighbouring doubles, and the
@@ -95,27 +100,15 @@ TEST_CASE(format_double_should_write_what_strtod_would_choose_for_every_kind_of_
         double below16 = strtod(text, NULL);
         double values[7] = {power, nextafter(power, 0), nextafter(power, INFINITY),
                             below15, below16, -power, nextafter(below15, INFINITY)};
-        for (int v = 0; v < 7; v++) {
-            cascade_format_double(values[v], got);
-            reference_format(values[v], want);
-            tried++;
-            if (strcmp(got, want) != 0 && differ++ < 5)
-                fprintf(stderr, "%.17g written as \"%s\", strtod's choice is \"%s\"\n",
-                        values[v], got, want);
-        }
+        for (int v = 0; v < 7; v++)
+            compare_with_definition(values[v], &tried, &differ);
     }
     /* Exact powers of two, where the gap to the double below is half the
      * gap above: a decimal a little below reads back as the double below. */
     for (int e = -20; e <= 60; e++) {
         double values[3] = {ldexp(1.0, e), ldexp(3.0, e - 1), -ldexp(1.0, e)};
-        for (int v = 0; v < 3; v++) {
-            cascade_format_double(values[v], got);
-            reference_format(values[v], want);
-            tried++;
-            if (strcmp(got, want) != 0 && differ++ < 5)
-                fprintf(stderr, "%.17g written as \"%s\", strtod's choice is \"%s\"\n",
-                        values[v], got, want);
-        }
+        for (int v = 0; v < 3; v++)
+            compare_with_definition(values[v], &tried, &differ);
     }
     fprintf(stderr, "%zu of %zu values written differently\n", differ, tried);
     CHECK_EQ_INT(differ, 0);
