@@ -255,8 +255,8 @@ static size_t classify_default(const int32_t *best, const int32_t *suffix, int32
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
-/* Eight pairs a step: a tenth of a sweep of 200 models' instructions was
- * this loop, scalar, with two branches a pair. */
+/* Eight pairs a step: this loop, scalar with two branches a pair, was 6%
+ * of a sweep of 200 models' instructions. */
 __attribute__((target("avx2"))) static inline size_t classify_avx2(
     const int32_t *best, const int32_t *suffix, int32_t base, size_t count, int32_t hot_slack,
     uint32_t *hot, int64_t *cold)
@@ -369,7 +369,7 @@ static inline __attribute__((always_inline)) int first_stage(
     if (hi - lo != count || w->shared->options->all_points)
         return 0;
     /* Rows are added in whole vectors of 32 bytes, the lanes past COUNT
-     * ignored: the scalar tail of up to 31 bytes a row had been a tenth of
+     * ignored: the scalar tail of up to 31 bytes a row had been a fifth of
      * the walk's instructions. The matrix has the padding its last row
      * needs (SWEEP_ROW_PAD). */
     size_t lanes = (count + SWEEP_ROW_PAD - 1) & ~(size_t)(SWEEP_ROW_PAD - 1);

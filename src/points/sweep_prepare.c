@@ -122,7 +122,7 @@ static cascade_status sort_by_confidence(const double *confidence, size_t k, uin
     }
     /* Most top halves are unique: every position's index and exact key in
      * one tight pass, then only the runs of equal top halves put in exact
-     * order (the pass that did both was a third of the sort). */
+     * order (the pass that did both was over a quarter of the sort). */
     for (size_t i = 0; i < k; i++) {
         order[i] = (uint32_t)in[i];
         exact[i] = cascade_descending_key(confidence[order[i]]);
