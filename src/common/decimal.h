@@ -12,4 +12,12 @@ double cascade_read_decimal(const char *text);
  * up to 15 digits where exact 128-bit integer arithmetic can round. */
 double cascade_round_digits(double value, int digits);
 
+#include <stdint.h>
+
+/* The fewest of 15, 16 and 17 significant digits of VALUE that strtod reads
+ * back as VALUE, as "%.*g" rounds them: |VALUE| ~ *N / 10^*P with *N of
+ * *DIGITS digits. Exactly, in 128-bit integers; 0 where this cannot tell
+ * (VALUE 0 or not finite, *P outside 0..21, no 128-bit integers). */
+int cascade_shortest_digits(double value, uint64_t *n, int *p, int *digits);
+
 #endif
