@@ -57,42 +57,36 @@ static int walk_dominated(const worker *w, const front_walk *walk, double accura
            (walk->below && w->reduced_accuracy[walk->below - 1] >= accuracy);
 }
 
-/* With the fine table (w->above_count > 0): RIGHT_FLOOR raised to the right
- * answers of the best point in the fine buckets wholly below COST's, a
- * little lower than the walk's floor at most, never higher, in O(1). The
- * walks stay where they are; pair_candidate() moves them on when it needs
- * them. A skipped pair's INT32_MAX stays. */
-static inline int32_t floor_from_table(const worker *w, double cost, int32_t right_floor)
+/* Raises *FLOOR_CORRECT (in correct answers) to what a point found already
+ * reaches at cost COST (<= COST when AT_MOST, else strictly below): later
+ * points of the pair cost more than COST, so they are beaten unless they
+ * get more right. floor() keeps it conservative when accuracies are not
+ * whole multiples of 1/k (table-only models). With the fine table
+ * (w->above_count > 0), from the best point in the fine buckets wholly
+ * below COST's: a little lower than the walk's floor at most, never
+ * higher, in O(1); the walk then stays where it is, and pair_candidate()
+ * moves it on when it needs it. A skipped pair's INT32_MAX stays. */
+static inline void raise_floor(const worker *w, front_walk *walk, double cost, int at_most,
+                               int32_t *floor_correct)
 {
-    uint64_t key = sweep_fine_cost_key(cost);
-    if (key <= w->above_first)
-        return right_floor;
-    size_t i = key - w->above_first - 1;
-    int32_t right = w->above_right[i < w->above_count ? i : w->above_count - 1];
-    return right > right_floor ? right : right_floor;
-}
-
-/* Raises *FLOOR_CORRECT (in correct answers) to what a point found already reaches
- * at cost COST (<= COST when AT_MOST, else strictly below): later points of
- * the pair cost more than COST, so they are beaten unless they get more
- * right. floor() keeps it conservative when accuracies are not whole
- * multiples of 1/k (table-only models). */
-static void raise_floor(const worker *w, front_walk *walk, double cost, int at_most,
-                        int32_t *floor_correct)
-{
+    int32_t right;
     if (w->above_count) {
-        *floor_correct = floor_from_table(w, cost, *floor_correct);
-        return;
+        uint64_t key = sweep_fine_cost_key(cost);
+        if (key <= w->above_first)
+            return;
+        size_t i = key - w->above_first - 1;
+        right = w->above_right[i < w->above_count ? i : w->above_count - 1];
+    } else {
+        if (*floor_correct == INT32_MAX)
+            return;
+        walk_to(w, walk, cost);
+        size_t n = at_most ? walk->at_most : walk->below;
+        if (!n)
+            return;
+        right = (int32_t)floor(w->reduced_accuracy[n - 1] * (double)w->shared->dataset->samples);
     }
-    if (*floor_correct == INT32_MAX)
-        return;
-    walk_to(w, walk, cost);
-    size_t n = at_most ? walk->at_most : walk->below;
-    if (!n)
-        return;
-    double units = floor(w->reduced_accuracy[n - 1] * (double)w->shared->dataset->samples);
-    if (units > *floor_correct)
-        *floor_correct = (int32_t)units;
+    if (right > *floor_correct)
+        *floor_correct = right;
 }
 
 /* Adds pair (a, b) with the top N_EXIT samples exiting at a. Its threshold
@@ -441,10 +435,7 @@ static inline __attribute__((always_inline)) int first_stage(
             for (size_t j = 0; j < count; j++) {
                 unsigned b = pairs[2 * j + 1];
                 double now = cost_a + d->models[b].cost * deferred;
-                if (w->above_count) /* raise_floor()'s table path, inline */
-                    best[j] = floor_from_table(w, now, best[j]);
-                else
-                    raise_floor(w, &w->walks[j], now, 0, &best[j]);
+                raise_floor(w, &w->walks[j], now, 0, &best[j]);
                 int32_t right_b = suffix[j] + pending[j];
                 int32_t right_b_left = (int32_t)d->models[b].records.correct_count - right_b;
                 int32_t gain = wrong_a_left < right_b_left ? wrong_a_left : right_b_left;
