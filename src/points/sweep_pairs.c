@@ -11,6 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The cost of pair (COST_A, COST_B) with N_EXIT of K samples exiting at
+ * the first stage: cascade_chain_cost with reached (K, K - N_EXIT), bit for
+ * bit. */
+static inline double pair_cost(double cost_a, double cost_b, size_t k, size_t n_exit)
+{
+    return cost_a + cost_b * ((double)(k - n_exit) / (double)k);
+}
+
 /* From START (where COST[START-1] already qualifies), the first index whose
  * cost exceeds C (or is >= C when !STRICT): galloping, so a long jump costs
  * O(log distance) and a short one O(1). */
@@ -155,8 +163,7 @@ cascade_status sweep_pair(worker *w, unsigned a, unsigned b)
             continue;
         if (correct > best)
             best = correct;
-        /* = cascade_chain_cost with reached (k, k - n_exit), bit for bit */
-        double cost = cost_a + cost_b * ((double)(k - n_exit) / (double)k);
+        double cost = pair_cost(cost_a, cost_b, k, n_exit);
         double accuracy = (double)correct / (double)k;
         if (!keep_all) {
             walk_to(w, &walk, cost);
@@ -210,8 +217,7 @@ static int pair_candidate(worker *w, const model_prep *o, const uint16_t *pairs,
     size_t k = d->samples;
     unsigned a = pairs[0], b = pairs[2 * j + 1];
     w->best[j] = correct;
-    /* = cascade_chain_cost with reached (k, k - n_exit), bit for bit */
-    double cost = d->models[a].cost + d->models[b].cost * ((double)(k - n_exit) / (double)k);
+    double cost = pair_cost(d->models[a].cost, d->models[b].cost, k, n_exit);
     double accuracy = (double)correct / (double)k;
     if (!sweep_clearly_ahead(w, cost, accuracy)) {
         walk_to(w, &w->walks[j], cost);
@@ -316,9 +322,7 @@ static cascade_status scout(worker *w, const model_prep *o, const uint16_t *pair
             if (w->best[j] == INT32_MAX)
                 continue; /* skipped */
             unsigned b = pairs[2 * j + 1];
-            /* = cascade_chain_cost with reached (k, k - n_exit), bit for bit */
-            double cost =
-                d->models[a].cost + d->models[b].cost * ((double)(k - n_exit) / (double)k);
+            double cost = pair_cost(d->models[a].cost, d->models[b].cost, k, n_exit);
             double accuracy = (double)(right_a + right_b[j]) / (double)k;
             if (!sweep_dominated(w, cost, accuracy) &&
                 sweep_add_pair_point(w, o, a, b, n_exit, cost, accuracy) != CASCADE_OK)
@@ -424,7 +428,6 @@ static inline __attribute__((always_inline)) int first_stage(
             /* Later points of pair j cost more than now: beaten unless more
              * accurate than the best found strictly cheaper than now. */
             since_floor = 0;
-            double deferred = (double)(k - n_exit) / (double)k;
             /* A later point moves samples of the unwalked top pos from a to
              * b: it gains at most those that a gets wrong and b right. Once
              * no pair can pass its best that way, none has another
@@ -434,7 +437,7 @@ static inline __attribute__((always_inline)) int first_stage(
             int alive = 0;
             for (size_t j = 0; j < count; j++) {
                 unsigned b = pairs[2 * j + 1];
-                double now = cost_a + d->models[b].cost * deferred;
+                double now = pair_cost(cost_a, d->models[b].cost, k, n_exit);
                 raise_floor(w, &w->walks[j], now, 0, &best[j]);
                 int32_t right_b = suffix[j] + pending[j];
                 int32_t right_b_left = (int32_t)d->models[b].records.correct_count - right_b;
