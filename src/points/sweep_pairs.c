@@ -418,9 +418,12 @@ static inline __attribute__((always_inline)) int first_stage(
     for (size_t j = 0; j < count; j++)
         raise_floor(w, &w->walks[j], cost_a, 1, &best[j]);
     size_t pos = k, since_floor = 0, since_flush = 0, n_hot = 0;
-    /* samples walked, and at the last full look; the cold pairs' least
-     * slack then (-1: look at every pair at the first group end) */
-    size_t walked = 0, looked = 0;
+    /* A pair's right answers rise only on a sample that a gets wrong (then
+     * by b's answer; on one a gets right they fall or stay). So slack is
+     * spent only by a's wrong answers: those walked, at the last full look
+     * and at the last group end. The cold pairs' least slack at the full
+     * look (-1: look at every pair at the first group end). */
+    size_t wrong_walked = 0, wrong_looked = 0, wrong_before_group = 0;
     int64_t cold_slack = -1;
     for (size_t g = o->groups; g-- > 0;) {
         size_t n_exit = o->group_end[g];
@@ -459,9 +462,9 @@ static inline __attribute__((always_inline)) int first_stage(
                     __builtin_prefetch((const void *)line);
             }
             suffix_a += o->sorted_correct[pos - 1];
+            wrong_walked += !o->sorted_correct[pos - 1];
             for (size_t j = 0; j < lanes; j++)
                 pending[j] += row[j];
-            walked++;
             if (++since_flush == FLUSH_EVERY) {
                 since_flush = 0;
                 for (size_t j = 0; j < count; j++) {
@@ -472,8 +475,12 @@ static inline __attribute__((always_inline)) int first_stage(
         }
         /* correct(n) = total_a - (a's right answers from n on) + b's */
         int32_t base = total_a - suffix_a;
-        if ((int64_t)(walked - looked) <= cold_slack) {
-            for (size_t h = 0; h < n_hot; h++) {
+        /* Every pair was at or below its best at the last group end: with
+         * no wrong answer of a since, none is above it now. */
+        int any_wrong = wrong_walked != wrong_before_group;
+        wrong_before_group = wrong_walked;
+        if ((int64_t)(wrong_walked - wrong_looked) <= cold_slack) {
+            for (size_t h = 0; any_wrong && h < n_hot; h++) {
                 size_t j = hot[h];
                 int32_t correct = base + suffix[j] + pending[j];
                 if (correct > best[j] && !pair_candidate(w, o, pairs, j, n_exit, correct)) {
@@ -500,7 +507,7 @@ static inline __attribute__((always_inline)) int first_stage(
             }
         }
         n_hot = classify(best, suffix, base, count, HOT_SLACK, hot, &cold_slack);
-        looked = walked;
+        wrong_looked = wrong_walked;
     }
     return 1;
 }
