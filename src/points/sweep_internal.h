@@ -31,7 +31,7 @@ typedef struct sort_pair {
     uint32_t index;
 } sort_pair;
 typedef struct sort_scratch {
-    uint64_t *items;      /* [3 * capacity] */
+    uint64_t *items;      /* [2 * capacity] */
     sort_pair *run;       /* [capacity] */
     size_t capacity;
 } sort_scratch;

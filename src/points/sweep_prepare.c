@@ -45,7 +45,7 @@ static int grow_scratch(sort_scratch *s, size_t k)
     if (k <= s->capacity)
         return 1;
     sweep_free_scratch(s);
-    s->items = malloc(3 * k * sizeof *s->items);
+    s->items = malloc(2 * k * sizeof *s->items);
     s->run = malloc(k * sizeof *s->run);
     if (!s->items || !s->run) {
         sweep_free_scratch(s);
@@ -55,19 +55,15 @@ static int grow_scratch(sort_scratch *s, size_t k)
     return 1;
 }
 
-/* A coarse key: never smaller for a smaller confidence, and its top 32
- * bits spread the confidences well. A strong model's confidences crowd
- * just below 1, where a double's top bits are all alike; 1 - c (exact for
- * c >= 0.5) spreads them over many exponents instead. */
-static uint64_t coarse_key(double confidence)
+/* The top half of 1 - c. For c <= 1 the gap is >= 0, so its bits order
+ * as the gap does, and it never falls as c falls (rounding is monotone);
+ * it is exact for c >= 0.5. */
+static inline uint32_t gap_key(double confidence)
 {
-    if (confidence >= 0.5) {
-        double gap = 1.0 - confidence;
-        uint64_t bits;
-        memcpy(&bits, &gap, sizeof bits);
-        return bits >> 1;
-    }
-    return 1ull << 63 | cascade_descending_key(confidence) >> 1;
+    double gap = 1.0 - confidence;
+    uint64_t bits;
+    memcpy(&bits, &gap, sizeof bits);
+    return (uint32_t)(bits >> 32);
 }
 
 static int by_key_then_index(const void *pa, const void *pb)
@@ -78,35 +74,101 @@ static int by_key_then_index(const void *pa, const void *pb)
     return a->index < b->index ? -1 : a->index > b->index;
 }
 
-/* Sorts sample indices by confidence, descending, ties by index ascending,
- * into ORDER, and each position's exact key into *SORTED (in SCRATCH).
- *
- * Items are (top half of the coarse key << 32 | index), one 64-bit word:
- * an LSD radix sort on the top half moves 8 bytes a sample, in at most
- * three passes of 11 bits (a digit all keys share costs none); being
- * stable, it keeps the indices ascending within a top half. Then each run
- * of equal top halves (confidences within ~1e-6 relative, or of 1 - c) is
- * put in exact order: usually runs of one or two. Half the time of a
- * 64-bit radix sort at 50,000 samples, whose 1.2 MB of keys and indices did
- * not fit in L2. */
-static cascade_status sort_by_confidence(const double *confidence, size_t k, uint32_t *order,
-                                         sort_scratch *scratch, const uint64_t **sorted)
+/* Puts RUN[0..n) in exact order: by key, then index. The stable radix
+ * passes left the indices ascending, so a run of one exact confidence
+ * (many samples at exactly 1, say) is in order already. */
+static void sort_run(sort_pair *run, size_t n)
 {
-    enum { BITS = 11, DIGITS = 3, BUCKETS = 1 << BITS };
-    static const unsigned shift[DIGITS] = {32, 32 + BITS, 32 + 2 * BITS};
-    uint32_t counts[DIGITS][BUCKETS];
-    memset(counts, 0, sizeof counts);
+    size_t sorted = 1;
+    while (sorted < n && by_key_then_index(&run[sorted - 1], &run[sorted]) < 0)
+        sorted++;
+    if (sorted == n)
+        return;
+    if (n > 16) {
+        qsort(run, n, sizeof *run, by_key_then_index);
+        return;
+    }
+    for (size_t a = sorted; a < n; a++) {
+        sort_pair x = run[a];
+        size_t b = a;
+        for (; b > 0 && by_key_then_index(&run[b - 1], &x) > 0; b--)
+            run[b] = run[b - 1];
+        run[b] = x;
+    }
+}
+
+/* Sorts samples by confidence, descending, ties by index ascending, into
+ * OUT->order, with OUT->sorted_correct and the ends of the runs of equal
+ * confidence (OUT->group_end, OUT->groups), all in one pass after the
+ * sort.
+ *
+ * Items are (a coarse key << 32 | index), one 64-bit word: an LSD radix
+ * sort on the coarse key moves 8 bytes a sample, 11 bits a pass; being
+ * stable, it keeps the indices ascending within a key. Then each run of
+ * equal coarse keys is put in exact order: usually runs of one or two.
+ * Half the time of a 64-bit radix sort at 50,000 samples, whose 1.2 MB of
+ * keys and indices did not fit in L2.
+ *
+ * The coarse key: when no confidence is above 1 (a softmax, a negative
+ * entropy), gap_key() less the smallest gap key above 0, shifted down to
+ * 22 bits: two passes, not three. Confidences within about 2^-17
+ * relative of their 1 - c share a key, and 1 itself keeps one of its own.
+ * Otherwise (scores above 1, a table's logits say) the top half of the
+ * exact key, in three passes. */
+static cascade_status sort_by_confidence(const double *confidence, const uint8_t *correct,
+                                         size_t k, model_prep *out, sort_scratch *scratch)
+{
+    enum { BITS = 11, BUCKETS = 1 << BITS, SPAN_BITS = 2 * BITS };
+    uint32_t counts[3][BUCKETS];
     if (!grow_scratch(scratch, k))
         return CASCADE_ERR_NOMEM;
-    uint64_t *in = scratch->items, *out = scratch->items + k, *exact = scratch->items + 2 * k;
-    for (size_t i = 0; i < k; i++) {
-        in[i] = (coarse_key(confidence[i]) & 0xffffffff00000000ull) | i;
-        for (unsigned d = 0; d < DIGITS; d++)
-            counts[d][(in[i] >> shift[d]) & (BUCKETS - 1)]++;
+    uint64_t *in = scratch->items, *tmp = scratch->items + k;
+    /* The span of the gap keys, to within two binades, from a count by
+     * their top 11 bits: cheaper than a min and max a sample. A gap of 0
+     * (a confidence of 1) is alone in bucket 0, as every other gap of a
+     * confidence <= 1 is at least 2^-53; a confidence above 1 has a
+     * negative gap, in buckets 1024 on. */
+    enum { TOP_SHIFT = 21 };
+    uint32_t *tops = counts[2];
+    memset(tops, 0, sizeof counts[2]);
+    for (size_t i = 0; i < k; i++)
+        tops[gap_key(confidence[i]) >> TOP_SHIFT]++;
+    size_t low = 1, high = BUCKETS / 2;
+    while (low < BUCKETS / 2 && !tops[low])
+        low++;
+    while (high > low && !tops[high - 1])
+        high--;
+    int above_one = 0;
+    for (size_t b = BUCKETS / 2; b < BUCKETS; b++)
+        above_one |= tops[b] != 0;
+    unsigned digits = 3;
+    if (k > 0 && !above_one && low < high) {
+        uint32_t first = (uint32_t)low << TOP_SHIFT, last = ((uint32_t)high << TOP_SHIFT) - 1;
+        unsigned shift = 0;
+        while (((last - first) >> shift) >= (1u << SPAN_BITS) - 1)
+            shift++;
+        digits = 2;
+        memset(counts, 0, 2 * sizeof counts[0]);
+        for (size_t i = 0; i < k; i++) {
+            uint32_t key = gap_key(confidence[i]);
+            /* 1 (a gap of 0) sorts first, below every other key */
+            uint32_t coarse = key >= first ? ((key - first) >> shift) + 1 : 0;
+            in[i] = (uint64_t)coarse << 32 | i;
+            counts[0][coarse & (BUCKETS - 1)]++;
+            counts[1][coarse >> BITS]++;
+        }
+    } else {
+        memset(counts, 0, sizeof counts);
+        for (size_t i = 0; i < k; i++) {
+            in[i] = (cascade_descending_key(confidence[i]) & 0xffffffff00000000ull) | i;
+            for (unsigned d = 0; d < 3; d++)
+                counts[d][(in[i] >> (32 + d * BITS)) & (BUCKETS - 1)]++;
+        }
     }
-    for (unsigned d = 0; d < DIGITS; d++) {
+    for (unsigned d = 0; d < digits && k > 0; d++) {
+        unsigned shift = 32 + d * BITS;
         uint32_t *count = counts[d];
-        if (count[(in[0] >> shift[d]) & (BUCKETS - 1)] == k)
+        if (count[(in[0] >> shift) & (BUCKETS - 1)] == k)
             continue; /* every key has this digit: the pass would not move one */
         uint32_t total = 0;
         for (size_t b = 0; b < BUCKETS; b++) {
@@ -115,21 +177,23 @@ static cascade_status sort_by_confidence(const double *confidence, size_t k, uin
             total += c;
         }
         for (size_t i = 0; i < k; i++)
-            out[count[(in[i] >> shift[d]) & (BUCKETS - 1)]++] = in[i];
+            tmp[count[(in[i] >> shift) & (BUCKETS - 1)]++] = in[i];
         uint64_t *t = in;
-        in = out;
-        out = t;
+        in = tmp;
+        tmp = t;
     }
-    /* Most top halves are unique: every position's index and exact key in
-     * one tight pass, then only the runs of equal top halves put in exact
-     * order (the pass that did both was over a quarter of the sort). */
-    for (size_t i = 0; i < k; i++) {
-        order[i] = (uint32_t)in[i];
-        exact[i] = cascade_descending_key(confidence[order[i]]);
-    }
-    for (size_t i = 0; i + 1 < k;) {
-        if (in[i + 1] >> 32 != in[i] >> 32) {
-            i++;
+    /* Different coarse keys mean different confidences, so a group ends
+     * between them; only within a run of equal coarse keys do the exact
+     * keys decide order and group ends. */
+    uint32_t *order = out->order, *group_end = out->group_end;
+    uint8_t *sorted_correct = out->sorted_correct;
+    size_t groups = 0, i = 0;
+    while (i + 1 < k) {
+        if ((in[i + 1] ^ in[i]) >> 32) {
+            uint32_t index = (uint32_t)in[i];
+            order[i] = index;
+            sorted_correct[i] = correct[index];
+            group_end[groups++] = (uint32_t)++i;
             continue;
         }
         size_t end = i + 2;
@@ -137,26 +201,24 @@ static cascade_status sort_by_confidence(const double *confidence, size_t k, uin
             end++;
         sort_pair *run = scratch->run;
         size_t n = end - i;
-        for (size_t j = 0; j < n; j++)
-            run[j] = (sort_pair){exact[i + j], order[i + j]};
-        if (n > 16) {
-            qsort(run, n, sizeof *run, by_key_then_index);
-        } else {
-            for (size_t a = 1; a < n; a++) {
-                sort_pair x = run[a];
-                size_t b = a;
-                for (; b > 0 && by_key_then_index(&run[b - 1], &x) > 0; b--)
-                    run[b] = run[b - 1];
-                run[b] = x;
-            }
+        for (size_t j = 0; j < n; j++) {
+            uint32_t index = (uint32_t)in[i + j];
+            run[j] = (sort_pair){cascade_descending_key(confidence[index]), index};
         }
+        sort_run(run, n);
         for (size_t j = 0; j < n; j++) {
             order[i + j] = run[j].index;
-            exact[i + j] = run[j].key;
+            sorted_correct[i + j] = correct[run[j].index];
+            if (i + j + 1 < k && (j + 1 == n || run[j + 1].key != run[j].key))
+                group_end[groups++] = (uint32_t)(i + j + 1);
         }
         i = end;
     }
-    *sorted = exact;
+    if (i + 1 == k) { /* the last sample, alone in its run */
+        order[i] = (uint32_t)in[i];
+        sorted_correct[i] = correct[order[i]];
+    }
+    out->groups = groups;
     return CASCADE_OK;
 }
 
@@ -172,24 +234,15 @@ cascade_status sweep_prepare_model(const cascade_records *r, unsigned grid,
 {
     size_t k = r->samples;
     sort_scratch own = {0};
-    const uint64_t *key = NULL;
     out->order = malloc(k * sizeof *out->order);
     out->group_end = malloc(k * sizeof *out->group_end);
     out->sorted_correct = malloc(k * sizeof *out->sorted_correct);
     cascade_status sorted = out->order && out->group_end && out->sorted_correct
-        ? sort_by_confidence(r->confidence, k, out->order, scratch ? scratch : &own, &key)
+        ? sort_by_confidence(r->confidence, r->correct, k, out, scratch ? scratch : &own)
         : CASCADE_ERR_NOMEM;
-    if (sorted != CASCADE_OK) {
-        sweep_free_scratch(&own);
-        return CASCADE_ERR_NOMEM;
-    }
-    out->groups = 0;
-    for (size_t pos = 0; pos < k; pos++) {
-        out->sorted_correct[pos] = r->correct[out->order[pos]];
-        if (pos + 1 < k && key[pos + 1] != key[pos])
-            out->group_end[out->groups++] = (uint32_t)(pos + 1);
-    }
     sweep_free_scratch(&own);
+    if (sorted != CASCADE_OK)
+        return CASCADE_ERR_NOMEM;
     if (grid == 0 || out->groups == 0)
         return CASCADE_OK;
     /* Grid: the group ends nearest to the quantiles g k / (G + 1). */

@@ -274,6 +274,96 @@ TEST_CASE(pair_sweep_should_match_brute_force_with_confidences_a_few_ulps_apart)
     cascade_dataset_free(d);
 }
 
+TEST_CASE(pair_sweep_should_match_brute_force_with_scores_above_one_and_gaps_over_every_binade)
+{
+    /* The sort keys confidences <= 1 by 1 - c, scaled to the span the
+     * model's gaps cover; a score above 1 (a logit margin) takes the
+     * general key. So: margins up to 40 for one model; for the others,
+     * 1 - 2^-e over every binade down to 2^-53 next to many exact 1s and
+     * 0s, where the scaling merges near gaps into one key. */
+    cascade_dataset *d = test_dataset_random(5, 1200, 41);
+    for (size_t m = 0; m < d->model_count; m++)
+        for (size_t i = 0; i < d->samples; i++) {
+            double *c = &d->models[m].records.confidence[i];
+            if (m == 1)
+                *c = 40.0 * *c - 15.0;
+            else if (m % 2 == 0 && i % 4 == 0)
+                *c = 1.0 - ldexp(1.0 + (double)(i % 5) / 8, -(int)(1 + i % 53));
+            else if (m % 2 == 0 && i % 4 == 1)
+                *c = i % 3 ? 1.0 : 0.0;
+        }
+    sweep_should_match_brute_force(d);
+    cascade_dataset_free(d);
+}
+
+static const double *prep_confidence;
+
+static int by_confidence_then_index(const void *pa, const void *pb)
+{
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    double x = prep_confidence[a], y = prep_confidence[b];
+    if (x != y)
+        return x > y ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+/* The prepared order of CONFIDENCE[0..k) against qsort's; the correctness
+ * in that order; and a group end exactly where the confidence changes. */
+static void prep_should_match_qsort(const double *confidence, size_t k)
+{
+    cascade_records r = {0};
+    r.samples = k;
+    r.confidence = (double *)confidence;
+    r.correct = malloc(k);
+    for (size_t i = 0; i < k; i++)
+        r.correct[i] = (uint8_t)(i * 2654435761u >> 7 & 1);
+    uint32_t *expected = malloc(k * sizeof *expected);
+    for (size_t i = 0; i < k; i++)
+        expected[i] = (uint32_t)i;
+    prep_confidence = confidence;
+    qsort(expected, k, sizeof *expected, by_confidence_then_index);
+    model_prep prep = {0};
+    REQUIRE(sweep_prepare_model(&r, 0, &prep, NULL) == CASCADE_OK);
+    size_t wrong_order = 0, wrong_correct = 0, wrong_ends = 0, groups = 0;
+    for (size_t pos = 0; pos < k; pos++) {
+        wrong_order += prep.order[pos] != expected[pos];
+        wrong_correct += prep.sorted_correct[pos] != r.correct[expected[pos]];
+        if (pos + 1 < k && confidence[expected[pos + 1]] != confidence[expected[pos]])
+            wrong_ends += groups >= prep.groups || prep.group_end[groups++] != pos + 1;
+    }
+    CHECK_EQ_INT(wrong_order, 0);
+    CHECK_EQ_INT(wrong_correct, 0);
+    CHECK_EQ_INT(wrong_ends, 0);
+    CHECK_EQ_INT(prep.groups, groups);
+    sweep_free_prep(&prep);
+    free(expected);
+    free(r.correct);
+}
+
+TEST_CASE(prepared_order_should_equal_qsort_by_confidence_then_index_for_every_kind_of_score)
+{
+    enum { K = 6000 };
+    double *c = malloc(K * sizeof *c);
+    uint64_t state = 5;
+    for (int kind = 0; kind < 7; kind++) {
+        for (size_t i = 0; i < K; i++) {
+            double u = test_uniform(&state);
+            switch (kind) {
+            case 0: c[i] = u; break;                                  /* a softmax */
+            case 1: c[i] = (double)(int)(u * 50) / 50; break;          /* many ties */
+            case 2: c[i] = 0.3 + (double)((97 * K + 96 - i * 7) % 97) * 1e-16; break; /* ulps */
+            case 3: c[i] = i % 5 ? 1.0 - ldexp(u, -(int)(i % 53)) : 1.0; break; /* 1s */
+            case 4: c[i] = 40 * u - 15; break;                         /* above 1 */
+            case 5: c[i] = i % 3 ? -u : (i % 2 ? 0.0 : -0.0); break;   /* <= 0 */
+            default: c[i] = i % 2 ? 1.0 : 0.5; break;                  /* two values */
+            }
+        }
+        printf("kind %d\n", kind);
+        prep_should_match_qsort(c, K);
+    }
+    free(c);
+}
+
 TEST_CASE(thresholds_should_fall_strictly_inside_the_gap_between_confidences)
 {
     CHECK_NEAR(cascade_threshold_between(0.6, 0.8), 0.7, 0);
@@ -754,6 +844,8 @@ RUN_TESTS(CASE(joint_correct_counts_should_equal_counting_every_pair_sample_by_s
           CASE(pair_sweep_should_match_a_hand_computed_front),
           CASE(pair_sweep_should_match_brute_force_with_tied_zero_and_negative_zero_confidences),
           CASE(pair_sweep_should_match_brute_force_with_confidences_a_few_ulps_apart),
+          CASE(prepared_order_should_equal_qsort_by_confidence_then_index_for_every_kind_of_score),
+          CASE(pair_sweep_should_match_brute_force_with_scores_above_one_and_gaps_over_every_binade),
           CASE(thresholds_should_fall_strictly_inside_the_gap_between_confidences),
           CASE(sweep_should_match_brute_force_on_cifar10),
           CASE(three_stage_points_should_equal_brute_force_over_the_same_grid_on_cifar10),
