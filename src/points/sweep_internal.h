@@ -111,10 +111,12 @@ typedef struct worker {
      * cheap[i] beats a point, for the same test in integers, and
      * cheap_right[0] = 0; unset without sh->fraction (pairs alone) */
     uint32_t *cheap_right;
-    /* above[key - above_first]: the best accuracy of the reduced front at
-     * costs whose fine key (sweep_fine_cost_key()) is at most that key; a
-     * point more accurate is on the front so far, no walk needed (see
-     * sweep_clearly_ahead()). above_count = 0: no table. */
+    /* above[key - above_first]: at least the best accuracy of the reduced
+     * front at costs whose fine key (sweep_fine_cost_key()) is at most
+     * that key, and the accuracy of a point found there; points added
+     * since the reduction raise it (raise_above()). A point more accurate
+     * is on the front so far, no walk needed (see sweep_clearly_ahead()).
+     * above_count = 0: no table. */
     double *above;
     int32_t *above_right; /* floor(above[i] * samples): right answers */
     size_t above_count, above_capacity;

@@ -364,6 +364,31 @@ TEST_CASE(prepared_order_should_equal_qsort_by_confidence_then_index_for_every_k
     free(c);
 }
 
+TEST_CASE(pair_sweep_should_match_brute_force_with_costs_a_few_hundredths_of_a_percent_apart)
+{
+    /* The sweep rules points out by tables of cost buckets 1/4096 of an
+     * octave wide (0.017%), which the points found meanwhile raise. Here
+     * 24 models of like skill, each right on its own samples, make many
+     * pair points, and their costs lie 0.03% apart, not in the order of
+     * their skill: pairs' points share and neighbour buckets everywhere,
+     * and a bucket off by one shows. */
+    enum { MODELS = 24, SAMPLES = 1500 };
+    cascade_dataset *d = test_dataset_new(MODELS, SAMPLES);
+    uint64_t state = 47;
+    for (size_t m = 0; m < MODELS; m++) {
+        cascade_records *r = &d->models[m].records;
+        d->models[m].cost = 1.0 + 0.0003 * (double)(m * 7 % MODELS);
+        for (size_t i = 0; i < SAMPLES; i++) {
+            r->correct[i] = test_uniform(&state) < 0.6 + 0.01 * (double)m;
+            double u = test_uniform(&state);
+            r->confidence[i] = r->correct[i] ? 0.35 + 0.65 * u : 0.7 * u;
+        }
+    }
+    test_dataset_finish(d);
+    sweep_should_match_brute_force(d);
+    cascade_dataset_free(d);
+}
+
 TEST_CASE(thresholds_should_fall_strictly_inside_the_gap_between_confidences)
 {
     CHECK_NEAR(cascade_threshold_between(0.6, 0.8), 0.7, 0);
@@ -844,6 +869,7 @@ RUN_TESTS(CASE(joint_correct_counts_should_equal_counting_every_pair_sample_by_s
           CASE(pair_sweep_should_match_a_hand_computed_front),
           CASE(pair_sweep_should_match_brute_force_with_tied_zero_and_negative_zero_confidences),
           CASE(pair_sweep_should_match_brute_force_with_confidences_a_few_ulps_apart),
+          CASE(pair_sweep_should_match_brute_force_with_costs_a_few_hundredths_of_a_percent_apart),
           CASE(prepared_order_should_equal_qsort_by_confidence_then_index_for_every_kind_of_score),
           CASE(pair_sweep_should_match_brute_force_with_scores_above_one_and_gaps_over_every_binade),
           CASE(thresholds_should_fall_strictly_inside_the_gap_between_confidences),
