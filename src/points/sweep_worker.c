@@ -112,9 +112,40 @@ static cascade_status build_above_test(worker *w)
     return CASCADE_OK;
 }
 
+/* Drops from the worker's unreduced tail the points that a point found
+ * in a strictly cheaper fine bucket is as accurate as: the table, made a
+ * running best, says so in O(1) a point. Most of a tail is beaten so, by
+ * points found after it, and its sort and merge then handle the rest
+ * only. The front comes out the same: only strictly beaten points go. */
+static void drop_beaten_tail(worker *w)
+{
+    if (w->above_count == 0)
+        return;
+    double best = -1;
+    for (size_t i = 0; i < w->above_count; i++) {
+        best = w->above[i] > best ? w->above[i] : best;
+        w->above[i] = best;
+    }
+    cascade_point *points = w->front.points;
+    size_t kept = w->reduced, last = w->above_count - 1;
+    for (size_t i = w->reduced; i < w->front.count; i++) {
+        uint64_t key = sweep_fine_cost_key(points[i].cost);
+        if (key > w->above_first) {
+            size_t below = key - w->above_first - 1;
+            if (w->above[below < last ? below : last] >= points[i].accuracy)
+                continue;
+        }
+        if (kept != i)
+            points[kept] = points[i];
+        kept++;
+    }
+    w->front.count = kept;
+}
+
 cascade_status sweep_worker_reduce(worker *w)
 {
     w->reductions++;
+    drop_beaten_tail(w);
     /* [0, reduced) is still the front the last reduce left */
     cascade_front_reduce_tail(&w->front, w->reduced);
     w->reduced = w->front.count;
