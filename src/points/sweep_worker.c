@@ -7,6 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* cheap_right[i + 1] = #{r : r / samples < cheap[i]}: a point of r right
  * is beaten by cheap[i] iff r < cheap_right[i + 1], and cheap_right[0] = 0
  * stands for the keys below the first bucket. The front's accuracies need not
@@ -298,7 +302,22 @@ void sweep_joint_bits_row(const cascade_dataset *d, size_t j, uint64_t *bits)
     if (d->models[j].table_only)
         return;
     const uint8_t *correct = d->models[j].records.correct;
-    for (size_t i = 0; i < k; i++)
+    size_t i = 0;
+#if defined(__SSE2__)
+    /* 16 bytes to 16 bits a compare and a movemask: the loop a bit at a
+     * time was 10 instructions a sample, 3% of a sweep of 200 models. */
+    const __m128i zero = _mm_setzero_si128();
+    for (; i + 64 <= k; i += 64) {
+        uint64_t word = 0;
+        for (unsigned q = 0; q < 4; q++) {
+            __m128i bytes = _mm_loadu_si128((const __m128i *)(correct + i + 16 * q));
+            unsigned wrong = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, zero));
+            word |= (uint64_t)(~wrong & 0xffffu) << (16 * q);
+        }
+        row[i >> 6] = word;
+    }
+#endif
+    for (; i < k; i++)
         row[i >> 6] |= (uint64_t)(correct[i] != 0) << (i & 63);
 }
 
