@@ -562,6 +562,8 @@ static cascade_status run_workers(sweep_shared *sh, cascade_front *front,
         worker *w = &workers[t];
         if (w->status != CASCADE_OK && status == CASCADE_OK)
             status = w->status;
+        if (status == CASCADE_OK)
+            status = sweep_worker_flush(w);
         size_t reduced = front->count; /* reduced: the single models, then each worker's */
         for (size_t i = 0; i < w->front.count && status == CASCADE_OK; i++)
             status = cascade_front_add(front, &w->front.points[i]);

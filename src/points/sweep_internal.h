@@ -93,9 +93,21 @@ typedef struct sweep_shared {
     cascade_status status;
 } sweep_shared;
 
+/* A pair's point as the batched walk finds it, 40 bytes where a
+ * cascade_point is 176: most are beaten before the next reduction, which
+ * makes points only of the rest (sweep_worker_add_pair()). */
+typedef struct pair_found {
+    double cost, accuracy;
+    double exiting, staying; /* the lowest exiting and highest staying confidence */
+    uint32_t n_exit;
+    uint16_t a, b;
+} pair_found;
+
 typedef struct worker {
     sweep_shared *shared;
     cascade_front front;  /* local candidates; [0, reduced) is a reduced front */
+    pair_found *found;    /* pair points not yet in FRONT: the reduction moves them */
+    size_t found_count, found_capacity;
     size_t reduced;
     double *reduced_cost; /* [reduced] the reduced front's costs and accuracies, */
     double *reduced_accuracy; /* compact for the walks in sweep_pair */
@@ -206,6 +218,11 @@ double sweep_threshold_for_exits(const cascade_records *r, const model_prep *p, 
 
 /* sweep_worker.c */
 cascade_status sweep_worker_add(worker *w, const cascade_point *p);
+/* As sweep_add_pair_point(), kept compact until the next reduction (or
+ * sweep_worker_flush()); not for a sweep that keeps every point. */
+cascade_status sweep_worker_add_pair(worker *w, const pair_found *found);
+/* Moves the pair points kept compact into W->front, for reading it whole. */
+cascade_status sweep_worker_flush(worker *w);
 /* Releases everything a worker holds (not the worker itself). */
 void sweep_worker_free(worker *w);
 cascade_status sweep_worker_reduce(worker *w);

@@ -224,7 +224,11 @@ static int pair_candidate(worker *w, const model_prep *o, const uint16_t *pairs,
         if (walk_dominated(w, &w->walks[j], accuracy))
             return 1;
     }
-    return sweep_add_pair_point(w, o, a, b, n_exit, cost, accuracy) == CASCADE_OK;
+    const double *confidence = d->models[a].records.confidence;
+    pair_found found = {cost, accuracy, confidence[o->order[n_exit - 1]],
+                        confidence[o->order[n_exit]], (uint32_t)n_exit, (uint16_t)a,
+                        (uint16_t)b};
+    return sweep_worker_add_pair(w, &found) == CASCADE_OK;
 }
 
 /* After a full look: the pairs within HOT of their best (slack = best -

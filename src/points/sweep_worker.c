@@ -116,40 +116,91 @@ static cascade_status build_above_test(worker *w)
     return CASCADE_OK;
 }
 
-/* Drops from the worker's unreduced tail the points that a point found
- * in a strictly cheaper fine bucket is as accurate as: the table, made a
- * running best, says so in O(1) a point. Most of a tail is beaten so, by
- * points found after it, and its sort and merge then handle the rest
- * only. The front comes out the same: only strictly beaten points go. */
-static void drop_beaten_tail(worker *w)
+/* The table made a running best: each bucket then holds the best accuracy
+ * of a point found at or below it. */
+static void running_best_above(worker *w)
 {
-    if (w->above_count == 0)
-        return;
     double best = -1;
     for (size_t i = 0; i < w->above_count; i++) {
         best = w->above[i] > best ? w->above[i] : best;
         w->above[i] = best;
     }
+}
+
+/* After running_best_above(): whether a point found in a strictly cheaper
+ * fine bucket is as accurate, in O(1). */
+static int beaten_below(const worker *w, double cost, double accuracy)
+{
+    if (w->above_count == 0)
+        return 0;
+    uint64_t key = sweep_fine_cost_key(cost);
+    if (key <= w->above_first)
+        return 0;
+    size_t below = key - w->above_first - 1, last = w->above_count - 1;
+    return w->above[below < last ? below : last] >= accuracy;
+}
+
+static cascade_status make_pair_point(worker *w, const pair_found *f)
+{
+    size_t k = w->shared->dataset->samples;
+    cascade_point p;
+    memset(&p, 0, sizeof p);
+    p.stages = 2;
+    p.model[0] = f->a;
+    p.model[1] = f->b;
+    p.threshold[0] = f->exiting;
+    p.threshold[1] = f->staying; /* see sweep_add_pair_point() */
+    p.accuracy = f->accuracy;
+    p.cost = f->cost;
+    p.answered[0] = (double)f->n_exit / (double)k;
+    p.answered[1] = (double)(k - f->n_exit) / (double)k;
+    return cascade_front_add(&w->front, &p);
+}
+
+/* Moves the compact pair points into the front, those beaten_below() left
+ * out when BEATEN_OUT (the table then a running best). */
+static cascade_status move_found(worker *w, int beaten_out)
+{
+    cascade_status status = CASCADE_OK;
+    for (size_t i = 0; i < w->found_count && status == CASCADE_OK; i++)
+        if (!beaten_out || !beaten_below(w, w->found[i].cost, w->found[i].accuracy))
+            status = make_pair_point(w, &w->found[i]);
+    w->found_count = 0;
+    return status;
+}
+
+cascade_status sweep_worker_flush(worker *w)
+{
+    return move_found(w, 0);
+}
+
+/* Drops from the worker's unreduced tail, and from the compact pair
+ * points, those that a point found in a strictly cheaper fine bucket is
+ * as accurate as: the table, made a running best, says so in O(1) a
+ * point. Most of a tail is beaten so, by points found after it, and its
+ * sort and merge then handle the rest only. The front comes out the same:
+ * only strictly beaten points go. */
+static cascade_status drop_beaten_tail(worker *w)
+{
+    running_best_above(w);
     cascade_point *points = w->front.points;
-    size_t kept = w->reduced, last = w->above_count - 1;
+    size_t kept = w->reduced;
     for (size_t i = w->reduced; i < w->front.count; i++) {
-        uint64_t key = sweep_fine_cost_key(points[i].cost);
-        if (key > w->above_first) {
-            size_t below = key - w->above_first - 1;
-            if (w->above[below < last ? below : last] >= points[i].accuracy)
-                continue;
-        }
+        if (beaten_below(w, points[i].cost, points[i].accuracy))
+            continue;
         if (kept != i)
             points[kept] = points[i];
         kept++;
     }
     w->front.count = kept;
+    return move_found(w, 1);
 }
 
 cascade_status sweep_worker_reduce(worker *w)
 {
     w->reductions++;
-    drop_beaten_tail(w);
+    if (drop_beaten_tail(w) != CASCADE_OK)
+        return CASCADE_ERR_NOMEM;
     /* [0, reduced) is still the front the last reduce left */
     cascade_front_reduce_tail(&w->front, w->reduced);
     w->reduced = w->front.count;
@@ -182,24 +233,24 @@ cascade_status sweep_worker_reduce(worker *w)
  * the reduced front's best there, which is all its readers rely on (not
  * that it rises along the buckets). A point outside the table is left
  * out, which only makes the table's answers more cautious. */
-static void raise_above(worker *w, const cascade_point *p)
+static void raise_above(worker *w, double cost, double accuracy)
 {
     /* The next 8 buckets (1/512 of an octave) at most: on set (ii) that
      * keeps nearly all the points it spares (0.80 M points added against
      * 0.70 M raising every bucket up to the next better point, and 1.08 M
      * not raising), while raising every bucket cost more than it saved. */
     enum { RAISE_SPAN = 8 };
-    uint64_t key = sweep_fine_cost_key(p->cost);
+    uint64_t key = sweep_fine_cost_key(cost);
     if (key < w->above_first)
         return;
     size_t i = key - w->above_first;
-    if (i >= w->above_count || !(w->above[i] < p->accuracy))
+    if (i >= w->above_count || !(w->above[i] < accuracy))
         return;
-    double units = floor(p->accuracy * (double)w->shared->dataset->samples);
+    double units = floor(accuracy * (double)w->shared->dataset->samples);
     int32_t right = units < INT32_MAX ? (int32_t)units : INT32_MAX - 1;
     size_t end = i + RAISE_SPAN < w->above_count ? i + RAISE_SPAN : w->above_count;
-    for (; i < end && w->above[i] < p->accuracy; i++) {
-        w->above[i] = p->accuracy;
+    for (; i < end && w->above[i] < accuracy; i++) {
+        w->above[i] = accuracy;
         w->above_right[i] = right > w->above_right[i] ? right : w->above_right[i];
     }
 }
@@ -212,9 +263,27 @@ cascade_status sweep_worker_add(worker *w, const cascade_point *p)
     if (cascade_front_add(&w->front, p) != CASCADE_OK)
         return CASCADE_ERR_NOMEM;
     if (w->above_count)
-        raise_above(w, p);
+        raise_above(w, p->cost, p->accuracy);
     /* Reduce once the unreduced tail outgrows the reduced part: amortised
      * O(n log n), and the reduced part is what skipping looks up. */
+    if (++w->since_reduce >= REDUCE_EVERY && w->since_reduce >= w->reduced)
+        return sweep_worker_reduce(w);
+    return CASCADE_OK;
+}
+
+cascade_status sweep_worker_add_pair(worker *w, const pair_found *found)
+{
+    if (w->found_count == w->found_capacity) {
+        size_t capacity = w->found_capacity ? 2 * w->found_capacity : 1024;
+        pair_found *grown = realloc(w->found, capacity * sizeof *grown);
+        if (!grown)
+            return CASCADE_ERR_NOMEM;
+        w->found = grown;
+        w->found_capacity = capacity;
+    }
+    w->found[w->found_count++] = *found;
+    if (w->above_count)
+        raise_above(w, found->cost, found->accuracy);
     if (++w->since_reduce >= REDUCE_EVERY && w->since_reduce >= w->reduced)
         return sweep_worker_reduce(w);
     return CASCADE_OK;
@@ -469,6 +538,7 @@ int sweep_gain_beaten(const worker *w, const uint16_t *chain, unsigned n)
 void sweep_worker_free(worker *w)
 {
     cascade_front_free(&w->front);
+    free(w->found);
     free(w->table);
     free(w->cell_of);
     free(w->points);
