@@ -224,10 +224,8 @@ static int pair_candidate(worker *w, const model_prep *o, const uint16_t *pairs,
         if (walk_dominated(w, &w->walks[j], accuracy))
             return 1;
     }
-    const double *confidence = d->models[a].records.confidence;
-    pair_found found = {cost, accuracy, confidence[o->order[n_exit - 1]],
-                        confidence[o->order[n_exit]], (uint32_t)n_exit, (uint16_t)a,
-                        (uint16_t)b};
+    pair_found found = {cost, accuracy, (uint32_t)n_exit, (uint16_t)a, (uint16_t)b,
+                        o->order[n_exit - 1], o->order[n_exit]};
     return sweep_worker_add_pair(w, &found) == CASCADE_OK;
 }
 

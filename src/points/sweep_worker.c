@@ -142,14 +142,16 @@ static int beaten_below(const worker *w, double cost, double accuracy)
 
 static cascade_status make_pair_point(worker *w, const pair_found *f)
 {
-    size_t k = w->shared->dataset->samples;
+    const cascade_dataset *d = w->shared->dataset;
+    size_t k = d->samples;
+    const double *confidence = d->models[f->a].records.confidence;
     cascade_point p;
     memset(&p, 0, sizeof p);
     p.stages = 2;
     p.model[0] = f->a;
     p.model[1] = f->b;
-    p.threshold[0] = f->exiting;
-    p.threshold[1] = f->staying; /* see sweep_add_pair_point() */
+    p.threshold[0] = confidence[f->exiting];
+    p.threshold[1] = confidence[f->staying]; /* see sweep_add_pair_point() */
     p.accuracy = f->accuracy;
     p.cost = f->cost;
     p.answered[0] = (double)f->n_exit / (double)k;
