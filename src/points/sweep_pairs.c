@@ -350,12 +350,13 @@ static cascade_status scout(worker *w, const model_prep *o, const uint16_t *pair
  * - Rows go into byte counters (32 columns an AVX2 add, where 32-bit
  *   counts take 8), flushed into the 32-bit counts every 255 samples and
  *   before a full look.
- * - A pair's count of right answers rises by at most 1 a sample. So after
- *   a full look at every pair, one whose count is SLACK below its best
- *   cannot beat it for SLACK more samples: only the few pairs within
- *   HOT_SLACK of their best ("hot") are looked at on every group, and the
- *   others all together once the samples since the full look exceed the
- *   smallest of their slacks. */
+ * - A pair's count of right answers rises by at most 1 a sample, and only
+ *   on a sample that a gets wrong. So after a full look at every pair, one
+ *   whose count is SLACK below its best cannot beat it for SLACK more of
+ *   a's wrong answers: only the few pairs within HOT_SLACK of their best
+ *   ("hot") are looked at, on every group end with a wrong answer of a,
+ *   and the others all together once a's wrong answers since the full
+ *   look exceed the smallest of their slacks. */
 static inline __attribute__((always_inline)) int first_stage(
     worker *w, const uint16_t *pairs, size_t count, int skip,
     size_t (*classify)(const int32_t *, const int32_t *, int32_t, size_t, int32_t, uint32_t *,
@@ -477,8 +478,9 @@ static inline __attribute__((always_inline)) int first_stage(
         }
         /* correct(n) = total_a - (a's right answers from n on) + b's */
         int32_t base = total_a - suffix_a;
-        /* Every pair was at or below its best at the last group end: with
-         * no wrong answer of a since, none is above it now. */
+        /* Every hot pair was at or below its best at the last group end
+         * (a look put it there): with no wrong answer of a since, none is
+         * above it now. */
         int any_wrong = wrong_walked != wrong_before_group;
         wrong_before_group = wrong_walked;
         if ((int64_t)(wrong_walked - wrong_looked) <= cold_slack) {

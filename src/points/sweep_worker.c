@@ -227,10 +227,11 @@ cascade_status sweep_worker_reduce(worker *w)
     return status == CASCADE_OK ? build_cheap_test(w) : status;
 }
 
-/* Folds P, added since the last reduction, into the fine table, so that
- * the candidates and floors that follow see it and not only the reduced
- * front: a walk's pairs find points near one another's, and without this
- * most of a sweep's points were beaten within the next reduction. Each
+/* Folds a point found at COST with ACCURACY, added since the last
+ * reduction, into the fine table, so that the candidates and floors that
+ * follow see it and not only the reduced front: a walk's pairs find points
+ * near one another's, and without this most of a sweep's points were
+ * beaten within the next reduction. Each
  * bucket stays the accuracy of a point found at or below it, and at least
  * the reduced front's best there, which is all its readers rely on (not
  * that it rises along the buckets). A point outside the table is left
