@@ -47,6 +47,28 @@ static inline void test_dataset_finish(cascade_dataset *d)
 }
 
 /* Deterministic pseudo-random numbers (splitmix64). */
+static const double *test_order_values;
+
+static inline int test_by_value_then_index(const void *pa, const void *pb)
+{
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    double x = test_order_values[a], y = test_order_values[b];
+    if (x != y)
+        return x > y ? -1 : 1;
+    return (a > b) - (a < b);
+}
+
+/* ORDER[0..n) = the indices of VALUES, largest value first, ties (-0 and
+ * +0 among them) by index: qsort's order, the reference the library's
+ * linear-time sorts are held to. */
+static inline void test_order_descending(const double *values, size_t n, uint32_t *order)
+{
+    for (size_t i = 0; i < n; i++)
+        order[i] = (uint32_t)i;
+    test_order_values = values;
+    qsort(order, n, sizeof *order, test_by_value_then_index);
+}
+
 static inline double test_uniform(uint64_t *state)
 {
     uint64_t z = (*state += 0x9e3779b97f4a7c15ull);

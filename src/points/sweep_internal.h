@@ -220,6 +220,9 @@ double sweep_threshold_for_exits(const cascade_records *r, const model_prep *p, 
 
 /* sweep_worker.c */
 cascade_status sweep_worker_add(worker *w, const cascade_point *p);
+/* *P = the point of pair FOUND, its second threshold the highest staying
+ * confidence until sweep_finish_pair_thresholds(). */
+void sweep_pair_point(const cascade_dataset *d, const pair_found *found, cascade_point *p);
 /* As sweep_add_pair_point(), kept compact until the next reduction (or
  * sweep_worker_flush()); not for a sweep that keeps every point. */
 cascade_status sweep_worker_add_pair(worker *w, const pair_found *found);

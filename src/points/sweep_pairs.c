@@ -105,23 +105,10 @@ static inline void raise_floor(const worker *w, front_walk *walk, double cost, i
 cascade_status sweep_add_pair_point(worker *w, const model_prep *o, unsigned a, unsigned b,
                                     size_t n_exit, double cost, double accuracy)
 {
-    const sweep_shared *sh = w->shared;
-    size_t k = sh->dataset->samples;
-    const double *confidence = sh->dataset->models[a].records.confidence;
+    pair_found found = {cost, accuracy, (uint32_t)n_exit, (uint16_t)a, (uint16_t)b,
+                        o->order[n_exit - 1], o->order[n_exit]};
     cascade_point p;
-    memset(&p, 0, sizeof p);
-    p.stages = 2;
-    p.model[0] = a;
-    p.model[1] = b;
-    p.threshold[0] = confidence[o->order[n_exit - 1]];
-    /* The next confidence down, for the final threshold between the two:
-     * kept here so that a's order need not outlive its pairs' walk. A
-     * pair's second threshold is otherwise unused, and compared by none. */
-    p.threshold[1] = confidence[o->order[n_exit]];
-    p.accuracy = accuracy;
-    p.cost = cost;
-    p.answered[0] = (double)n_exit / (double)k;
-    p.answered[1] = (double)(k - n_exit) / (double)k;
+    sweep_pair_point(w->shared->dataset, &found, &p);
     return sweep_worker_add(w, &p);
 }
 
@@ -426,7 +413,7 @@ static inline __attribute__((always_inline)) int first_stage(
      * spent only by a's wrong answers: those walked, at the last full look
      * and at the last group end. The cold pairs' least slack at the full
      * look (-1: look at every pair at the first group end). */
-    size_t wrong_walked = 0, wrong_looked = 0, wrong_before_group = 0;
+    size_t wrong_looked = 0, wrong_before_group = 0;
     int64_t cold_slack = -1;
     for (size_t g = o->groups; g-- > 0;) {
         size_t n_exit = o->group_end[g];
@@ -465,7 +452,6 @@ static inline __attribute__((always_inline)) int first_stage(
                     __builtin_prefetch((const void *)line);
             }
             suffix_a += o->sorted_correct[pos - 1];
-            wrong_walked += !o->sorted_correct[pos - 1];
             for (size_t j = 0; j < lanes; j++)
                 pending[j] += row[j];
             if (++since_flush == FLUSH_EVERY) {
@@ -478,6 +464,7 @@ static inline __attribute__((always_inline)) int first_stage(
         }
         /* correct(n) = total_a - (a's right answers from n on) + b's */
         int32_t base = total_a - suffix_a;
+        size_t wrong_walked = (k - pos) - (size_t)suffix_a;
         /* Every hot pair was at or below its best at the last group end
          * (a look put it there): with no wrong answer of a since, none is
          * above it now. */

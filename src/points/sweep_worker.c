@@ -140,22 +140,30 @@ static int beaten_below(const worker *w, double cost, double accuracy)
     return w->above[below < last ? below : last] >= accuracy;
 }
 
-static cascade_status make_pair_point(worker *w, const pair_found *f)
+void sweep_pair_point(const cascade_dataset *d, const pair_found *f, cascade_point *p)
 {
-    const cascade_dataset *d = w->shared->dataset;
     size_t k = d->samples;
     const double *confidence = d->models[f->a].records.confidence;
+    memset(p, 0, sizeof *p);
+    p->stages = 2;
+    p->model[0] = f->a;
+    p->model[1] = f->b;
+    p->threshold[0] = confidence[f->exiting];
+    /* The next confidence down, for the final threshold between the two
+     * (sweep_finish_pair_thresholds()): kept here so that a's order need
+     * not outlive its pairs' walk. A pair's second threshold is otherwise
+     * unused, and compared by none. */
+    p->threshold[1] = confidence[f->staying];
+    p->accuracy = f->accuracy;
+    p->cost = f->cost;
+    p->answered[0] = (double)f->n_exit / (double)k;
+    p->answered[1] = (double)(k - f->n_exit) / (double)k;
+}
+
+static cascade_status make_pair_point(worker *w, const pair_found *f)
+{
     cascade_point p;
-    memset(&p, 0, sizeof p);
-    p.stages = 2;
-    p.model[0] = f->a;
-    p.model[1] = f->b;
-    p.threshold[0] = confidence[f->exiting];
-    p.threshold[1] = confidence[f->staying]; /* see sweep_add_pair_point() */
-    p.accuracy = f->accuracy;
-    p.cost = f->cost;
-    p.answered[0] = (double)f->n_exit / (double)k;
-    p.answered[1] = (double)(k - f->n_exit) / (double)k;
+    sweep_pair_point(w->shared->dataset, f, &p);
     return cascade_front_add(&w->front, &p);
 }
 

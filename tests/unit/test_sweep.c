@@ -296,17 +296,6 @@ TEST_CASE(pair_sweep_should_match_brute_force_with_scores_above_one_and_gaps_ove
     cascade_dataset_free(d);
 }
 
-static const double *prep_confidence;
-
-static int by_confidence_then_index(const void *pa, const void *pb)
-{
-    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-    double x = prep_confidence[a], y = prep_confidence[b];
-    if (x != y)
-        return x > y ? -1 : 1;
-    return a < b ? -1 : a > b;
-}
-
 /* The prepared order of CONFIDENCE[0..k) against qsort's; the correctness
  * in that order; and a group end exactly where the confidence changes. */
 static void prep_should_match_qsort(const double *confidence, size_t k)
@@ -318,10 +307,7 @@ static void prep_should_match_qsort(const double *confidence, size_t k)
     for (size_t i = 0; i < k; i++)
         r.correct[i] = (uint8_t)(i * 2654435761u >> 7 & 1);
     uint32_t *expected = malloc(k * sizeof *expected);
-    for (size_t i = 0; i < k; i++)
-        expected[i] = (uint32_t)i;
-    prep_confidence = confidence;
-    qsort(expected, k, sizeof *expected, by_confidence_then_index);
+    test_order_descending(confidence, k, expected);
     model_prep prep = {0};
     REQUIRE(sweep_prepare_model(&r, 0, &prep, NULL) == CASCADE_OK);
     size_t wrong_order = 0, wrong_correct = 0, wrong_ends = 0, groups = 0;
