@@ -1,7 +1,8 @@
 /* Times the per-model pass's vectorised max-softmax kernel on one thread:
  * ROWS x CLASSES float32 logits (defaults: 16 x 1000, which stay in L2),
- * passed over until about 5 x 10^7 logits are done, three times; prints
- * nanoseconds a logit. Not a test: run it by hand.
+ * passed over until about 5 x 10^7 logits are done, three times with each
+ * vector kernel this CPU can run; prints nanoseconds a logit. Not a test: run it
+ * by hand.
  *   bench_softmax [ROWS [CLASSES]] */
 #include <stdint.h>
 #include <stdio.h>
@@ -36,14 +37,19 @@ int main(int argc, char **argv)
         logits[i] = (float)((double)(state >> 11) / 9007199254740992.0 * 20 - 10);
     }
     size_t passes = 50000000 / (rows * classes) + 1;
-    for (int round = 0; round < 3; round++) {
-        double start = seconds();
-        for (size_t p = 0; p < passes; p++)
-            cascade_max_softmax_f32(logits, classes, 0, rows, prediction, confidence);
-        double elapsed = seconds() - start;
-        printf("%zu x %zu: %.3f ns a logit\n", rows, classes,
-               elapsed * 1e9 / ((double)passes * (double)(rows * classes)));
-    }
+    static const char *names[] = {"scalar", "avx2", "avx512"};
+    /* the scalar kernel (about 11 ns a logit) only where it is all there is */
+    int best = (int)cascade_softmax_best_kernel();
+    for (int kernel = best > CASCADE_KERNEL_AVX2 ? CASCADE_KERNEL_AVX2 : best; kernel <= best; kernel++)
+        for (int round = 0; round < 3; round++) {
+            double start = seconds();
+            for (size_t p = 0; p < passes; p++)
+                cascade_max_softmax_f32_using((cascade_softmax_kernel)kernel, logits, classes, 0,
+                                              rows, prediction, confidence);
+            double elapsed = seconds() - start;
+            printf("%s, %zu x %zu: %.3f ns a logit\n", names[kernel], rows, classes,
+                   elapsed * 1e9 / ((double)passes * (double)(rows * classes)));
+        }
     free(logits);
     free(prediction);
     free(confidence);

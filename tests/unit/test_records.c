@@ -319,7 +319,89 @@ TEST_CASE(vectorised_softmax_should_give_a_row_the_same_bits_wherever_its_call_b
     }
 }
 
+/* Row I of a test matrix of kind KIND: wide logits, small integers (ties),
+ * one class far above the rest (the others' terms below e^-87), or logits
+ * near zero of both signs (signed zeros among them). */
+static float test_logit(int kind, size_t i, size_t j, size_t classes, uint64_t *seed)
+{
+    double u = test_uniform(seed);
+    switch (kind) {
+    case 0: return (float)(40 * u - 20);
+    case 1: return (float)(int)(4 * u);
+    case 2: return j == (i * 37) % classes ? 100.0f : (float)(10 * u);
+    default: return u < 0.2 ? (u < 0.1 ? -0.0f : 0.0f) : (float)(2e-3 * u - 1e-3);
+    }
+}
+
+/* Both kernels' answers for rows [0, ROWS): 1 when every bit agrees. */
+static int kernels_agree(const float *z, size_t rows, size_t classes)
+{
+    int32_t p2[128], p512[128];
+    double c2[128], c512[128];
+    REQUIRE(rows <= 128);
+    long long bad2 = cascade_max_softmax_f32_using(CASCADE_KERNEL_AVX2, z, classes, 0, rows, p2, c2);
+    long long bad512 = cascade_max_softmax_f32_using(CASCADE_KERNEL_AVX512, z, classes, 0, rows, p512, c512);
+    if (bad2 != bad512)
+        return 0;
+    size_t done = bad2 < 0 ? rows : (size_t)bad2;
+    return memcmp(p2, p512, done * sizeof *p2) == 0 && memcmp(c2, c512, done * sizeof *c2) == 0;
+}
+
+TEST_CASE(avx512_softmax_should_give_every_row_the_bits_of_the_avx2_softmax)
+{
+    /* A front must not depend on whether the machine has AVX-512: every
+     * class count from 2 to 70 (sixteen rows at a time up to 16, then the
+     * blocks of 32 and what is left after them) and around 1000, the max
+     * in every position of a block, ties, terms that underflow, signed
+     * zeros, a NaN, and float16 rows. */
+    if (cascade_softmax_best_kernel() < CASCADE_KERNEL_AVX512)
+        SKIP("this CPU has no AVX-512, so there is nothing to compare the AVX2 kernel with");
+    enum { ROWS = 67 }; /* four blocks of sixteen rows and three left */
+    size_t counts[80], n_counts = 0;
+    for (size_t c = 2; c <= 70; c++)
+        counts[n_counts++] = c;
+    size_t wide[] = {96, 127, 128, 129, 999, 1000, 1001, 1024};
+    for (size_t k = 0; k < sizeof wide / sizeof *wide; k++)
+        counts[n_counts++] = wide[k];
+    size_t shapes_differ = 0;
+    for (size_t k = 0; k < n_counts; k++) {
+        size_t classes = counts[k];
+        float *z = malloc(ROWS * classes * sizeof *z);
+        uint16_t *h = malloc(ROWS * classes * sizeof *h);
+        uint64_t seed = classes;
+        for (int kind = 0; kind < 4; kind++) {
+            for (size_t i = 0; i < ROWS; i++)
+                for (size_t j = 0; j < classes; j++)
+                    z[i * classes + j] = test_logit(kind, i, j, classes, &seed);
+            if (!kernels_agree(z, ROWS, classes)) {
+                fprintf(stderr, "%zu classes, kind %d: the kernels differ\n", classes, kind);
+                shapes_differ++;
+            }
+        }
+        z[40 * classes + classes / 2] = NAN;
+        CHECK_EQ_INT(cascade_max_softmax_f32_using(CASCADE_KERNEL_AVX512, z, classes, 0, ROWS,
+                                                   (int32_t[ROWS]){0}, (double[ROWS]){0}), 40);
+        /* finite float16 bit patterns of every exponent */
+        for (size_t i = 0; i < ROWS * classes; i++) {
+            uint16_t bits = (uint16_t)(test_uniform(&seed) * 65536);
+            h[i] = (bits & 0x7c00) == 0x7c00 ? (uint16_t)(bits & 0x83ff) : bits;
+        }
+        int32_t p2[ROWS], p512[ROWS];
+        double c2[ROWS], c512[ROWS];
+        REQUIRE(cascade_max_softmax_f16_using(CASCADE_KERNEL_AVX2, h, classes, 0, ROWS, p2, c2) == -1);
+        REQUIRE(cascade_max_softmax_f16_using(CASCADE_KERNEL_AVX512, h, classes, 0, ROWS, p512, c512) == -1);
+        if (memcmp(p2, p512, sizeof p2) || memcmp(c2, c512, sizeof c2)) {
+            fprintf(stderr, "%zu classes, float16: the kernels differ\n", classes);
+            shapes_differ++;
+        }
+        free(z);
+        free(h);
+    }
+    CHECK_EQ_INT(shapes_differ, 0);
+}
+
 RUN_TESTS(CASE(vectorised_softmax_should_agree_with_double_precision_to_3e_7),
+          CASE(avx512_softmax_should_give_every_row_the_bits_of_the_avx2_softmax),
           CASE(vectorised_softmax_should_give_a_row_the_same_bits_wherever_its_call_begins_and_ends),
           CASE(vectorised_softmax_should_pick_the_first_of_tied_classes),
           CASE(vectorised_softmax_should_keep_the_digits_of_one_minus_a_confident_confidence),
