@@ -98,10 +98,26 @@ size_t cascade_array_reader_row_bytes(const cascade_array_reader *reader);
 
 void cascade_array_reader_close(cascade_array_reader *reader);
 
-/* Asks the kernel to start reading PATH into the page cache in the
- * background (a hint: failures are ignored), so that with a cold cache the
- * disk stays busy with the next file while this one is computed. */
+/* Asks the kernel to start reading the whole of PATH into the page cache
+ * (a hint: failures are ignored), so that with a cold cache the disk stays
+ * busy with the next file while this one is computed. Returns once the
+ * reads are queued: a few milliseconds for 200 MB on a cold cache here,
+ * under 2 ms on a warm one. */
 void cascade_array_prefetch(const char *path);
+
+/* A thread that prefetches a list of files in order, staying one file
+ * ahead of the reader, so that queueing the reads never holds the reader
+ * up. PATHS (COUNT of them, NULL entries skipped) belongs to the caller and
+ * must outlive the prefetcher. A hint like cascade_array_prefetch(): where
+ * the thread cannot start, *OUT is NULL and the calls below do nothing. */
+typedef struct cascade_prefetcher cascade_prefetcher;
+void cascade_prefetcher_start(const char *const *paths, size_t count, cascade_prefetcher **out);
+
+/* The reader has reached file INDEX: the prefetcher may go on to INDEX + 1. */
+void cascade_prefetcher_reached(cascade_prefetcher *prefetcher, size_t index);
+
+/* Stops the prefetcher (after the file it is queueing) and frees it. */
+void cascade_prefetcher_stop(cascade_prefetcher *prefetcher);
 
 /* Size in bytes of one element of DTYPE. */
 size_t cascade_dtype_size(cascade_dtype dtype);

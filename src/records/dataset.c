@@ -718,6 +718,8 @@ cascade_status cascade_dataset_load(const char *manifest_path,
     *out = NULL;
     double *costs = NULL; /* [model_count] */
     cascade_read_buffers *buffers = NULL; /* kept from one model to the next */
+    cascade_prefetcher *prefetcher = NULL;
+    const char **paths = NULL; /* the prefetcher's: the models' score files */
     cascade_dataset *d = calloc(1, sizeof *d);
     if (!d)
         return cascade_error_set(error, CASCADE_ERR_NOMEM, manifest_path, -1, -1,
@@ -835,6 +837,12 @@ cascade_status cascade_dataset_load(const char *manifest_path,
     unsigned threads = online_threads(options->threads);
     /* Without buffers each pass makes its own, as the last resort. */
     cascade_read_buffers_create(&buffers);
+    /* Without the paths or the thread, no file is read ahead: a hint. */
+    paths = malloc(d->manifest->model_count * sizeof *paths);
+    for (size_t m = 0; paths && m < d->manifest->model_count; m++)
+        paths[m] = d->manifest->models[m].path;
+    if (paths)
+        cascade_prefetcher_start(paths, d->manifest->model_count, &prefetcher);
     for (size_t m = 0; m < d->manifest->model_count; m++) {
         long first = first_scored(d, m);
         /* Prediction tables settle their class count after every model is
@@ -847,8 +855,7 @@ cascade_status cascade_dataset_load(const char *manifest_path,
                 goto fail;
             break;
         }
-        if (m + 1 < d->manifest->model_count)
-            cascade_array_prefetch(d->manifest->models[m + 1].path);
+        cascade_prefetcher_reached(prefetcher, m);
         status = load_model(d, m, costs[m], options, buffers, error);
         d->model_count = m + 1;
         if (status != CASCADE_OK)
@@ -857,6 +864,8 @@ cascade_status cascade_dataset_load(const char *manifest_path,
             options->progress(options->progress_context, m + 1,
                               d->manifest->model_count, "models read");
     }
+    cascade_prefetcher_stop(prefetcher);
+    prefetcher = NULL;
     if (keys) {
         status = settle_given_classes(d, error);
         free_sample_keys(d);
@@ -872,10 +881,13 @@ cascade_status cascade_dataset_load(const char *manifest_path,
     if (status != CASCADE_OK)
         goto fail;
     free(costs);
+    free(paths);
     cascade_read_buffers_free(buffers);
     *out = d;
     return CASCADE_OK;
 fail:
+    cascade_prefetcher_stop(prefetcher);
+    free(paths);
     free(costs);
     cascade_read_buffers_free(buffers);
     cascade_dataset_free(d);

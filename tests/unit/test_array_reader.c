@@ -1,10 +1,12 @@
 /* Streaming a score file a block of rows at a time: the records must equal
  * those of the whole mapped array bit for bit, whatever the dtype, the block
  * boundaries and the threads, and every refusal must stay the loader's. */
+#define _DEFAULT_SOURCE /* mincore(), to see what the page cache holds */
 #include "check.h"
 #include "test_data.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "cascade/array.h"
@@ -267,9 +269,113 @@ TEST_CASE(reader_should_refuse_what_the_loader_refuses_with_the_same_message)
     CHECK_STR_CONTAINS(error.message, ".npy header promises 24 bytes of data but the file holds 4");
 }
 
+/* The fraction of PATH's pages in the page cache. */
+static double resident_fraction(const char *path)
+{
+    int fd = open(path, O_RDONLY);
+    REQUIRE(fd >= 0);
+    size_t size = (size_t)lseek(fd, 0, SEEK_END), page = (size_t)sysconf(_SC_PAGESIZE);
+    void *map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+    REQUIRE(map != MAP_FAILED);
+    size_t pages = (size + page - 1) / page, resident = 0;
+    unsigned char *in = malloc(pages);
+    REQUIRE(in && mincore(map, size, in) == 0);
+    for (size_t i = 0; i < pages; i++)
+        resident += in[i] & 1;
+    free(in);
+    munmap(map, size);
+    close(fd);
+    return (double)resident / (double)pages;
+}
+
+/* A new file of MIB mebibytes, written to disk and dropped from the page
+ * cache; NULL where the file system keeps its pages anyway (tmpfs). */
+static const char *file_out_of_the_page_cache(const char *name, size_t mib)
+{
+    const char *path = temp_path(name);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    REQUIRE(fd >= 0);
+    static char block[1 << 20];
+    memset(block, 1, sizeof block);
+    for (size_t i = 0; i < mib; i++)
+        REQUIRE(write(fd, block, sizeof block) == (ssize_t)sizeof block);
+    REQUIRE(fsync(fd) == 0);
+    posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    close(fd);
+    return resident_fraction(path) < 0.01 ? path : NULL;
+}
+
+/* 1 once the whole of PATH is in the page cache, 0 after 20 s without. */
+static int comes_into_the_page_cache(const char *path)
+{
+    for (int wait = 0; wait < 2000; wait++) {
+        if (resident_fraction(path) == 1.0)
+            return 1;
+        usleep(10000);
+    }
+    fprintf(stderr, "%s: %.0f%% of its pages in the page cache after 20 s\n", path,
+            100 * resident_fraction(path));
+    return 0;
+}
+
+TEST_CASE(prefetch_should_bring_the_whole_of_a_file_into_the_page_cache)
+{
+    /* Linux reads ahead at most the device's window for one request (8 MiB
+     * on this project's machines, 128 KiB by default): a file of 48 MiB
+     * must still be read whole, not its first window only. */
+    const char *path = file_out_of_the_page_cache("big.bin", 48);
+    if (!path)
+        SKIP("this file system keeps written files in memory, so nothing is left to prefetch");
+    cascade_array_prefetch(path);
+    CHECK(comes_into_the_page_cache(path));
+}
+
+TEST_CASE(prefetcher_should_stay_one_file_ahead_of_the_reader)
+{
+    const char *paths[3];
+    for (int f = 0; f < 3; f++) {
+        char name[32];
+        snprintf(name, sizeof name, "ahead%d.bin", f);
+        paths[f] = file_out_of_the_page_cache(name, 16);
+        if (!paths[f])
+            SKIP("this file system keeps written files in memory, so nothing is left to prefetch");
+    }
+    cascade_prefetcher *prefetcher;
+    cascade_prefetcher_start(paths, 3, &prefetcher);
+    REQUIRE(prefetcher);
+    /* the reader on file 0: files 0 and 1 are read, file 2 waits */
+    CHECK(comes_into_the_page_cache(paths[0]));
+    CHECK(comes_into_the_page_cache(paths[1]));
+    usleep(200000);
+    CHECK(resident_fraction(paths[2]) < 0.01);
+    cascade_prefetcher_reached(prefetcher, 1);
+    CHECK(comes_into_the_page_cache(paths[2]));
+    cascade_prefetcher_stop(prefetcher);
+}
+
+TEST_CASE(prefetcher_should_pass_over_missing_files_and_stop_when_asked)
+{
+    /* no path, a missing file, and a stop before the reader reaches any */
+    const char *paths[3] = {NULL, temp_path("missing.npy"), temp_path("missing.csv")};
+    for (int stop_at_once = 0; stop_at_once < 2; stop_at_once++) {
+        cascade_prefetcher *prefetcher;
+        cascade_prefetcher_start(paths, 3, &prefetcher);
+        REQUIRE(prefetcher);
+        if (!stop_at_once)
+            for (size_t f = 0; f < 3; f++)
+                cascade_prefetcher_reached(prefetcher, f);
+        cascade_prefetcher_stop(prefetcher);
+    }
+    cascade_prefetcher_reached(NULL, 0);
+    cascade_prefetcher_stop(NULL);
+}
+
 RUN_TESTS(CASE(streamed_records_should_equal_the_mapped_records_bit_for_bit),
           CASE(kept_read_buffers_should_give_the_same_records_model_after_model),
           CASE(streamed_pass_should_name_the_first_bad_row_whatever_thread_reads_it),
           CASE(reader_should_refuse_a_file_truncated_after_it_was_opened),
           CASE(reader_should_give_fortran_order_and_big_endian_rows_in_c_order),
-          CASE(reader_should_refuse_what_the_loader_refuses_with_the_same_message))
+          CASE(reader_should_refuse_what_the_loader_refuses_with_the_same_message),
+          CASE(prefetch_should_bring_the_whole_of_a_file_into_the_page_cache),
+          CASE(prefetcher_should_stay_one_file_ahead_of_the_reader),
+          CASE(prefetcher_should_pass_over_missing_files_and_stop_when_asked))
