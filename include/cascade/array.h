@@ -68,6 +68,8 @@ void cascade_array_free(cascade_array *array);
  * Fortran order or big-endian, is loaded whole at open (as by
  * cascade_array_load) and its blocks are views into it. The shape and dtype
  * fields are filled at open. Several threads may read one reader at once. */
+typedef struct cascade_csv_index cascade_csv_index;
+
 typedef struct cascade_array_reader {
     cascade_dtype dtype;
     size_t ndim, rows, cols;
@@ -76,6 +78,7 @@ typedef struct cascade_array_reader {
     int streams;              /* rows are read from FD; else they come from WHOLE */
     int fd;
     unsigned long long data_offset;
+    cascade_csv_index *csv;   /* a streamed CSV file's row starts; NULL for .npy */
     cascade_array whole;
 } cascade_array_reader;
 

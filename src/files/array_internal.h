@@ -29,4 +29,19 @@ cascade_status cascade_csv_array_parse(const char *path, const void *bytes, size
 cascade_status cascade_csv_array_load(const char *path, cascade_array *out,
                                       cascade_error *error);
 
+/* A CSV file's shape and where some of its rows start, for streamed
+ * reads (cascade/array.h declares the type). Open checks the file as the
+ * loader does, with the same messages, except that a cell that is not a
+ * number is found by the read that converts it. FD stays the caller's. */
+cascade_status cascade_csv_index_open(const char *path, int fd, cascade_csv_index **out,
+                                      cascade_error *error);
+size_t cascade_csv_index_rows(const cascade_csv_index *index);
+size_t cascade_csv_index_cols(const cascade_csv_index *index);
+/* Data rows [ROW, ROW + COUNT) of FD as float64 into INTO ([COUNT][cols]),
+ * as the loader would have converted them. */
+cascade_status cascade_csv_index_read(const cascade_csv_index *index, const char *path, int fd,
+                                      size_t row, size_t count, double *into,
+                                      cascade_error *error);
+void cascade_csv_index_free(cascade_csv_index *index);
+
 #endif

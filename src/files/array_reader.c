@@ -30,7 +30,27 @@ cascade_status cascade_array_reader_open(const char *path, cascade_array_reader 
     out->path = path;
     if (!path)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, path, -1, -1, "no path given");
-    if (!loads_whole(path)) {
+    if (loads_whole(path)) {
+        /* CSV: streamed too, parsed a block of rows at a time */
+        int fd = open(path, O_RDONLY);
+        if (fd < 0)
+            return cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1, "cannot open: %s",
+                                     strerror(errno));
+        cascade_status status = cascade_csv_index_open(path, fd, &out->csv, error);
+        if (status != CASCADE_OK) {
+            close(fd);
+            return status;
+        }
+        out->streams = 1;
+        out->fd = fd;
+        out->dtype = CASCADE_DTYPE_F64;
+        out->rows = cascade_csv_index_rows(out->csv);
+        out->cols = cascade_csv_index_cols(out->csv);
+        out->ndim = out->cols == 1 ? 1 : 2;
+        posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+        return CASCADE_OK;
+    }
+    {
         int fd = -1;
         size_t size = 0;
         cascade_status status = cascade_npy_open(path, &fd, &size, error);
@@ -185,10 +205,15 @@ cascade_status cascade_array_reader_read(const cascade_array_reader *reader, siz
     chunk->ndim = reader->ndim;
     chunk->rows = count;
     chunk->cols = reader->cols;
-    chunk->from_text = reader->whole.from_text;
+    chunk->from_text = reader->csv ? 1 : reader->whole.from_text;
     if (!reader->streams) {
         chunk->data = (const unsigned char *)reader->whole.data + row * row_bytes;
         return CASCADE_OK;
+    }
+    if (reader->csv) {
+        chunk->data = buffer;
+        return cascade_csv_index_read(reader->csv, reader->path, reader->fd, row, count, buffer,
+                                      error);
     }
     unsigned char *bytes = buffer;
     size_t want = count * row_bytes, got = 0;
@@ -214,6 +239,7 @@ void cascade_array_reader_close(cascade_array_reader *reader)
         return;
     if (reader->streams)
         close(reader->fd);
+    cascade_csv_index_free(reader->csv);
     cascade_array_free(&reader->whole);
     memset(reader, 0, sizeof *reader);
 }

@@ -269,6 +269,158 @@ TEST_CASE(reader_should_refuse_what_the_loader_refuses_with_the_same_message)
     CHECK_STR_CONTAINS(error.message, ".npy header promises 24 bytes of data but the file holds 4");
 }
 
+/* TEXT into a new file NAME. */
+static const char *write_text(const char *name, const char *text)
+{
+    const char *path = temp_path(name);
+    FILE *f = fopen(path, "wb");
+    REQUIRE(f && fwrite(text, 1, strlen(text), f) == strlen(text) && fclose(f) == 0);
+    return path;
+}
+
+/* ROWS x COLS logits as CSV text in the style STYLE: 0 plain with a
+ * header, 1 CRLF without a header, 2 quoted cells and blank lines, the
+ * last row without a newline. The caller frees it. */
+static char *csv_scores_text(size_t rows, size_t cols, int style, uint64_t seed)
+{
+    size_t size = (rows + 2) * cols * 32 + 64, used = 0;
+    char *text = malloc(size);
+    if (style == 0) {
+        for (size_t j = 0; j < cols; j++)
+            used += (size_t)snprintf(text + used, size - used, "%sclass%zu", j ? "," : "", j);
+        used += (size_t)snprintf(text + used, size - used, "\n");
+    }
+    for (size_t i = 0; i < rows; i++) {
+        for (size_t j = 0; j < cols; j++) {
+            double v = 8 * test_uniform(&seed) - 4;
+            const char *format = style == 2 && j % 3 == 1 ? "%s\"%.17g\"" : "%s%.17g";
+            used += (size_t)snprintf(text + used, size - used, format, j ? "," : "", v);
+        }
+        const char *end = style == 1 ? "\r\n" : style == 2 && i % 50 == 7 ? "\n\n" : "\n";
+        if (!(style == 2 && i + 1 == rows))
+            used += (size_t)snprintf(text + used, size - used, "%s", end);
+    }
+    return text;
+}
+
+TEST_CASE(csv_scores_should_stream_every_block_of_rows_as_the_loader_reads_them)
+{
+    /* 20,000 rows: checkpoints every 64 rows, so blocks start between
+     * them; every window of rows read must hold the loader's numbers bit
+     * for bit, and the records of 1 to 3 threads must be the whole array's */
+    for (int style = 0; style < 3; style++) {
+        enum { ROWS = 20000, COLS = 7 };
+        char *text = csv_scores_text(ROWS, COLS, style, 11 + (uint64_t)style);
+        char name[32];
+        snprintf(name, sizeof name, "scores%d.csv", style);
+        const char *path = write_text(name, text);
+        free(text);
+        cascade_array whole;
+        REQUIRE(cascade_array_load(path, &whole, NULL) == CASCADE_OK);
+        REQUIRE(whole.rows == ROWS && whole.cols == COLS);
+        cascade_array_reader reader;
+        REQUIRE(cascade_array_reader_open(path, &reader, NULL) == CASCADE_OK);
+        CHECK(reader.streams && reader.whole.data == NULL);
+        CHECK_EQ_INT(reader.rows, ROWS);
+        CHECK_EQ_INT(reader.cols, COLS);
+        static double buffer[40 * COLS];
+        size_t windows_differ = 0;
+        for (size_t row = 0; row < ROWS; row += 101)
+            for (size_t count = 1; count <= 40 && row + count <= ROWS; count += 13) {
+                cascade_array chunk;
+                REQUIRE(cascade_array_reader_read(&reader, row, count, buffer, &chunk, NULL) == CASCADE_OK);
+                CHECK(chunk.from_text && chunk.dtype == CASCADE_DTYPE_F64);
+                windows_differ += memcmp(chunk.data, (const double *)whole.data + row * COLS,
+                                         count * COLS * sizeof(double)) != 0;
+            }
+        CHECK_EQ_INT(windows_differ, 0);
+        for (unsigned threads = 1; threads <= 3; threads++) {
+            cascade_records_options options = {.threads = threads};
+            cascade_records loaded, streamed;
+            REQUIRE(cascade_records_compute_with(&whole, CASCADE_SCORES_LOGITS, NULL, "m", path,
+                                                 &options, &loaded, NULL) == CASCADE_OK);
+            REQUIRE(cascade_records_compute_stream(&reader, CASCADE_SCORES_LOGITS, NULL, "m",
+                                                   path, &options, &streamed, NULL) == CASCADE_OK);
+            if (!same_records(&loaded, &streamed)) {
+                fprintf(stderr, "style %d, %u threads: the records differ\n", style, threads);
+                check_failures++;
+            }
+            cascade_records_free(&loaded);
+            cascade_records_free(&streamed);
+        }
+        cascade_array_reader_close(&reader);
+        cascade_array_free(&whole);
+    }
+}
+
+TEST_CASE(csv_stream_should_refuse_a_bad_file_with_the_loaders_message)
+{
+    /* 300 good rows around one flaw (a word, a short row, a NUL byte), a
+     * header and no data, a folder: the stream must give the loader's
+     * message, at open or when the rows are read, whichever thread reads
+     * them */
+    static const char *flaws[] = {"1,2,oops\n", "1,2\n", "1,2,3\0\n"};
+    for (int f = 0; f < 5; f++) {
+        size_t size = 300 * 16 + 64, used = 0;
+        char *text = malloc(size);
+        used += (size_t)snprintf(text + used, size - used, "a,b,c\n");
+        for (int i = 0; f < 3 && i < 300; i++) {
+            if (i == 170 && f < 2)
+                used += (size_t)snprintf(text + used, size - used, "%s", flaws[f]);
+            else if (i == 170 && f == 2) {
+                memcpy(text + used, flaws[2], 7);
+                used += 7;
+            } else
+                used += (size_t)snprintf(text + used, size - used, "%d,%d,%d\n", i, -i, 2 * i);
+        }
+        char name[32];
+        snprintf(name, sizeof name, "flawed%d.csv", f);
+        const char *path = temp_path(name);
+        if (f < 4) {
+            FILE *file = fopen(path, "wb");
+            REQUIRE(file && fwrite(text, 1, used, file) == used && fclose(file) == 0);
+        } else { /* a folder named like a CSV file */
+            REQUIRE(mkdir(path, 0755) == 0);
+        }
+        free(text);
+        cascade_array whole;
+        cascade_error expected, got;
+        memset(&got, 0, sizeof got);
+        cascade_status load = cascade_array_load(path, &whole, &expected);
+        REQUIRE(load != CASCADE_OK);
+        cascade_array_reader reader;
+        cascade_status status = cascade_array_reader_open(path, &reader, &got);
+        if (status == CASCADE_OK) {
+            /* Blocks from the file's start, either side of the checkpoint
+             * at row 128 and on the flaw: those holding row 170 fail with
+             * the loader's message, the others read. */
+            static double buffer[300 * 3];
+            size_t starts[] = {0, 120, 130, 160, 170, 171};
+            for (size_t b = 0; b < sizeof starts / sizeof *starts; b++) {
+                size_t count = starts[b] == 0 ? reader.rows : 30;
+                int holds_flaw = starts[b] <= 170 && 170 < starts[b] + count;
+                cascade_array chunk;
+                cascade_error block_error;
+                memset(&block_error, 0, sizeof block_error);
+                cascade_status read = cascade_array_reader_read(&reader, starts[b], count, buffer,
+                                                                &chunk, &block_error);
+                CHECK_EQ_INT(read, holds_flaw ? load : CASCADE_OK);
+                if (holds_flaw) {
+                    status = read;
+                    got = block_error;
+                    CHECK_STR_CONTAINS(got.message, expected.message);
+                }
+            }
+            cascade_array_reader_close(&reader);
+        }
+        CHECK_EQ_INT(status, load);
+        if (strcmp(got.message, expected.message) != 0) {
+            fprintf(stderr, "flaw %d: \"%s\", expected \"%s\"\n", f, got.message, expected.message);
+            check_failures++;
+        }
+    }
+}
+
 /* The fraction of PATH's pages in the page cache. */
 static double resident_fraction(const char *path)
 {
@@ -376,6 +528,8 @@ RUN_TESTS(CASE(streamed_records_should_equal_the_mapped_records_bit_for_bit),
           CASE(reader_should_refuse_a_file_truncated_after_it_was_opened),
           CASE(reader_should_give_fortran_order_and_big_endian_rows_in_c_order),
           CASE(reader_should_refuse_what_the_loader_refuses_with_the_same_message),
+          CASE(csv_scores_should_stream_every_block_of_rows_as_the_loader_reads_them),
+          CASE(csv_stream_should_refuse_a_bad_file_with_the_loaders_message),
           CASE(prefetch_should_bring_the_whole_of_a_file_into_the_page_cache),
           CASE(prefetcher_should_stay_one_file_ahead_of_the_reader),
           CASE(prefetcher_should_pass_over_missing_files_and_stop_when_asked))
