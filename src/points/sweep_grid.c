@@ -18,7 +18,7 @@
 
 /* Cells past the end of a table that the three-stage walk reads, eight
  * at a time (and ignores). */
-enum { ROW_PADDING = 8 };
+enum { ROW_PADDING = 16 };
 
 static int by_grid_cost(const void *pa, const void *pb)
 {
@@ -594,25 +594,112 @@ __attribute__((target("avx2"))) static size_t three_stage_avx2(worker *w,
     return v->rare_wrong ? three_stage_avx2_walk(w, v, 1) : three_stage_avx2_walk(w, v, 0);
 }
 
-static int avx2_present;
+/* The AVX2 walk sixteen combinations at a time, for CPUs with AVX-512:
+ * the same integer sums (in another order, which integers do not mind) and
+ * the same doubles, lane by lane. */
+#define AVX512_WALK __attribute__((target("avx512f,avx512dq,avx2")))
+
+/* Running sums of sixteen counts: lane i gets lanes 0..i. */
+AVX512_WALK static inline __m512i running_sums16(__m512i x)
+{
+    const __m512i zero = _mm512_setzero_si512();
+    x = _mm512_add_epi32(x, _mm512_alignr_epi32(x, zero, 15));
+    x = _mm512_add_epi32(x, _mm512_alignr_epi32(x, zero, 14));
+    x = _mm512_add_epi32(x, _mm512_alignr_epi32(x, zero, 12));
+    return _mm512_add_epi32(x, _mm512_alignr_epi32(x, zero, 8));
+}
+
+/* Keys of eight costs, as the AVX2 walk takes them: bits >> 44, in order. */
+AVX512_WALK static inline __m256i cost_keys8(__m512d cost)
+{
+    return _mm512_cvtepi64_epi32(_mm512_srli_epi64(_mm512_castpd_si512(cost), 44));
+}
+
+AVX512_WALK static inline __attribute__((always_inline)) size_t
+three_stage_avx512_walk(worker *w, const three_stage_view *v, int rare_wrong)
+{
+    static const uint32_t beats_nothing = 0;
+    const uint32_t *cheap_right = w->cheap_count ? w->cheap_right : &beats_nothing;
+    const __m512i slot_shift = _mm512_set1_epi32((int32_t)w->cheap_first - 2);
+    const __m512i slot_last = _mm512_set1_epi32((int32_t)w->cheap_count);
+    const __m512i zero = _mm512_setzero_si512(), last_lane = _mm512_set1_epi32(15);
+    const __m512d cost_c = _mm512_set1_pd(v->cost_c), no_cost = _mm512_setzero_pd();
+    uint32_t *restrict column = v->column;
+    const uint32_t *restrict by_cell = v->rare, *restrict reached = v->reached;
+    const uint32_t *restrict right_ab = v->right_ab;
+    const double *restrict reached_fraction = v->reached_fraction, *restrict cost_ab = v->cost_ab;
+    unsigned grid_a = v->grid_a, grid_b = v->grid_b;
+    size_t stride = v->stride;
+    memset(column, 0, (grid_a + ROW_PADDING + 1) * sizeof *column);
+    size_t kept = 0;
+    for (unsigned jb = 1; jb <= grid_b; jb++) {
+        size_t row = jb * stride;
+        __m512i carry = zero;
+        for (unsigned ja = 1; ja <= grid_a; ja += 16) {
+            size_t cell = row + ja;
+            __m512i sums = _mm512_add_epi32(_mm512_loadu_si512(column + ja),
+                                            _mm512_loadu_si512(by_cell + cell));
+            _mm512_storeu_si512(column + ja, sums);
+            __m512i rare = _mm512_add_epi32(running_sums16(sums), carry);
+            carry = _mm512_permutexvar_epi32(last_lane, rare);
+            __m512i right_c =
+                rare_wrong ? _mm512_sub_epi32(_mm512_loadu_si512(reached + cell), rare) : rare;
+            __m512i right = _mm512_add_epi32(_mm512_loadu_si512(right_ab + cell), right_c);
+            __m512d low = _mm512_add_pd(_mm512_loadu_pd(cost_ab + ja),
+                _mm512_mul_pd(cost_c, _mm512_loadu_pd(reached_fraction + cell)));
+            __m512d high = _mm512_add_pd(_mm512_loadu_pd(cost_ab + ja + 8),
+                _mm512_mul_pd(cost_c, _mm512_loadu_pd(reached_fraction + cell + 8)));
+            __m512i slot = _mm512_inserti64x4(_mm512_castsi256_si512(cost_keys8(low)),
+                                              cost_keys8(high), 1);
+            slot = _mm512_min_epi32(_mm512_max_epi32(_mm512_sub_epi32(slot, slot_shift), zero),
+                                    slot_last);
+            /* a cost of 0 or less has key 0: below every bucket */
+            __mmask16 positive = (__mmask16)(_mm512_cmp_pd_mask(low, no_cost, _CMP_GT_OQ) |
+                                             (unsigned)_mm512_cmp_pd_mask(high, no_cost, _CMP_GT_OQ) << 8);
+            slot = _mm512_maskz_mov_epi32(positive, slot);
+            __m512i need = _mm512_i32gather_epi32(slot, (const int *)cheap_right, 4);
+            unsigned left = (unsigned)(__mmask16)~_mm512_cmpgt_epi32_mask(need, right);
+            if (grid_a - ja < 15)
+                left &= (1u << (grid_a - ja + 1)) - 1; /* the row ends */
+            if (!left)
+                continue;
+            uint32_t counts[16];
+            _mm512_storeu_si512(counts, rare);
+            for (; left; left &= left - 1) {
+                unsigned lane = (unsigned)__builtin_ctz(left);
+                three_stage_one(w, v, rare_wrong, cell + lane, ja + lane, jb, counts[lane], &kept);
+            }
+        }
+    }
+    return kept;
+}
+
+AVX512_WALK static size_t three_stage_avx512(worker *w, const three_stage_view *v)
+{
+    return v->rare_wrong ? three_stage_avx512_walk(w, v, 1) : three_stage_avx512_walk(w, v, 0);
+}
+
+static int avx2_present, avx512_present;
 
 static void detect_avx2(void)
 {
     __builtin_cpu_init();
     avx2_present = __builtin_cpu_supports("avx2");
+    avx512_present = avx2_present && __builtin_cpu_supports("avx512f") &&
+                     __builtin_cpu_supports("avx512dq");
 }
 #endif
 
-static int plain_walk_only;
+static sweep_walk widest_walk = SWEEP_WALK_AVX512;
 
-void sweep_grid_plain_walk(int plain)
+void sweep_grid_widest_walk(sweep_walk widest)
 {
-    plain_walk_only = plain;
+    widest_walk = widest;
 }
 
 /* The three-stage walk over c's counts by cell in LAST (summed in place
- * where there is no AVX2). Dispatched by hand, as sweep_first_stage() is,
- * and for the same reason. */
+ * where there is no AVX2), the widest the CPU has. Dispatched by hand, as
+ * sweep_first_stage() is, and for the same reason. */
 static size_t three_stage(worker *w, const grid_walk *g, uint32_t *last, int rare_wrong)
 {
     three_stage_view v = {last, w->rows.right, w->rows.reached, w->rows.reached_fraction,
@@ -621,7 +708,9 @@ static size_t three_stage(worker *w, const grid_walk *g, uint32_t *last, int rar
 #if defined(__x86_64__) && defined(__GNUC__)
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, detect_avx2);
-    if (avx2_present && !plain_walk_only)
+    if (avx512_present && widest_walk >= SWEEP_WALK_AVX512)
+        return three_stage_avx512(w, &v);
+    if (avx2_present && widest_walk >= SWEEP_WALK_AVX2)
         return three_stage_avx2(w, &v);
 #endif
     return three_stage_default(w, &v, g->shape);

@@ -348,9 +348,11 @@ cascade_status sweep_add_seed(const cascade_dataset *d, const cascade_sweep_opti
 
 /* sweep_grid.c */
 cascade_status sweep_grid_chain(worker *w, const uint16_t *chain, unsigned n);
-/* For tests: three-stage chains take the plain walk even where the CPU has
- * AVX2 (PLAIN nonzero), or the fastest one there is (0, the default). */
-void sweep_grid_plain_walk(int plain);
+/* For tests: three-stage chains take at most the walk WIDEST even where
+ * the CPU has a wider one (the default: the widest it has). All give the
+ * same points. */
+typedef enum sweep_walk { SWEEP_WALK_PLAIN, SWEEP_WALK_AVX2, SWEEP_WALK_AVX512 } sweep_walk;
+void sweep_grid_widest_walk(sweep_walk widest);
 /* Fills sh->fraction and the rare outcomes; freed by sweep_grid_free(). */
 cascade_status sweep_grid_prepare(sweep_shared *sh);
 void sweep_grid_free(sweep_shared *sh);

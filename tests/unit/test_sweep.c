@@ -456,23 +456,26 @@ TEST_CASE(three_stage_points_should_equal_brute_force_over_the_same_grid_on_cifa
 
 TEST_CASE(three_stage_walks_should_equal_brute_force_over_the_same_grid)
 {
-    /* 21 thresholds: rows of combinations that are not whole blocks of
-     * eight; the weakest model is mostly wrong and the others mostly right,
+    /* 21 and 29 thresholds: rows of combinations that are not whole blocks
+     * of eight or sixteen; the weakest model is mostly wrong and the others mostly right,
      * so the last stage counts its right answers in some chains and its
      * wrong ones in others. */
-    enum { GRID = 21, MODELS = 6 };
+    enum { MODELS = 6 };
     cascade_dataset *d = test_dataset_random(MODELS, 3000, 5);
     CHECK(d->models[0].records.correct_count < d->samples / 2);
     CHECK(d->models[MODELS - 1].records.correct_count > d->samples / 2);
-    ref_list ref = {0};
-    ref_front_over_grid(d, GRID, &ref);
-    for (int plain = 0; plain <= 1; plain++) {
-        printf("%s walk: ", plain ? "plain" : "fastest");
-        sweep_grid_plain_walk(plain);
-        three_stage_sweep_should_match(d, GRID, &ref);
+    static const char *names[] = {"plain", "AVX2 (or narrower)", "AVX-512 (or narrower)"};
+    for (unsigned grid = 21; grid <= 29; grid += 8) { /* 5 and 13 left after 16 */
+        ref_list ref = {0};
+        ref_front_over_grid(d, grid, &ref);
+        for (int widest = SWEEP_WALK_PLAIN; widest <= SWEEP_WALK_AVX512; widest++) {
+            printf("grid %u, %s walk: ", grid, names[widest]);
+            sweep_grid_widest_walk((sweep_walk)widest);
+            three_stage_sweep_should_match(d, grid, &ref);
+        }
+        sweep_grid_widest_walk(SWEEP_WALK_AVX512);
+        free(ref.p);
     }
-    sweep_grid_plain_walk(0);
-    free(ref.p);
     cascade_dataset_free(d);
 }
 
