@@ -51,8 +51,9 @@ seconds() { # runs "$@", prints wall seconds; the command's output is discarded
     end=$(date +%s.%N)
     echo "$end - $start" | bc -l
 }
-median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
-ratio() { echo "scale=2; $1 / $2" | bc -l; }
+# medians to 3 significant digits, ratios to 2 decimals: the table's precision
+median() { sort -g | awk '{v[NR]=$1} END {printf "%.3g\n", (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f\n", a / b}'; }
 peak_rss_mb() { # peak resident set of "$@" in MB
     /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1 | awk '{printf "%.0f", $1 / 1024}'
 }
@@ -189,7 +190,11 @@ for s in $sets; do
     *) echo "bench.sh: --set takes i, ii, iii or all" >&2; exit 2 ;;
     esac
 done
-machine="$(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/^Mem:/ {print $2}') GB, $(uname -r)"
+# the softmax kernel this CPU runs (the same bits on either)
+if grep -qw avx512f /proc/cpuinfo && grep -qw avx512dq /proc/cpuinfo; then simd=AVX-512
+elif grep -qw avx2 /proc/cpuinfo; then simd=AVX2
+else simd="no AVX2"; fi
+machine="$(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p') ($simd), $(free -g | awk '/^Mem:/ {print $2}') GB, $(uname -r)"
 echo "machine: $machine, $(date -u +%Y-%m-%d)"
 for s in $sets; do
     case $s in
