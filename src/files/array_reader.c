@@ -1,4 +1,6 @@
-/* Block-of-rows reading of score files, for one streaming pass.
+/* Block-of-rows reading of score files, for one streaming pass: .npy rows
+ * straight from the file, CSV rows parsed from the nearest noted row start
+ * (csv_array.c). Reading ahead of the files to come.
  *
  * Why pread() and not mmap(): on some VMs of the kind this project runs on,
  * touching file pages through a mapping costs several times more than
@@ -16,7 +18,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-static int loads_whole(const char *path)
+static int is_csv_text(const char *path)
 {
     size_t n = strlen(path);
     return (n >= 4 && (strcasecmp(path + n - 4, ".csv") == 0 ||
@@ -30,7 +32,7 @@ cascade_status cascade_array_reader_open(const char *path, cascade_array_reader 
     out->path = path;
     if (!path)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, path, -1, -1, "no path given");
-    if (loads_whole(path)) {
+    if (is_csv_text(path)) {
         /* CSV: streamed too, parsed a block of rows at a time */
         int fd = open(path, O_RDONLY);
         if (fd < 0)
@@ -99,7 +101,7 @@ enum { PREFETCH_PIECE = 128 << 10 };
 
 void cascade_array_prefetch(const char *path)
 {
-    if (!path || loads_whole(path))
+    if (!path)
         return;
     int fd = open(path, O_RDONLY);
     if (fd < 0)
