@@ -108,6 +108,17 @@ static char *cell_text(const void *field, size_t len, char *buf, size_t size)
     return text;
 }
 
+/* 1 when the current data row can take another cell; else R's error. */
+static int row_has_room(csv_reader *r)
+{
+    if (r->row_cells < r->cols)
+        return 1;
+    r->status = cascade_error_set(r->error, CASCADE_ERR_SHAPE, r->path, (long long)r->line, -1,
+        "line %zu has more than %zu cells (expected the same count on every row)", r->line,
+        r->cols);
+    return 0;
+}
+
 static void on_field(void *field, size_t len, void *data)
 {
     csv_reader *r = data;
@@ -122,14 +133,7 @@ static void on_field(void *field, size_t len, void *data)
         return;
     }
     if (r->header_checked && passed_over(r)) {
-        if (r->row_cells >= r->cols) {
-            r->status = cascade_error_set(r->error, CASCADE_ERR_SHAPE, r->path,
-                (long long)r->line, -1,
-                "line %zu has more than %zu cells (expected the same count on every row)",
-                r->line, r->cols);
-            return;
-        }
-        r->row_cells++;
+        r->row_cells += row_has_room(r);
         return;
     }
     char buf[128];
@@ -166,15 +170,8 @@ static void on_field(void *field, size_t len, void *data)
             r->line, r->row_cells + 1, text);
     if (text != buf)
         free(text);
-    if (!numeric)
+    if (!numeric || !row_has_room(r))
         return;
-    if (r->row_cells >= r->cols) {
-        r->status = cascade_error_set(r->error, CASCADE_ERR_SHAPE, r->path,
-            (long long)r->line, -1,
-            "line %zu has more than %zu cells (expected the same count on every row)",
-            r->line, r->cols);
-        return;
-    }
     store_value(r, r->row_cells++, value);
 }
 
