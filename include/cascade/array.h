@@ -102,10 +102,10 @@ size_t cascade_array_reader_row_bytes(const cascade_array_reader *reader);
 void cascade_array_reader_close(cascade_array_reader *reader);
 
 /* Asks the kernel to start reading the whole of PATH into the page cache
- * (a hint: failures are ignored), so that with a cold cache the disk stays
- * busy with the next file while this one is computed. Returns once the
- * reads are queued: a few milliseconds for 200 MB on a cold cache here,
- * under 2 ms on a warm one. */
+ * (a hint: failures, and paths that are not regular files, are ignored), so
+ * that with a cold cache the disk stays busy with the next file while this
+ * one is computed. Returns once the reads are queued: a few milliseconds
+ * for 200 MB on a cold cache here, under 2 ms on a warm one. */
 void cascade_array_prefetch(const char *path);
 
 /* A thread that prefetches a list of files in order, staying one file
@@ -119,7 +119,8 @@ void cascade_prefetcher_start(const char *const *paths, size_t count, cascade_pr
 /* The reader has reached file INDEX: the prefetcher may go on to INDEX + 1. */
 void cascade_prefetcher_reached(cascade_prefetcher *prefetcher, size_t index);
 
-/* Stops the prefetcher (after the file it is queueing) and frees it. */
+/* Stops the prefetcher (within 8 MiB of the file it is queueing) and frees
+ * it. */
 void cascade_prefetcher_stop(cascade_prefetcher *prefetcher);
 
 /* Size in bytes of one element of DTYPE. */

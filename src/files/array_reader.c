@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int is_csv_text(const char *path)
@@ -99,17 +100,30 @@ cascade_status cascade_array_reader_open(const char *path, cascade_array_reader 
  * hint at all, and four times faster when asked for in pieces). */
 enum { PREFETCH_PIECE = 128 << 10 };
 
-void cascade_array_prefetch(const char *path)
+/* Prefetches PATH, when it is a regular file (a folder's or a device's
+ * size says nothing of bytes to read: on ext4 a folder "ends" at 2^63);
+ * between pieces it gives up once STOP, when given, says so. */
+static void prefetch_file(const char *path, int (*stop)(void *), void *context)
 {
     if (!path)
         return;
     int fd = open(path, O_RDONLY);
     if (fd < 0)
         return;
-    off_t size = lseek(fd, 0, SEEK_END);
-    for (off_t at = 0; at < size; at += PREFETCH_PIECE)
-        posix_fadvise(fd, at, PREFETCH_PIECE, POSIX_FADV_WILLNEED);
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+        for (off_t at = 0; at < st.st_size; at += PREFETCH_PIECE) {
+            /* every 8 MiB: a stop waits for no more than that */
+            if (stop && at % (64 * PREFETCH_PIECE) == 0 && stop(context))
+                break;
+            posix_fadvise(fd, at, PREFETCH_PIECE, POSIX_FADV_WILLNEED);
+        }
     close(fd);
+}
+
+void cascade_array_prefetch(const char *path)
+{
+    prefetch_file(path, NULL, NULL);
 }
 
 struct cascade_prefetcher {
@@ -122,6 +136,15 @@ struct cascade_prefetcher {
     pthread_t thread;
 };
 
+static int prefetcher_stopping(void *context)
+{
+    cascade_prefetcher *p = context;
+    pthread_mutex_lock(&p->lock);
+    int stopping = p->stopping;
+    pthread_mutex_unlock(&p->lock);
+    return stopping;
+}
+
 static void *prefetch_ahead(void *arg)
 {
     cascade_prefetcher *p = arg;
@@ -133,7 +156,7 @@ static void *prefetch_ahead(void *arg)
         pthread_mutex_unlock(&p->lock);
         if (stopping)
             break;
-        cascade_array_prefetch(p->paths[f]);
+        prefetch_file(p->paths[f], prefetcher_stopping, p);
     }
     return NULL;
 }

@@ -505,16 +505,21 @@ TEST_CASE(prefetcher_should_stay_one_file_ahead_of_the_reader)
     cascade_prefetcher_stop(prefetcher);
 }
 
-TEST_CASE(prefetcher_should_pass_over_missing_files_and_stop_when_asked)
+TEST_CASE(prefetcher_should_pass_over_missing_files_and_folders_and_stop_when_asked)
 {
-    /* no path, a missing file, and a stop before the reader reaches any */
-    const char *paths[3] = {NULL, temp_path("missing.npy"), temp_path("missing.csv")};
+    /* No path, a missing file, a folder (whose size on ext4 is 2^63: read
+     * ahead piece by piece, it never ended), and a stop before the reader
+     * reaches any. */
+    const char *folder = temp_path("folder.npy");
+    REQUIRE(mkdir(folder, 0755) == 0);
+    cascade_array_prefetch(folder);
+    const char *paths[4] = {NULL, temp_path("missing.npy"), folder, temp_path("missing.csv")};
     for (int stop_at_once = 0; stop_at_once < 2; stop_at_once++) {
         cascade_prefetcher *prefetcher;
-        cascade_prefetcher_start(paths, 3, &prefetcher);
+        cascade_prefetcher_start(paths, 4, &prefetcher);
         REQUIRE(prefetcher);
         if (!stop_at_once)
-            for (size_t f = 0; f < 3; f++)
+            for (size_t f = 0; f < 4; f++)
                 cascade_prefetcher_reached(prefetcher, f);
         cascade_prefetcher_stop(prefetcher);
     }
@@ -532,4 +537,4 @@ RUN_TESTS(CASE(streamed_records_should_equal_the_mapped_records_bit_for_bit),
           CASE(csv_stream_should_refuse_a_bad_file_with_the_loaders_message),
           CASE(prefetch_should_bring_the_whole_of_a_file_into_the_page_cache),
           CASE(prefetcher_should_stay_one_file_ahead_of_the_reader),
-          CASE(prefetcher_should_pass_over_missing_files_and_stop_when_asked))
+          CASE(prefetcher_should_pass_over_missing_files_and_folders_and_stop_when_asked))
