@@ -102,12 +102,13 @@ enum { PREFETCH_PIECE = 128 << 10 };
 
 /* Prefetches PATH, when it is a regular file (a folder's or a device's
  * size says nothing of bytes to read: on ext4 a folder "ends" at 2^63);
- * between pieces it gives up once STOP, when given, says so. */
+ * between pieces it gives up once STOP, when given, says so. Opened without
+ * waiting: a named pipe would wait for a writer. */
 static void prefetch_file(const char *path, int (*stop)(void *), void *context)
 {
     if (!path)
         return;
-    int fd = open(path, O_RDONLY);
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
     if (fd < 0)
         return;
     struct stat st;

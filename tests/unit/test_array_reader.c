@@ -505,21 +505,24 @@ TEST_CASE(prefetcher_should_stay_one_file_ahead_of_the_reader)
     cascade_prefetcher_stop(prefetcher);
 }
 
-TEST_CASE(prefetcher_should_pass_over_missing_files_and_folders_and_stop_when_asked)
+TEST_CASE(prefetcher_should_pass_over_missing_files_folders_and_pipes_and_stop_when_asked)
 {
     /* No path, a missing file, a folder (whose size on ext4 is 2^63: read
-     * ahead piece by piece, it never ended), and a stop before the reader
+     * ahead piece by piece, it never ended), a named pipe with no writer
+     * (opened to wait, it never opened), and a stop before the reader
      * reaches any. */
-    const char *folder = temp_path("folder.npy");
+    const char *folder = temp_path("folder.npy"), *pipe = temp_path("pipe.npy");
     REQUIRE(mkdir(folder, 0755) == 0);
+    REQUIRE(mkfifo(pipe, 0644) == 0);
     cascade_array_prefetch(folder);
-    const char *paths[4] = {NULL, temp_path("missing.npy"), folder, temp_path("missing.csv")};
+    cascade_array_prefetch(pipe);
+    const char *paths[5] = {NULL, temp_path("missing.npy"), folder, pipe, temp_path("missing.csv")};
     for (int stop_at_once = 0; stop_at_once < 2; stop_at_once++) {
         cascade_prefetcher *prefetcher;
-        cascade_prefetcher_start(paths, 4, &prefetcher);
+        cascade_prefetcher_start(paths, 5, &prefetcher);
         REQUIRE(prefetcher);
         if (!stop_at_once)
-            for (size_t f = 0; f < 4; f++)
+            for (size_t f = 0; f < 5; f++)
                 cascade_prefetcher_reached(prefetcher, f);
         cascade_prefetcher_stop(prefetcher);
     }
@@ -537,4 +540,4 @@ RUN_TESTS(CASE(streamed_records_should_equal_the_mapped_records_bit_for_bit),
           CASE(csv_stream_should_refuse_a_bad_file_with_the_loaders_message),
           CASE(prefetch_should_bring_the_whole_of_a_file_into_the_page_cache),
           CASE(prefetcher_should_stay_one_file_ahead_of_the_reader),
-          CASE(prefetcher_should_pass_over_missing_files_and_folders_and_stop_when_asked))
+          CASE(prefetcher_should_pass_over_missing_files_folders_and_pipes_and_stop_when_asked))
