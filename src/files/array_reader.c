@@ -26,6 +26,28 @@ static int is_csv_text(const char *path)
                        strcasecmp(path + n - 4, ".txt") == 0));
 }
 
+/* A CSV file: streamed too, parsed a block of rows at a time. */
+static cascade_status open_csv(const char *path, cascade_array_reader *out, cascade_error *error)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1, "cannot open: %s",
+                                 strerror(errno));
+    cascade_status status = cascade_csv_index_open(path, fd, &out->csv, error);
+    if (status != CASCADE_OK) {
+        close(fd);
+        return status;
+    }
+    out->streams = 1;
+    out->fd = fd;
+    out->dtype = CASCADE_DTYPE_F64;
+    out->rows = cascade_csv_index_rows(out->csv);
+    out->cols = cascade_csv_index_cols(out->csv);
+    out->ndim = out->cols == 1 ? 1 : 2;
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    return CASCADE_OK;
+}
+
 cascade_status cascade_array_reader_open(const char *path, cascade_array_reader *out,
                                          cascade_error *error)
 {
@@ -33,57 +55,38 @@ cascade_status cascade_array_reader_open(const char *path, cascade_array_reader 
     out->path = path;
     if (!path)
         return cascade_error_set(error, CASCADE_ERR_ARGUMENT, path, -1, -1, "no path given");
-    if (is_csv_text(path)) {
-        /* CSV: streamed too, parsed a block of rows at a time */
-        int fd = open(path, O_RDONLY);
-        if (fd < 0)
-            return cascade_error_set(error, CASCADE_ERR_IO, path, -1, -1, "cannot open: %s",
-                                     strerror(errno));
-        cascade_status status = cascade_csv_index_open(path, fd, &out->csv, error);
-        if (status != CASCADE_OK) {
-            close(fd);
-            return status;
-        }
+    if (is_csv_text(path))
+        return open_csv(path, out, error);
+    int fd = -1;
+    size_t size = 0;
+    cascade_status status = cascade_npy_open(path, &fd, &size, error);
+    if (status != CASCADE_OK)
+        return status;
+    cascade_array shape;
+    memset(&shape, 0, sizeof shape);
+    size_t offset = 0;
+    int in_place = 0;
+    status = cascade_npy_read_header(path, fd, size, &shape, &offset, &in_place, error);
+    if (status != CASCADE_OK) {
+        close(fd);
+        return status;
+    }
+    out->dtype = shape.dtype;
+    out->ndim = shape.ndim;
+    out->rows = shape.rows;
+    out->cols = shape.cols;
+    if (in_place) {
         out->streams = 1;
         out->fd = fd;
-        out->dtype = CASCADE_DTYPE_F64;
-        out->rows = cascade_csv_index_rows(out->csv);
-        out->cols = cascade_csv_index_cols(out->csv);
-        out->ndim = out->cols == 1 ? 1 : 2;
+        out->data_offset = offset;
+        /* One sequential pass follows: a bigger read-ahead window. */
         posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+        posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
         return CASCADE_OK;
     }
-    {
-        int fd = -1;
-        size_t size = 0;
-        cascade_status status = cascade_npy_open(path, &fd, &size, error);
-        if (status != CASCADE_OK)
-            return status;
-        cascade_array shape;
-        memset(&shape, 0, sizeof shape);
-        size_t offset = 0;
-        int in_place = 0;
-        status = cascade_npy_read_header(path, fd, size, &shape, &offset, &in_place, error);
-        if (status != CASCADE_OK) {
-            close(fd);
-            return status;
-        }
-        out->dtype = shape.dtype;
-        out->ndim = shape.ndim;
-        out->rows = shape.rows;
-        out->cols = shape.cols;
-        if (in_place) {
-            out->streams = 1;
-            out->fd = fd;
-            out->data_offset = offset;
-            /* One sequential pass follows: a bigger read-ahead window. */
-            posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-            posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
-            return CASCADE_OK;
-        }
-        close(fd);
-    }
-    cascade_status status = cascade_array_load(path, &out->whole, error);
+    /* Big-endian or Fortran order: converted whole by the loader. */
+    close(fd);
+    status = cascade_array_load(path, &out->whole, error);
     if (status != CASCADE_OK)
         return status;
     out->dtype = out->whole.dtype;

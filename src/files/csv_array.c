@@ -253,6 +253,15 @@ static void job_feed(csv_job *job, const char *bytes, size_t n)
 
 /* Ends the parse (STATUS is the caller's verdict so far) and releases the
  * job; on success OUT owns the values. */
+/* Releases the parser and the first row's text (not the values). */
+static void job_release(csv_job *job)
+{
+    csv_free(&job->parser);
+    for (size_t i = 0; i < job->r.first_row_count; i++)
+        free(job->r.first_row[i]);
+    free(job->r.first_row);
+}
+
 static cascade_status job_finish(csv_job *job, cascade_status status, cascade_array *out)
 {
     csv_reader *r = &job->r;
@@ -260,10 +269,7 @@ static cascade_status job_finish(csv_job *job, cascade_status status, cascade_ar
         r->status = status;
     if (r->status == CASCADE_OK)
         csv_fini(&job->parser, on_field, on_row, r);
-    csv_free(&job->parser);
-    for (size_t i = 0; i < r->first_row_count; i++)
-        free(r->first_row[i]);
-    free(r->first_row);
+    job_release(job);
     if (r->status == CASCADE_OK && r->rows == 0)
         r->status = cascade_error_set(r->error, CASCADE_ERR_SHAPE, r->path, -1, -1,
                                       "no data rows (expected at least one sample)");
@@ -500,10 +506,6 @@ cascade_status cascade_csv_index_read(const cascade_csv_index *index, const char
             row, row + count);
     if (r->status != CASCADE_OK)
         status = r->status;
-    csv_free(&job.parser);
-    for (size_t i = 0; i < r->first_row_count; i++)
-        free(r->first_row[i]);
-    free(r->first_row);
-    free(r->values);
+    job_release(&job); /* the values went into INTO */
     return status;
 }

@@ -130,6 +130,25 @@ AVX2 static __m256 drop_lane(__m256 e, size_t j, int32_t arg)
     return _mm256_andnot_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(lane, at)), e);
 }
 
+/* The terms of a row's classes from J to VEC (whole eights) and of its
+ * last REM classes after VEC, its own term (ARG) left out, summed as one
+ * float vector: the masked tail first, then the eights in order. Both row
+ * kernels end a row with it, so their sums match. */
+AVX2 static inline __attribute__((always_inline)) __m256 rest_of_row(
+    const float *z, size_t j, size_t vec, size_t rem, __m256 vm, int32_t arg)
+{
+    __m256 rest = _mm256_setzero_ps();
+    if (rem) {
+        __m256 mask = tail_mask(rem);
+        __m256 tail = _mm256_maskload_ps(z + vec, _mm256_castps_si256(mask));
+        rest = drop_lane(_mm256_and_ps(exp_negative8(_mm256_sub_ps(tail, vm)), mask), vec, arg);
+    }
+    for (; j < vec; j += 8)
+        rest = _mm256_add_ps(rest, drop_lane(exp_negative8(_mm256_sub_ps(_mm256_loadu_ps(z + j),
+                                                                         vm)), j, arg));
+    return rest;
+}
+
 /* One row in a float buffer: returns 0 when a value is not finite. */
 AVX2 static int row_avx2(const float *z, size_t classes, int32_t *prediction, double *confidence)
 {
@@ -182,12 +201,7 @@ AVX2 static int row_avx2(const float *z, size_t classes, int32_t *prediction, do
         sum_lo = _mm256_add_pd(sum_lo, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
         sum_hi = _mm256_add_pd(sum_hi, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
     }
-    __m256 rest = rem ? drop_lane(_mm256_and_ps(exp_negative8(_mm256_sub_ps(tail, vm)), mask),
-                                  vec, arg)
-                      : zero;
-    for (; j < vec; j += 8)
-        rest = _mm256_add_ps(rest, drop_lane(exp_negative8(_mm256_sub_ps(_mm256_loadu_ps(z + j),
-                                                                         vm)), j, arg));
+    __m256 rest = rest_of_row(z, j, vec, rem, vm, arg);
     sum_lo = _mm256_add_pd(sum_lo, _mm256_cvtps_pd(_mm256_castps256_ps128(rest)));
     sum_hi = _mm256_add_pd(sum_hi, _mm256_cvtps_pd(_mm256_extractf128_ps(rest, 1)));
     double parts[4];
@@ -382,16 +396,7 @@ AVX512 static int row_avx512(const float *z, size_t classes, int32_t *prediction
         __m256 e = _mm256_add_ps(_mm512_castps512_ps256(pairs), _mm512_extractf32x8_ps(pairs, 1));
         sum = _mm512_add_pd(sum, _mm512_cvtps_pd(e));
     }
-    size_t rem = classes - vec;
-    __m256 vm8 = _mm512_castps512_ps256(vm), rest = _mm256_setzero_ps();
-    if (rem) {
-        __m256 mask = tail_mask(rem);
-        __m256 t8 = _mm256_maskload_ps(z + vec, _mm256_castps_si256(mask));
-        rest = drop_lane(_mm256_and_ps(exp_negative8(_mm256_sub_ps(t8, vm8)), mask), vec, arg);
-    }
-    for (; j < vec; j += 8)
-        rest = _mm256_add_ps(rest, drop_lane(exp_negative8(_mm256_sub_ps(_mm256_loadu_ps(z + j),
-                                                                         vm8)), j, arg));
+    __m256 rest = rest_of_row(z, j, vec, classes - vec, _mm512_castps512_ps256(vm), arg);
     sum = _mm512_add_pd(sum, _mm512_cvtps_pd(rest));
     double parts[4];
     _mm256_storeu_pd(parts, _mm256_add_pd(_mm512_castpd512_pd256(sum),
